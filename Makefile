@@ -1,0 +1,127 @@
+# Cyberbrain Orchestrator -- plain GNU make, one build folder per flavour.
+# `make` builds build/cyberbrain; see `make help`.
+
+FLAVOUR   ?= release
+BUILD     := build/$(FLAVOUR)
+CC        ?= cc
+PKGS      := libmicrohttpd jansson libcurl sqlite3 libpq openssl zlib
+WARN      := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Wimplicit-fallthrough -fno-common
+ifeq ($(CI),true)
+WARN      += -Werror
+endif
+ifeq ($(WERROR),1)
+WARN      += -Werror
+endif
+CPPFLAGS  += -D_GNU_SOURCE -Isrc -I$(BUILD)/gen $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+
+ifeq ($(FLAVOUR),release)
+CFLAGS    += -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+LDFLAGS   += -Wl,-z,relro,-z,now
+else ifeq ($(FLAVOUR),debug)
+CFLAGS    += -O0 -g3 -DCB_DEBUG
+else ifeq ($(FLAVOUR),asan)
+CFLAGS    += -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS   += -fsanitize=address,undefined
+endif
+CFLAGS    += $(WARN) -DTESTABLE_EXTERN
+
+SRC_ALL   := $(shell find src -name '*.c' | sort)
+SRC_LIB   := $(filter-out src/main.c,$(SRC_ALL))
+MIGRATIONS:= $(sort $(wildcard src/store/migrations/*/*.sql))
+WEB       := $(sort $(wildcard web/*))
+GEN_SRC   := $(BUILD)/gen/gen_migrations.c $(BUILD)/gen/gen_web.c
+OBJ_LIB   := $(SRC_LIB:%.c=$(BUILD)/%.o) $(GEN_SRC:%.c=%.o)
+LIB       := $(BUILD)/libcyberbrain.a
+BIN       := $(BUILD)/cyberbrain
+TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+DEPFLAGS   = -MMD -MP
+
+.PHONY: all build debug test check unit integration bench fuzz fuzz-replay format format-check \
+        lint run clean help deps migrate worker-image
+
+all build: $(BIN)
+	@mkdir -p build && ln -sf $(FLAVOUR)/cyberbrain build/cyberbrain
+
+help:
+	@echo "make [build|debug|test|check|run|bench|fuzz|format|format-check|lint|clean]"
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/gen/gen_migrations.c: $(MIGRATIONS) scripts/gen-embed.sh
+	@mkdir -p $(dir $@)
+	sh scripts/gen-embed.sh migrations $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/gen_web.c: $(WEB) scripts/gen-embed.sh
+	@mkdir -p $(dir $@)
+	sh scripts/gen-embed.sh web $(WEB) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(CC) $(CPPFLAGS) $(filter-out -Wmissing-prototypes,$(CFLAGS)) -c $< -o $@
+
+$(LIB): $(OBJ_LIB)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/src/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs check)
+
+deps:
+	@sh scripts/install-deps --check || sh scripts/install-deps
+
+# The whole suite: unit (Check, forked), fuzz-corpus replay, integration on SQLite
+# (and PostgreSQL when reachable; mandatory with CI=true).
+test: deps
+	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory unit fuzz-replay integration
+
+unit: $(TEST_BIN)
+	@sh scripts/run-unit.sh $(TEST_BIN)
+
+fuzz-replay: $(BUILD)/fuzz-replay
+	@sh scripts/fuzz-replay.sh $(BUILD)/fuzz-replay
+
+$(BUILD)/fuzz-replay: $(wildcard fuzz/fuzz_*.c) fuzz/replay_main.c $(LIB)
+	@mkdir -p $(dir $@)
+	sh scripts/build-fuzz-replay.sh "$(CC)" "$(CPPFLAGS) $(CFLAGS)" "$(LIB) $(LDFLAGS) $(LDLIBS)" $@
+
+integration: $(BIN)
+	@CYBERBRAIN_BIN=$(abspath $(BIN)) sh scripts/run-integration.sh
+
+check:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory FLAVOUR=asan build unit fuzz-replay integration
+
+run: deps
+	@$(MAKE) --no-print-directory build
+	@sh scripts/run-dev.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory build
+	@sh scripts/bench.sh $(abspath $(BIN))
+
+fuzz:
+	@sh scripts/fuzz.sh "$(FUZZ_TARGET)" "$(or $(FUZZ_TIME),60)"
+
+format:
+	clang-format -i $$(find src tests fuzz bench -name '*.[ch]')
+
+format-check:
+	clang-format --dry-run --Werror $$(find src tests fuzz bench -name '*.[ch]')
+
+lint:
+	sh scripts/lint-banned.sh
+	sh scripts/check-deps.sh
+
+clean:
+	rm -rf build
+
+-include $(OBJ_LIB:.o=.d) $(BUILD)/src/main.d

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* tasks.h -- task names, the dispatcher and the worker runtimes.
+ *
+ * The dispatcher claims queued jobs from the store, prepares the job folder under
+ * CYBER_BRAIN_UPLOADS/runs/<run>/jobs/<job>/{input,output}, starts a worker through a
+ * runtime (process now; docker plugs into the same interface), waits with the job's
+ * deadline, validates result.json, finishes the job, and writes the run report when
+ * the run ends. Events go to the bus. tasks_start/stop from one thread; tasks_wake from any. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/err.h"
+#include "core/events.h"
+#include "store/store.h"
+
+struct tasks;
+
+struct tasks_opts {
+    const struct config *cfg; /* borrowed for the dispatcher's life */
+    struct store *st;         /* borrowed */
+    struct events *ev;        /* borrowed; may be NULL */
+    int n_slots;              /* jobs run at once (>= 1) */
+};
+
+/* Return the canonical task name for name or an alias (task1..task3), or NULL. */
+const char *tasks_canonical_name(const char *name);
+/* Return the three canonical task names in order (NULL-terminated). */
+const char *const *tasks_all_names(void);
+/* Recover after a crash (store_recover + remove stale job folders) and start the dispatcher. */
+enum err tasks_start(const struct tasks_opts *opts, struct tasks **out, struct errbuf *eb);
+/* Tell the dispatcher that jobs were queued (cheap; any thread). */
+void tasks_wake(struct tasks *t);
+/* Stop the dispatcher: running workers are killed and their jobs failed ("shutdown"). */
+void tasks_stop(struct tasks *t);
+/* Run one job synchronously in this thread (used by tests); *got false when none queued. */
+enum err tasks_run_one(struct tasks *t, bool *got, struct errbuf *eb);
