@@ -10,8 +10,8 @@ void clock_iso_from_ms(int64_t ms, char out[CLOCK_ISO_LEN])
     time_t sec = (time_t)(ms / 1000);
     struct tm tm;
     gmtime_r(&sec, &tm);
-    snprintf(out, CLOCK_ISO_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+    size_t n = strftime(out, CLOCK_ISO_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, CLOCK_ISO_LEN - n, ".%03dZ", (int)(ms % 1000));
 }
 
 void clock_now_iso(char out[CLOCK_ISO_LEN])

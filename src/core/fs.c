@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* fs.c -- file-system helpers. */
-#define _GNU_SOURCE
 #include "core/fs.h"
 
 #include <errno.h>

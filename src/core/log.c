@@ -5,8 +5,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "core/clock.h"
 
 #define LOG_LINE_MAX 4096
 
@@ -81,13 +82,8 @@ void log_write(enum log_level level, const char *subsys, const char *fmt, ...)
         if ((unsigned char)*p < 0x20)
             *p = ' ';
 
-    char ts[32];
-    struct timespec now;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &now);
-    gmtime_r(&now.tv_sec, &tm);
-    snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, now.tv_nsec / 1000000);
+    char ts[CLOCK_ISO_LEN];
+    clock_now_iso(ts);
 
     char clean[LOG_LINE_MAX];
     const char *body = msg;
