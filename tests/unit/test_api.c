@@ -14,6 +14,7 @@
 #include "core/xalloc.h"
 
 #define TEST_MAX_BODY (64 * 1024)
+#define ZERO_SHA      "0000000000000000000000000000000000000000000000000000000000000000"
 
 static char tmp_dir[64];
 static struct config cfg;
@@ -111,8 +112,13 @@ static size_t on_header(char *data, size_t size, size_t n, void *ctx)
 }
 
 /* Send one request; auth is "Bearer <token>" when use_token, or the literal auth text. */
-static void request(const char *method, const char *path, const char *auth, const char *ctype,
-                    const char *body, size_t body_len, struct reply *r)
+static void request(const char *method,
+                    const char *path,
+                    const char *auth,
+                    const char *ctype,
+                    const char *body,
+                    size_t body_len,
+                    struct reply *r)
 {
     memset(r, 0, sizeof(*r));
     CURL *c = curl_easy_init();
@@ -256,8 +262,8 @@ START_TEST(test_launch_namings)
     ck_assert_int_eq(r.status, 201);
     ck_assert_uint_eq(json_array_size(json_object_get(r.json, "jobs")), 3);
     reply_fini(&r);
-    send_json("POST", "/api/runs/launch/", "{\"tasks\":[\"task3\"],\"directive_text\":\"be brief\"}",
-              &r);
+    send_json("POST", "/api/runs/launch/",
+              "{\"tasks\":[\"task3\"],\"directive_text\":\"be brief\"}", &r);
     ck_assert_int_eq(r.status, 201);
     ck_assert_str_eq(jstr(json_object_get(r.json, "directive_snapshot"), "text"), "be brief");
     reply_fini(&r);
@@ -540,13 +546,17 @@ START_TEST(test_artifacts)
     char *f = xasprintf("%s/report.md", dir);
     char *secret = xasprintf("%s/secret.txt", tmp_dir);
     char *link = xasprintf("%s/evil.txt", dir);
+    json_t *run = NULL;
+    ck_assert_int_eq(store_run_get(st, id, &run, NULL), ERR_OK);
+    json_int_t job = jint(json_array_get(json_object_get(run, "jobs"), 0), "id");
+    json_decref(run);
     ck_assert_int_eq(fs_mkdir_p(dir, 0755, NULL), ERR_OK);
     write_file(f, "# Report\n");
     write_file(secret, "top secret\n");
     ck_assert_int_eq(symlink(secret, link), 0);
-    ck_assert_int_eq(store_artifact_add(st, id, 0, "report.md", 9, "00", "text/markdown", NULL),
-                     ERR_OK);
-    ck_assert_int_eq(store_artifact_add(st, id, 0, "evil.txt", 11, "00", "text/plain", NULL),
+    ck_assert_int_eq(
+        store_artifact_add(st, id, job, "report.md", 9, ZERO_SHA, "text/markdown", NULL), ERR_OK);
+    ck_assert_int_eq(store_artifact_add(st, id, job, "evil.txt", 11, ZERO_SHA, "text/plain", NULL),
                      ERR_OK);
     snprintf(path, sizeof(path), "/api/runs/%lld/artifacts/", (long long)id);
     get(path, &r);
