@@ -4,6 +4,7 @@
 #include <check.h>
 #include <curl/curl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -656,6 +657,64 @@ START_TEST(test_sse_stream)
 }
 END_TEST
 
+struct idle_client {
+    json_int_t run_id;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool is_open;
+    CURLcode rc;
+};
+
+static size_t on_idle(char *data, size_t size, size_t n, void *ctx)
+{
+    struct idle_client *c = ctx;
+    (void)data;
+    pthread_mutex_lock(&c->mu);
+    c->is_open = true;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    return size * n;
+}
+
+static void *idle_main(void *arg)
+{
+    struct idle_client *c = arg;
+    CURL *h = curl_easy_init();
+    char url[256], hdr[300];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/runs/%lld/events/", port,
+             (long long)c->run_id);
+    snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", token);
+    struct curl_slist *hl = curl_slist_append(NULL, hdr);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_idle);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
+    c->rc = curl_easy_perform(h);
+    curl_slist_free_all(hl);
+    curl_easy_cleanup(h);
+    return NULL;
+}
+
+/* Stopping the server while a stream sits suspended ends the stream (no hang, no leak). */
+START_TEST(test_sse_stop_with_idle_stream)
+{
+    struct idle_client c = {.run_id = launch("{}")};
+    pthread_mutex_init(&c.mu, NULL);
+    pthread_cond_init(&c.cv, NULL);
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, idle_main, &c), 0);
+    pthread_mutex_lock(&c.mu);
+    while (!c.is_open)
+        pthread_cond_wait(&c.cv, &c.mu);
+    pthread_mutex_unlock(&c.mu);
+    api_server_stop(srv);
+    srv = NULL;
+    pthread_join(th, NULL);
+    ck_assert_int_ne(c.rc, CURLE_OPERATION_TIMEDOUT);
+}
+END_TEST
+
 static Suite *api_suite(void)
 {
     Suite *s = suite_create("api");
@@ -673,6 +732,7 @@ static Suite *api_suite(void)
     tcase_add_test(tc, test_not_found_and_method);
     tcase_add_test(tc, test_artifacts);
     tcase_add_test(tc, test_sse_stream);
+    tcase_add_test(tc, test_sse_stop_with_idle_stream);
     suite_add_tcase(s, tc);
     return s;
 }
