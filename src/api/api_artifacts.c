@@ -53,15 +53,14 @@ static const json_t *find_recorded(const json_t *list, const char *name)
 /* Open name under dir only when its real path stays inside dir; -1 otherwise. */
 static int open_inside(const char *dir, const char *name, struct stat *st)
 {
-    char *root = realpath(dir, NULL);
-    char *full = NULL, *real = NULL;
+    char root[PATH_MAX], real[PATH_MAX];
+    char *full = NULL;
     int fd = -1;
-    if (!root)
+    if (!realpath(dir, root))
         goto out;
     full = xasprintf("%s/%s", root, name);
-    real = realpath(full, NULL);
     size_t rl = strlen(root);
-    if (!real || strncmp(real, root, rl) != 0 || real[rl] != '/')
+    if (!realpath(full, real) || strncmp(real, root, rl) != 0 || real[rl] != '/')
         goto out;
     fd = open(real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd >= 0 && (fstat(fd, st) != 0 || !S_ISREG(st->st_mode))) {
@@ -69,8 +68,6 @@ static int open_inside(const char *dir, const char *name, struct stat *st)
         fd = -1;
     }
 out:
-    free(root); /* realpath allocates with the C heap */
-    free(real);
     xfree(full);
     return fd;
 }
