@@ -5,8 +5,6 @@
  * condition variable until tasks_wake or one second passes (the poll covers jobs queued
  * by another process). tasks_stop sets the stop flag, kills every running worker, and
  * joins the threads; those jobs end failed with "orchestrator shut down". */
-#include "tasks/tasks_int.h"
-
 #include <dirent.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +13,7 @@
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/xalloc.h"
+#include "tasks/tasks_int.h"
 
 #define TASKS_POLL_MS 1000
 

@@ -73,7 +73,9 @@ bool tasks_is_stopping(struct tasks *t);
 /* Run one claimed job to its end: prepare, start, wait, validate, finish, report. */
 void tasks_job_run(struct tasks *t, struct store_claim *claim);
 /* Publish a "job" event for job_id. */
-void tasks_job_publish(struct tasks *t, const struct store_claim *c, const char *status,
+void tasks_job_publish(struct tasks *t,
+                       const struct store_claim *c,
+                       const char *status,
                        const char *error);
 /* Write the report of run_id (which just ended) and publish the "run" event. */
 void tasks_report_write(struct tasks *t, int64_t run_id);

@@ -4,8 +4,6 @@
  * Layout under CYBER_BRAIN_UPLOADS: runs/<run>/jobs/<job>/{input/job.json, output/} while
  * the worker runs; afterwards runs/<run>/jobs/<job>/result.json (and worker-stderr.log when
  * the worker wrote to stderr) stay as artifacts and the scratch folders are removed. */
-#include "tasks/tasks_int.h"
-
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,13 +16,16 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "docker/docker.h"
+#include "tasks/tasks_int.h"
 
 char *tasks_run_dir(const struct tasks *t, int64_t run_id)
 {
     return xasprintf("%s/runs/%lld", t->opts.cfg->uploads_dir, (long long)run_id);
 }
 
-void tasks_job_publish(struct tasks *t, const struct store_claim *c, const char *status,
+void tasks_job_publish(struct tasks *t,
+                       const struct store_claim *c,
+                       const char *status,
                        const char *error)
 {
     if (!t->opts.ev)
@@ -106,8 +107,8 @@ static enum err prepare(struct tasks_job *job, struct errbuf *eb)
 }
 
 /* Write data as <job_dir>/<name> and record it as an artifact of the run. */
-static void save_artifact(struct tasks_job *job, const char *name, const char *data, size_t len,
-                          const char *content_type)
+static void save_artifact(
+    struct tasks_job *job, const char *name, const char *data, size_t len, const char *content_type)
 {
     struct errbuf eb = {0};
     char sha[CRYPTO_SHA256_HEX_LEN];
@@ -194,8 +195,9 @@ static void collect(struct tasks_job *job, struct verdict *v)
     json_t *r = NULL;
     enum err e = fs_read_file(path, TASKS_RESULT_MAX, &data, &len, &eb);
     if (e == ERR_TOO_LARGE) {
-        verdict_fail(v, "failed", xasprintf("result.json is larger than %d MiB",
-                                            TASKS_RESULT_MAX / (1024 * 1024)));
+        verdict_fail(
+            v, "failed",
+            xasprintf("result.json is larger than %d MiB", TASKS_RESULT_MAX / (1024 * 1024)));
         goto out;
     }
     if (e != ERR_OK) {
@@ -204,8 +206,8 @@ static void collect(struct tasks_job *job, struct verdict *v)
     }
     e = jsonx_parse(data, len, TASKS_RESULT_MAX, &r, &eb);
     if (e != ERR_OK) {
-        verdict_fail(v, "failed", xasprintf("result.json is not valid JSON: %s",
-                                            errbuf_get(&eb, e)));
+        verdict_fail(v, "failed",
+                     xasprintf("result.json is not valid JSON: %s", errbuf_get(&eb, e)));
         goto out;
     }
     const char *task = jsonx_get_str(r, "task");
@@ -266,8 +268,8 @@ static void judge(struct tasks_job *job, enum tasks_outcome oc, struct verdict *
         char *hint = stderr_hint(job);
         char *what = job->exit_code < 0 ? xasprintf("killed by signal %d", job->term_signal)
                                         : xasprintf("exited with status %d", job->exit_code);
-        verdict_fail(v, "failed", xasprintf("worker %s%s%s", what, hint ? ": " : "",
-                                            hint ? hint : ""));
+        verdict_fail(v, "failed",
+                     xasprintf("worker %s%s%s", what, hint ? ": " : "", hint ? hint : ""));
         xfree(what);
         xfree(hint);
     } else {

@@ -3,8 +3,6 @@
  *
  * Built from the stored run (jobs, summaries, token totals), never from raw worker output,
  * so it is small and holds only the key figures each task put in its job summary. */
-#include "tasks/tasks_int.h"
-
 #include <string.h>
 
 #include "core/buf.h"
@@ -13,6 +11,7 @@
 #include "core/jsonx.h"
 #include "core/log.h"
 #include "core/xalloc.h"
+#include "tasks/tasks_int.h"
 
 #define REPORT_MD_MAX (1024 * 1024)
 
@@ -62,9 +61,9 @@ static void md_counts(struct buf *b, const char *title, json_t *counts)
 
 static void md_gpus(struct buf *b, const json_t *gpus)
 {
-    static const char *const cols[] = {"index",           "name",          "memory_used_mib",
-                                       "memory_total_mib", "utilization_pct", "temperature_c",
-                                       "power_draw_w",     NULL};
+    static const char *const cols[] = {
+        "index",           "name",          "memory_used_mib", "memory_total_mib",
+        "utilization_pct", "temperature_c", "power_draw_w",    NULL};
     size_t i;
     json_t *g;
     if (json_array_size(gpus) == 0)
@@ -86,8 +85,9 @@ static void md_figures(struct buf *b, const char *task, const json_t *s)
 {
     if (strcmp(task, "log_triage") == 0) {
         const json_t *f = json_object_get(s, "files");
-        buf_printf(b, "\n- Lines in window: %lld of %lld\n- Files read: %lld, skipped: %lld, "
-                      "unreadable: %lld\n",
+        buf_printf(b,
+                   "\n- Lines in window: %lld of %lld\n- Files read: %lld, skipped: %lld, "
+                   "unreadable: %lld\n",
                    (long long)json_integer_value(json_object_get(s, "lines_in_window")),
                    (long long)json_integer_value(json_object_get(s, "lines_total")),
                    (long long)json_integer_value(json_object_get(f, "read")),
@@ -181,12 +181,11 @@ static char *build_md(const json_t *rep)
 static json_t *build_json(const json_t *run)
 {
     const json_t *snap = json_object_get(run, "directive_snapshot");
-    json_t *rep = json_pack("{s:O,s:O,s:O,s:O,s:O,s:O}", "run_id", json_object_get(run, "id"),
-                            "status", json_object_get(run, "status"), "tasks",
-                            json_object_get(run, "tasks"), "token_totals",
-                            json_object_get(run, "token_totals"), "created_at",
-                            json_object_get(run, "created_at"), "finished_at",
-                            json_object_get(run, "finished_at"));
+    json_t *rep = json_pack(
+        "{s:O,s:O,s:O,s:O,s:O,s:O}", "run_id", json_object_get(run, "id"), "status",
+        json_object_get(run, "status"), "tasks", json_object_get(run, "tasks"), "token_totals",
+        json_object_get(run, "token_totals"), "created_at", json_object_get(run, "created_at"),
+        "finished_at", json_object_get(run, "finished_at"));
     if (!rep)
         return NULL;
     json_object_set(rep, "started_at", json_object_get(run, "started_at"));
@@ -204,9 +203,9 @@ static json_t *build_json(const json_t *run)
     json_t *j;
     json_array_foreach(json_object_get(run, "jobs"), i, j)
     {
-        static const char *const keys[] = {"task",       "status",      "error",
+        static const char *const keys[] = {"task",         "status",     "error",
                                            "window_start", "window_end", "started_at",
-                                           "finished_at", "summary",    NULL};
+                                           "finished_at",  "summary",    NULL};
         json_t *o = json_pack("{s:O}", "job_id", json_object_get(j, "id"));
         for (size_t k = 0; o && keys[k]; k++)
             json_object_set(o, keys[k], json_object_get(j, keys[k]));
@@ -218,8 +217,12 @@ static json_t *build_json(const json_t *run)
 }
 
 /* Write one report file and record it as a run artifact. */
-static enum err save(struct tasks *t, int64_t run_id, const char *name, const char *text,
-                     const char *content_type, struct errbuf *eb)
+static enum err save(struct tasks *t,
+                     int64_t run_id,
+                     const char *name,
+                     const char *text,
+                     const char *content_type,
+                     struct errbuf *eb)
 {
     char sha[CRYPTO_SHA256_HEX_LEN];
     char *dir = tasks_run_dir(t, run_id);
@@ -245,8 +248,8 @@ void tasks_report_write(struct tasks *t, int64_t run_id)
     enum err e = store_run_get(t->opts.st, run_id, &run, &eb);
     if (e == ERR_OK) {
         rep = build_json(run);
-        e = rep ? ERR_OK : errbuf_set(&eb, ERR_INTERNAL, "run %lld is missing fields",
-                                      (long long)run_id);
+        e = rep ? ERR_OK
+                : errbuf_set(&eb, ERR_INTERNAL, "run %lld is missing fields", (long long)run_id);
     }
     if (e == ERR_OK) {
         md = build_md(rep);
@@ -258,8 +261,7 @@ void tasks_report_write(struct tasks *t, int64_t run_id)
     if (e == ERR_OK)
         e = store_run_set_report(t->opts.st, run_id, md, js, &eb);
     if (e != ERR_OK)
-        log_error("tasks", "event=report.fail run_id=%lld err=%s", (long long)run_id,
-                  err_name(e));
+        log_error("tasks", "event=report.fail run_id=%lld err=%s", (long long)run_id, err_name(e));
     const char *status = run ? jsonx_get_str(run, "status") : NULL;
     log_info("tasks", "event=run.end run_id=%lld status=%s", (long long)run_id,
              status ? status : "?");

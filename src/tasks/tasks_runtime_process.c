@@ -7,8 +7,6 @@
  * "progress" events) and stderr (kept, capped). The wait polls the pipes, checks for run
  * cancellation every TASKS_CANCEL_POLL_MS and notices the exit with waitid(WNOWAIT), so
  * the pid is cleared under the lock before it is reaped and a kill never hits a reused pid. */
-#include "tasks/tasks_int.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -23,14 +21,15 @@
 #include "core/jsonx.h"
 #include "core/log.h"
 #include "core/xalloc.h"
+#include "tasks/tasks_int.h"
 
 struct proc {
-    int out_fd;          /* stdout pipe, -1 once closed */
-    int err_fd;          /* stderr pipe, -1 once closed */
-    struct buf line;     /* the stdout line being assembled */
-    bool is_line_long;   /* dropping the rest of an over-long line */
+    int out_fd;        /* stdout pipe, -1 once closed */
+    int err_fd;        /* stderr pipe, -1 once closed */
+    struct buf line;   /* the stdout line being assembled */
+    bool is_line_long; /* dropping the rest of an over-long line */
     int n_progress;
-    struct buf err;      /* stderr, capped */
+    struct buf err; /* stderr, capped */
 };
 
 /* Exec the worker in the child; never returns. Only async-signal-safe calls here: the
@@ -62,7 +61,7 @@ static pid_t spawn(struct tasks_job *job, int out_w, int err_w)
     char *path_env = xasprintf("PATH=%s", path ? path : "/usr/local/bin:/usr/bin:/bin");
     char *envp[] = {path_env, "LANG=C.UTF-8", NULL};
     char *argv[] = {(char *)(uintptr_t)bin, "worker", "--input", job->input_dir, "--output",
-                    job->output_dir, NULL};
+                    job->output_dir,        NULL};
     pid_t pid = fork();
     if (pid == 0)
         child_exec(argv, envp, out_w, err_w);
