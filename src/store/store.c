@@ -158,7 +158,12 @@ enum err db_begin(struct db *db, struct errbuf *eb)
 
 enum err db_commit(struct db *db, struct errbuf *eb)
 {
-    return db_exec(db, "COMMIT", NULL, 0, NULL, eb);
+    enum err e = db_exec(db, "COMMIT", NULL, 0, NULL, eb);
+    /* A failed COMMIT can leave SQLite inside the transaction: never hand such a
+     * connection back to the pool. */
+    if (e != ERR_OK)
+        db_rollback(db);
+    return e;
 }
 
 void db_rollback(struct db *db)

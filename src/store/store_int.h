@@ -118,7 +118,7 @@ enum err db_query_int(struct db *db,
                       struct errbuf *eb);
 /* Start a write transaction. */
 enum err db_begin(struct db *db, struct errbuf *eb);
-/* Commit the transaction. */
+/* Commit the transaction (rolled back when the commit fails). */
 enum err db_commit(struct db *db, struct errbuf *eb);
 /* Roll the transaction back (errors are logged, not returned). */
 void db_rollback(struct db *db);

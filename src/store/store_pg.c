@@ -86,6 +86,17 @@ static PGresult *run(PGconn *c, const char *sql, const struct db_param *p, size_
             vals[i] = p[i].type == DB_TEXT ? p[i].s : NULL;
         }
     }
+    bool was_idle = PQtransactionStatus(c) == PQTRANS_IDLE;
+    PGresult *r = PQexecParams(c, sql, (int)n, NULL, vals, NULL, NULL, 0);
+    if (!was_idle || PQstatus(c) != CONNECTION_BAD)
+        return r;
+    /* The server dropped us (restart, idle kill) outside a transaction: nothing was
+     * half done, so reconnect and try the statement once more. */
+    PQclear(r);
+    log_warn("store", "event=pg.reconnect");
+    PQreset(c);
+    if (PQstatus(c) != CONNECTION_OK)
+        return NULL;
     return PQexecParams(c, sql, (int)n, NULL, vals, NULL, NULL, 0);
 }
 

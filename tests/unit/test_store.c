@@ -812,6 +812,32 @@ START_TEST(test_artifacts)
 }
 END_TEST
 
+START_TEST(test_pg_reconnect)
+{
+    struct fx f;
+    if (!fx_open_n(&f, 1, 1, true))
+        return;
+    int64_t pid = 0;
+    struct db *db = store_db_get(f.st);
+    OK(db_query_int(db, "SELECT pg_backend_pid() AS pid", NULL, 0, "pid", &pid, EB));
+    store_db_put(f.st, db);
+    ck_assert_int_gt(pid, 0);
+    char sql[96];
+    snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%lld)", (long long)pid);
+    PGconn *c = PQconnectdb(getenv("CB_TEST_PG"));
+    PGresult *r = PQexec(c, sql);
+    ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+    PQclear(r);
+    PQfinish(c);
+    /* The pooled connection was killed; the store notices and reconnects. */
+    OK(store_ping(f.st, EB));
+    json_t *run = launch(&f, TASKS3, 1, 0, NULL);
+    ck_assert_int_gt(int_at(run, "id"), 0);
+    json_decref(run);
+    fx_close(&f);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
     Suite *s = suite_create("store");
@@ -830,6 +856,7 @@ static Suite *store_suite(void)
     tcase_add_loop_test(tc, test_concurrent_claims, 0, 2);
     tcase_add_loop_test(tc, test_tokens, 0, 2);
     tcase_add_loop_test(tc, test_artifacts, 0, 2);
+    tcase_add_test(tc, test_pg_reconnect);
     suite_add_tcase(s, tc);
     return s;
 }
