@@ -19,9 +19,15 @@
 #define REPORT_MAX         (16 * 1024 * 1024)
 #define TASK_NAME_MAX      31
 
+/* Token totals come with the row (correlated sums over the llm_calls index), so a list
+ * of N runs is one query, not N+1. */
+#define RUN_TOKEN_SUM(col, expr)                                                    \
+    "(SELECT COALESCE(SUM(" expr "), 0) FROM llm_calls l WHERE l.run_id = r.id) AS " col
 #define RUN_COLS                                                                    \
     "r.id, r.status, r.tasks, r.directive_id, r.directive_snapshot, r.created_at, " \
-    "r.started_at, r.finished_at, r.error"
+    "r.started_at, r.finished_at, r.error, " RUN_TOKEN_SUM("tt_prompt", "l.prompt_tokens") ", " \
+    RUN_TOKEN_SUM("tt_completion", "l.completion_tokens") ", "                          \
+    RUN_TOKEN_SUM("tt_total", "COALESCE(l.total_tokens, l.prompt_tokens + l.completion_tokens)")
 #define JOB_COLS                                                                     \
     "j.id, j.run_id, j.task, j.status, j.window_start, j.window_end, j.created_at, " \
     "j.started_at, j.finished_at, j.deadline_at, j.error, j.summary, j.attempts"
@@ -57,19 +63,30 @@ static enum err run_jobs(struct db *db, int64_t run_id, json_t **jobs, struct er
     return e;
 }
 
+/* Move the tt_* columns of a RUN_COLS row into its token_totals object. */
+static void run_totals_shape(json_t *run)
+{
+    static const char *const cols[][2] = {{"tt_prompt", "prompt_tokens"},
+                                          {"tt_completion", "completion_tokens"},
+                                          {"tt_total", "total_tokens"}};
+    json_t *totals = json_object();
+    for (size_t i = 0; i < 3; i++) {
+        json_object_set_new(totals, cols[i][1], json_integer(row_int(run, cols[i][0])));
+        json_object_del(run, cols[i][0]);
+    }
+    json_object_set_new(run, "token_totals", totals);
+}
+
 enum err store_run_decorate(struct db *db, json_t *run, bool with_jobs, struct errbuf *eb)
 {
     int64_t id = row_int(run, "id");
-    json_t *totals = NULL, *jobs = NULL;
+    json_t *jobs = NULL;
     row_parse_json(run, "tasks");
     row_parse_json(run, "directive_snapshot");
-    enum err e = token_totals(db, id, &totals, eb);
-    if (e != ERR_OK)
-        return e;
-    json_object_set_new(run, "token_totals", totals ? totals : json_object());
+    run_totals_shape(run);
     if (!with_jobs)
         return ERR_OK;
-    e = run_jobs(db, id, &jobs, eb);
+    enum err e = run_jobs(db, id, &jobs, eb);
     if (e == ERR_OK)
         json_object_set_new(run, "jobs", jobs);
     return e;
