@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 
 struct store;
@@ -112,6 +113,11 @@ struct store_run_filter {
 /* List runs newest first (without jobs); *count is the total matching the filter. */
 enum err store_run_list(struct store *st, const struct store_run_filter *f, json_t **results,
                         int64_t *count, struct errbuf *eb);
+/* Append the runs store_run_list gives for f to out as JSON text (an array of the same
+ * objects, members in the same order), without building jansson objects: the hot path of
+ * GET /api/runs/. *count is the total matching the filter. Nothing is appended on error. */
+enum err store_run_list_text(struct store *st, const struct store_run_filter *f,
+                             struct buf *out, int64_t *count, struct errbuf *eb);
 /* Cancel run id: queued jobs become cancelled now; running jobs are flagged and the
  * dispatcher stops them. ERR_CONFLICT when the run already ended. *out is the run. */
 enum err store_run_cancel(struct store *st, int64_t id, json_t **out, struct errbuf *eb);

@@ -334,6 +334,24 @@ static size_t run_where(const struct store_run_filter *f, struct buf *sql, struc
     return n;
 }
 
+/* Write the count and page queries of f into cnt and sql; *n_where gets the number of
+ * parameters the count takes (the page query takes two more). */
+static void list_sql(const struct store_run_filter *f,
+                     struct buf *cnt,
+                     struct buf *sql,
+                     struct db_param p[4],
+                     size_t *n_where)
+{
+    buf_puts(cnt, "SELECT COUNT(*) AS n FROM runs r");
+    buf_puts(sql, "SELECT " RUN_COLS " FROM runs r");
+    size_t n = run_where(f, cnt, p);
+    run_where(f, sql, p);
+    buf_printf(sql, " ORDER BY r.id DESC LIMIT $%zu OFFSET $%zu", n + 1, n + 2);
+    p[n] = DB_I(f->limit);
+    p[n + 1] = DB_I(f->offset);
+    *n_where = n;
+}
+
 enum err store_run_list(struct store *st,
                         const struct store_run_filter *f,
                         json_t **results,
@@ -342,17 +360,12 @@ enum err store_run_list(struct store *st,
 {
     struct buf cnt, sql;
     struct db_param p[4];
+    size_t n = 0;
     *results = NULL;
     *count = 0;
     buf_init(&cnt, 1024);
     buf_init(&sql, 1024);
-    buf_puts(&cnt, "SELECT COUNT(*) AS n FROM runs r");
-    buf_puts(&sql, "SELECT " RUN_COLS " FROM runs r");
-    size_t n = run_where(f, &cnt, p);
-    run_where(f, &sql, p);
-    buf_printf(&sql, " ORDER BY r.id DESC LIMIT $%zu OFFSET $%zu", n + 1, n + 2);
-    p[n] = DB_I(f->limit);
-    p[n + 1] = DB_I(f->offset);
+    list_sql(f, &cnt, &sql, p, &n);
     struct db *db = store_db_get(st);
     enum err e = db_query_int(db, buf_str(&cnt), p, n, "n", count, eb);
     if (e == ERR_OK)
@@ -371,6 +384,89 @@ enum err store_run_list(struct store *st,
         json_decref(*results);
         *results = NULL;
     }
+    return e;
+}
+
+/* Integer value of a cell as row_int reads it (0 unless an integer or boolean). */
+static int64_t cell_int(const struct db_cell *c)
+{
+    return c && (c->type == DB_C_INT || c->type == DB_C_BOOL) ? c->i : 0;
+}
+
+/* Append the token_totals member built from the tt_* cells. */
+static enum err totals_text(const struct db_cell *tt[3], struct buf *out)
+{
+    return buf_printf(out,
+                      ",\"token_totals\":{\"prompt_tokens\":%lld,\"completion_tokens\":%lld,"
+                      "\"total_tokens\":%lld}}",
+                      (long long)cell_int(tt[0]), (long long)cell_int(tt[1]),
+                      (long long)cell_int(tt[2]));
+}
+
+/* Append one RUN_COLS row to the buffer at ctx as the run object store_run_decorate makes
+ * (same members in the same order; tasks and directive_snapshot embedded as stored). */
+static enum err run_text(void *ctx, const struct db_cell *c, size_t n, struct errbuf *eb)
+{
+    static const char *const tt_names[3] = {"tt_prompt", "tt_completion", "tt_total"};
+    struct buf *out = ctx;
+    const struct db_cell *tt[3] = {NULL, NULL, NULL};
+    bool is_first = true, is_first_row = buf_str(out)[buf_len(out) - 1] == '[';
+    enum err e = is_first_row ? buf_append(out, "{", 1) : buf_append(out, ",{", 2);
+    for (size_t i = 0; i < n && e == ERR_OK; i++) {
+        const char *name = c[i].name;
+        bool is_tt = false;
+        for (size_t k = 0; k < 3; k++)
+            if (strcmp(name, tt_names[k]) == 0) {
+                tt[k] = &c[i];
+                is_tt = true;
+            }
+        if (is_tt)
+            continue;
+        bool is_raw = strcmp(name, "tasks") == 0 || strcmp(name, "directive_snapshot") == 0;
+        if (!is_first)
+            e = buf_append(out, ",", 1);
+        is_first = false;
+        if (e == ERR_OK)
+            e = db_json_str_append(name, strlen(name), out);
+        if (e == ERR_OK)
+            e = buf_append(out, ":", 1);
+        if (e == ERR_OK)
+            e = db_cell_json_append(&c[i], is_raw, out);
+    }
+    if (e == ERR_OK)
+        e = totals_text(tt, out);
+    if (e != ERR_OK)
+        return errbuf_set(eb, ERR_INTERNAL, "the run list is too large to send");
+    return ERR_OK;
+}
+
+enum err store_run_list_text(struct store *st,
+                             const struct store_run_filter *f,
+                             struct buf *out,
+                             int64_t *count,
+                             struct errbuf *eb)
+{
+    struct buf cnt, sql, arr;
+    struct db_param p[4];
+    size_t n = 0;
+    *count = 0;
+    buf_init(&cnt, 1024);
+    buf_init(&sql, 1024);
+    buf_init(&arr, out->max_len);
+    list_sql(f, &cnt, &sql, p, &n);
+    struct db *db = store_db_get(st);
+    enum err e = db_query_int(db, buf_str(&cnt), p, n, "n", count, eb);
+    if (e == ERR_OK)
+        e = buf_append(&arr, "[", 1);
+    if (e == ERR_OK)
+        e = db_query_each(db, buf_str(&sql), p, n + 2, run_text, &arr, eb);
+    store_db_put(st, db);
+    if (e == ERR_OK && (buf_append(&arr, "]", 1) != ERR_OK ||
+                        buf_append(out, buf_str(&arr), buf_len(&arr)) != ERR_OK))
+        e = errbuf_set(eb, ERR_INTERNAL, "the run list is too large to send");
+    buf_fini(&cnt);
+    buf_fini(&sql);
+    buf_fini(&arr);
     return e;
 }
 
