@@ -24,6 +24,9 @@ CFLAGS    += -O0 -g3 -DCB_DEBUG
 else ifeq ($(FLAVOUR),asan)
 CFLAGS    += -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS   += -fsanitize=address,undefined
+else ifeq ($(FLAVOUR),fuzz)
+CFLAGS    += -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+LDFLAGS   += -fsanitize=address,undefined
 endif
 CFLAGS    += $(WARN) -DTESTABLE_EXTERN
 
@@ -80,8 +83,9 @@ deps:
 # The whole suite: unit (Check, forked), fuzz-corpus replay, integration on SQLite
 # (and PostgreSQL when reachable; mandatory with CI=true).
 test: deps
+	@if [ "$$(id -u)" = 0 ]; then sh scripts/start-services || true; fi
 	@$(MAKE) --no-print-directory build
-	@$(MAKE) --no-print-directory unit fuzz-replay integration
+	@CB_SERVICES_STARTED=1 $(MAKE) --no-print-directory unit fuzz-replay integration
 
 unit: $(TEST_BIN)
 	@sh scripts/run-unit.sh $(TEST_BIN)
@@ -89,12 +93,12 @@ unit: $(TEST_BIN)
 fuzz-replay: $(BUILD)/fuzz-replay
 	@sh scripts/fuzz-replay.sh $(BUILD)/fuzz-replay
 
-$(BUILD)/fuzz-replay: $(wildcard fuzz/fuzz_*.c) fuzz/replay_main.c $(LIB)
+$(BUILD)/fuzz-replay: $(wildcard fuzz/fuzz_*.c) fuzz/fuzz.h fuzz/replay_main.c $(LIB)
 	@mkdir -p $(dir $@)
 	sh scripts/build-fuzz-replay.sh "$(CC)" "$(CPPFLAGS) $(CFLAGS)" "$(LIB) $(LDFLAGS) $(LDLIBS)" $@
 
 integration: $(BIN)
-	@CYBERBRAIN_BIN=$(abspath $(BIN)) sh scripts/run-integration.sh
+	@CYBERBRAIN_BIN=$(abspath $(BIN)) sh scripts/with-test-env.sh sh scripts/run-integration.sh
 
 check:
 	@$(MAKE) --no-print-directory deps
