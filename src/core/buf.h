@@ -31,7 +31,8 @@ enum err buf_puts(struct buf *b, const char *s);
 /* Append formatted text. */
 enum err buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append formatted text from a va_list. */
-enum err buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+enum err buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* Return the content (never NULL; borrowed until the next change). */
 const char *buf_str(const struct buf *b);
 /* Return the content length in bytes. */

@@ -7,6 +7,9 @@
 
 void clock_iso_from_ms(int64_t ms, char out[CLOCK_ISO_LEN])
 {
+    /* Before the epoch nothing we store can be dated; clamp rather than print garbage. */
+    if (ms < 0)
+        ms = 0;
     time_t sec = (time_t)(ms / 1000);
     struct tm tm;
     gmtime_r(&sec, &tm);

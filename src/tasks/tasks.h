@@ -22,7 +22,7 @@ struct tasks_opts {
     const struct config *cfg; /* borrowed for the dispatcher's life */
     struct store *st;         /* borrowed */
     struct events *ev;        /* borrowed; may be NULL */
-    int n_slots;              /* jobs run at once (>= 1) */
+    int n_slots;              /* jobs run at once; 0 = no threads (only tasks_run_one) */
 };
 
 /* Return the canonical task name for name or an alias (task1..task3), or NULL. */

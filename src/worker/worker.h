@@ -7,5 +7,6 @@
  * result says), non-zero when the worker itself failed. */
 #pragma once
 
-/* Run `cyberbrain worker [--input DIR] [--output DIR]` (defaults /input, /output); returns the exit code. */
+/* Run `cyberbrain worker [--input DIR] [--output DIR]` (defaults /input, /output); returns the exit
+ * code. */
 int worker_main(int argc, char **argv);

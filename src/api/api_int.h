@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/* api_int.h -- private declarations shared by the api_*.c files: the server, the route
+ * handlers, and helpers for pagination, bodies, task names and store errors. */
+#pragma once
+
+#include <jansson.h>
+#include <pthread.h>
+
+#include "api/api.h"
+#include "http/http.h"
+
+#define API_VERSION           "0.1.0"
+#define API_TOKEN_CACHE_SLOTS 64
+#define API_TOKEN_CACHE_MS    5000
+#define API_QUERY_MAX_LEN     256
+#define API_TEXT_MAX_BYTES    (64 * 1024)
+#define API_PAGE_SIZE_DEFAULT 20
+#define API_PAGE_SIZE_MAX     200
+
+struct api_token_cache_entry {
+    char sha256[65];    /* hex of the token; empty when free */
+    int64_t expires_ms; /* monotonic */
+};
+
+struct api_server {
+    struct api_ctx ctx;
+    struct http_server *http;
+    pthread_mutex_t auth_mu;
+    struct api_token_cache_entry cache[API_TOKEN_CACHE_SLOTS];
+    size_t cache_next;
+};
+
+struct api_page {
+    int64_t page;      /* from 1 */
+    int64_t page_size; /* 1..API_PAGE_SIZE_MAX */
+};
+
+/* Return the route table (static) and its length in *n. */
+const struct http_route *api_routes_get(size_t *n);
+
+/* ---- helpers (api_server.c) ---- */
+
+/* Return the canonical task name for name or an alias (task1..task3), or NULL. */
+const char *api_task_canonical(const char *name);
+/* Parse ?page=&page_size=; on bad input reply (404 Invalid page / 400) and return false. */
+bool api_page_parse(const struct http_req *req, struct http_resp *resp, struct api_page *pg);
+/* Reply 200 with {"count","next","previous","results"}; results are stolen. base is the
+ * list path ("/api/runs/"), keep lists query keys to carry into next/previous (NULL-ended).
+ * Replies 404 Invalid page when the page is past the end. */
+void api_page_reply(const struct http_req *req,
+                    struct http_resp *resp,
+                    const char *base,
+                    const char *const *keep,
+                    const struct api_page *pg,
+                    int64_t count,
+                    json_t *results);
+/* Parse the JSON body into *out (an object; {} when empty); on bad input reply and false. */
+bool api_body_object(const struct api_server *a,
+                     const struct http_req *req,
+                     struct http_resp *resp,
+                     json_t **out);
+/* Reply for a failed store call: its status, with eb's detail (server errors are logged). */
+void api_reply_err(struct http_resp *resp, enum err e, const struct errbuf *eb);
+/* Read a capped query argument; false (after replying 400) when over API_QUERY_MAX_LEN. */
+bool api_query_get(const struct http_req *req,
+                   struct http_resp *resp,
+                   const char *key,
+                   const char **out);
+
+/* ---- auth (api_auth.c) ---- */
+bool api_auth_check(void *app, struct http_req *req, struct http_resp *resp);
+
+/* ---- handlers ---- */
+void api_runs_launch(void *app, struct http_req *req, struct http_resp *resp);
+void api_runs_list(void *app, struct http_req *req, struct http_resp *resp);
+void api_runs_get(void *app, struct http_req *req, struct http_resp *resp);
+void api_runs_report(void *app, struct http_req *req, struct http_resp *resp);
+void api_runs_jobs(void *app, struct http_req *req, struct http_resp *resp);
+void api_runs_cancel(void *app, struct http_req *req, struct http_resp *resp);
+void api_runs_since(void *app, struct http_req *req, struct http_resp *resp);
+void api_runs_events(void *app, struct http_req *req, struct http_resp *resp);
+void api_jobs_list(void *app, struct http_req *req, struct http_resp *resp);
+void api_jobs_get(void *app, struct http_req *req, struct http_resp *resp);
+void api_directives_list(void *app, struct http_req *req, struct http_resp *resp);
+void api_directives_create(void *app, struct http_req *req, struct http_resp *resp);
+void api_directives_get(void *app, struct http_req *req, struct http_resp *resp);
+void api_directives_put(void *app, struct http_req *req, struct http_resp *resp);
+void api_directives_patch(void *app, struct http_req *req, struct http_resp *resp);
+void api_directives_delete(void *app, struct http_req *req, struct http_resp *resp);
+void api_artifacts_list(void *app, struct http_req *req, struct http_resp *resp);
+void api_artifacts_download(void *app, struct http_req *req, struct http_resp *resp);
+void api_health_get(void *app, struct http_req *req, struct http_resp *resp);
+void api_metrics_get(void *app, struct http_req *req, struct http_resp *resp);
+void api_schema_get(void *app, struct http_req *req, struct http_resp *resp);

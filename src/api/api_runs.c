@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/* api_runs.c -- /api/runs/: launch, list, get, report, jobs, cancel, since-last-success and
+ * the SSE event stream of a run. */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "core/jsonx.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+
+#define LAUNCH_MAX_TASKS 16
+
+static const char *const run_states[] = {"queued", "running",   "success", "partial",
+                                         "failed", "cancelled", NULL};
+
+static bool is_run_state(const char *s)
+{
+    for (size_t i = 0; run_states[i]; i++)
+        if (strcmp(s, run_states[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool is_final_state(const char *s)
+{
+    return s && is_run_state(s) && strcmp(s, "queued") != 0 && strcmp(s, "running") != 0;
+}
+
+static void reply_unknown_task(struct http_resp *resp, const char *field, const char *name)
+{
+    char q[40], msg[160];
+    err_quote_user(q, sizeof(q), name);
+    snprintf(msg, sizeof(msg),
+             "Unknown task '%s'. Use log_triage, gpu_report, service_map (or task1..task3).", q);
+    http_reply_field_error(resp, field, msg);
+}
+
+/* Fill tasks[] (canonical, no duplicates) from body.tasks; absent or [] = all three. */
+static bool parse_tasks(const json_t *body, struct http_resp *resp, const char *tasks[3], size_t *n)
+{
+    static const char *const all[] = {"log_triage", "gpu_report", "service_map"};
+    const json_t *v = json_object_get(body, "tasks");
+    *n = 0;
+    if (v && !json_is_null(v) && !json_is_array(v)) {
+        http_reply_field_error(resp, "tasks", "Expected a list of task names.");
+        return false;
+    }
+    if (json_array_size(v) > LAUNCH_MAX_TASKS) {
+        http_reply_field_error(resp, "tasks", "Ensure this field has no more than 16 elements.");
+        return false;
+    }
+    for (size_t i = 0; i < json_array_size(v); i++) {
+        const json_t *t = json_array_get(v, i);
+        if (!json_is_string(t)) {
+            http_reply_field_error(resp, "tasks", "Each task must be a string.");
+            return false;
+        }
+        const char *canon = api_task_canonical(json_string_value(t));
+        if (!canon) {
+            reply_unknown_task(resp, "tasks", json_string_value(t));
+            return false;
+        }
+        bool is_dup = false;
+        for (size_t k = 0; k < *n; k++)
+            is_dup = is_dup || strcmp(tasks[k], canon) == 0;
+        if (!is_dup)
+            tasks[(*n)++] = canon;
+    }
+    if (*n == 0) {
+        for (size_t k = 0; k < 3; k++)
+            tasks[k] = all[k];
+        *n = 3;
+    }
+    return true;
+}
+
+static bool parse_directive(const json_t *body, struct http_resp *resp, struct store_launch *l)
+{
+    const json_t *id = json_object_get(body, "directive_id");
+    const json_t *text = json_object_get(body, "directive_text");
+    if (id && !json_is_null(id)) {
+        if (!json_is_integer(id) || json_integer_value(id) <= 0) {
+            http_reply_field_error(resp, "directive_id", "A valid positive integer is required.");
+            return false;
+        }
+        l->directive_id = json_integer_value(id);
+    }
+    if (text && !json_is_null(text)) {
+        if (!json_is_string(text)) {
+            http_reply_field_error(resp, "directive_text", "Not a valid string.");
+            return false;
+        }
+        if (json_string_length(text) == 0) {
+            http_reply_field_error(resp, "directive_text", "This field may not be blank.");
+            return false;
+        }
+        if (json_string_length(text) > API_TEXT_MAX_BYTES) {
+            http_reply_field_error(resp, "directive_text",
+                                   "Ensure this field has no more than 65536 bytes.");
+            return false;
+        }
+        l->directive_text = json_string_value(text);
+    }
+    if (l->directive_id && l->directive_text) {
+        http_reply_error(resp, ERR_INVALID, "Give directive_id or directive_text, not both.");
+        return false;
+    }
+    return true;
+}
+
+void api_runs_launch(void *app, struct http_req *req, struct http_resp *resp)
+{
+    struct api_server *a = app;
+    struct errbuf eb = {{0}};
+    json_t *body = NULL, *run = NULL;
+    const char *tasks[3];
+    struct store_launch l = {.tasks = tasks, .lookback_ms = a->ctx.cfg->lookback_s * 1000};
+    if (!api_body_object(a, req, resp, &body))
+        goto out;
+    if (!parse_tasks(body, resp, tasks, &l.n_tasks) || !parse_directive(body, resp, &l))
+        goto out;
+    enum err e = store_run_launch(a->ctx.st, &l, &run, &eb);
+    if (e != ERR_OK) {
+        api_reply_err(resp, e, &eb);
+        goto out;
+    }
+    log_info("api", "event=run.launch run_id=%lld n_tasks=%zu",
+             (long long)json_integer_value(json_object_get(run, "id")), l.n_tasks);
+    if (a->ctx.on_launch)
+        a->ctx.on_launch(a->ctx.launch_ctx);
+    http_reply_json(resp, 201, run);
+    run = NULL;
+out:
+    json_decref(body);
+    json_decref(run);
+}
+
+void api_runs_list(void *app, struct http_req *req, struct http_resp *resp)
+{
+    static const char *const keep[] = {"status", "task", NULL};
+    struct api_server *a = app;
+    struct errbuf eb = {{0}};
+    struct api_page pg;
+    const char *status = NULL, *task = NULL;
+    json_t *results = NULL;
+    int64_t count = 0;
+    if (!api_page_parse(req, resp, &pg) || !api_query_get(req, resp, "status", &status) ||
+        !api_query_get(req, resp, "task", &task))
+        return;
+    if (status && !is_run_state(status)) {
+        char q[40], msg[128];
+        err_quote_user(q, sizeof(q), status);
+        snprintf(msg, sizeof(msg), "Select a valid choice. '%s' is not one of the choices.", q);
+        http_reply_field_error(resp, "status", msg);
+        return;
+    }
+    const char *canon = task ? api_task_canonical(task) : NULL;
+    if (task && !canon) {
+        reply_unknown_task(resp, "task", task);
+        return;
+    }
+    struct store_run_filter f = {.status = status,
+                                 .task = canon,
+                                 .offset = (pg.page - 1) * pg.page_size,
+                                 .limit = pg.page_size};
+    enum err e = store_run_list(a->ctx.st, &f, &results, &count, &eb);
+    if (e != ERR_OK) {
+        api_reply_err(resp, e, &eb);
+        return;
+    }
+    api_page_reply(req, resp, "/api/runs/", keep, &pg, count, results);
+}
+
+void api_runs_get(void *app, struct http_req *req, struct http_resp *resp)
+{
+    struct api_server *a = app;
+    struct errbuf eb = {{0}};
+    json_t *run = NULL;
+    enum err e = store_run_get(a->ctx.st, req->ids[0], &run, &eb);
+    if (e != ERR_OK) {
+        api_reply_err(resp, e, &eb);
+        return;
+    }
+    http_reply_json(resp, 200, run);
+}
+
+void api_runs_report(void *app, struct http_req *req, struct http_resp *resp)
+{
+    struct api_server *a = app;
+    struct errbuf eb = {{0}};
+    json_t *rep = NULL;
+    enum err e = store_run_report_get(a->ctx.st, req->ids[0], &rep, &eb);
+    if (e != ERR_OK) {
+        api_reply_err(resp, e, &eb);
+        return;
+    }
+    http_reply_json(resp, 200, rep);
+}
+
+void api_runs_jobs(void *app, struct http_req *req, struct http_resp *resp)
+{
+    struct api_server *a = app;
+    struct errbuf eb = {{0}};
+    struct api_page pg;
+    json_t *run = NULL, *results = NULL;
+    int64_t count = 0;
+    char base[64];
+    if (!api_page_parse(req, resp, &pg))
+        return;
+    enum err e = store_run_get(a->ctx.st, req->ids[0], &run, &eb);
+    json_decref(run);
+    if (e == ERR_OK)
+        e = store_job_list(a->ctx.st, req->ids[0], (pg.page - 1) * pg.page_size, pg.page_size,
+                           &results, &count, &eb);
+    if (e != ERR_OK) {
+        api_reply_err(resp, e, &eb);
+        return;
+    }
+    snprintf(base, sizeof(base), "/api/runs/%lld/jobs/", (long long)req->ids[0]);
+    api_page_reply(req, resp, base, NULL, &pg, count, results);
+}
+
+void api_runs_cancel(void *app, struct http_req *req, struct http_resp *resp)
+{
+    struct api_server *a = app;
+    struct errbuf eb = {{0}};
+    json_t *run = NULL;
+    enum err e = store_run_cancel(a->ctx.st, req->ids[0], &run, &eb);
+    if (e != ERR_OK) {
+        api_reply_err(resp, e, &eb);
+        return;
+    }
+    log_info("api", "event=run.cancel run_id=%lld", (long long)req->ids[0]);
+    if (a->ctx.on_launch)
+        a->ctx.on_launch(a->ctx.launch_ctx);
+    http_reply_json(resp, 200, run);
+}
+
+void api_runs_since(void *app, struct http_req *req, struct http_resp *resp)
+{
+    struct api_server *a = app;
+    struct errbuf eb = {{0}};
+    const char *task = NULL;
+    json_t *out = NULL;
+    if (!api_query_get(req, resp, "task", &task))
+        return;
+    if (!task || !task[0]) {
+        http_reply_field_error(resp, "task", "This query parameter is required.");
+        return;
+    }
+    const char *canon = api_task_canonical(task);
+    if (!canon) {
+        reply_unknown_task(resp, "task", task);
+        return;
+    }
+    enum err e = store_run_last_success(a->ctx.st, canon, &out, &eb);
+    if (e != ERR_OK) {
+        api_reply_err(resp, e, &eb);
+        return;
+    }
+    http_reply_json(resp, 200, out);
+}
+
+void api_runs_events(void *app, struct http_req *req, struct http_resp *resp)
+{
+    struct api_server *a = app;
+    struct errbuf eb = {{0}};
+    json_t *run = NULL;
+    char *end = NULL;
+    int64_t after = 0;
+    enum err e = store_run_get(a->ctx.st, req->ids[0], &run, &eb);
+    if (e != ERR_OK) {
+        api_reply_err(resp, e, &eb);
+        return;
+    }
+    const char *last = http_req_header(req, "Last-Event-ID");
+    if (last && http_parse_int64(last, 0, INT64_MAX, &after) != ERR_OK)
+        after = 0;
+    struct events_sub *sub =
+        a->ctx.ev ? events_subscribe(a->ctx.ev, req->ids[0], (uint64_t)after) : NULL;
+    if (!sub) {
+        json_decref(run);
+        http_reply_error(resp, ERR_UNAVAILABLE, "Too many event streams; try again later.");
+        return;
+    }
+    const char *status = jsonx_get_str(run, "status");
+    bool is_ended = is_final_state(status);
+    if (is_ended) {
+        json_t *d = json_pack("{s:I,s:s}", "run_id", (json_int_t)req->ids[0], "status", status);
+        end = jsonx_dumps(d);
+        json_decref(d);
+    }
+    http_reply_sse_take(resp, req, sub, is_ended, end);
+    json_decref(run);
+    xfree(end);
+}

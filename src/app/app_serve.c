@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/* app_serve.c -- `cyberbrain serve`: store, event bus, dispatcher and HTTP server. */
+#include "app/app_int.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "core/events.h"
+#include "core/fs.h"
+#include "core/log.h"
+#include "tasks/tasks.h"
+
+static void wake_dispatcher(void *ctx)
+{
+    tasks_wake(ctx);
+}
+
+static enum err prepare_folders(const struct config *cfg)
+{
+    struct errbuf eb = {{0}};
+    enum err e = fs_mkdir_p(cfg->uploads_dir, 0750, &eb);
+    if (e != ERR_OK) {
+        fprintf(stderr, "cyberbrain: CYBER_BRAIN_UPLOADS: %s\n", eb.msg);
+        return e;
+    }
+    if (!fs_is_dir(cfg->logs_dir))
+        log_warn("app", "event=logs.missing detail=\"CYBER_BRAIN_LOGS folder does not exist; "
+                        "log_triage jobs will fail until it does\"");
+    return ERR_OK;
+}
+
+int app_cmd_serve(struct config *cfg, int argc, char **argv)
+{
+    bool do_migrate = argc > 1 && strcmp(argv[1], "--migrate") == 0;
+    if (argc > 2 || (argc == 2 && !do_migrate)) {
+        fprintf(stderr, "usage: cyberbrain serve [--migrate]\n");
+        return 2;
+    }
+    struct store *st = NULL;
+    struct events *ev = NULL;
+    struct tasks *tk = NULL;
+    struct api_server *srv = NULL;
+    struct errbuf eb = {{0}};
+    int rc = 1, port = 0;
+    sigset_t stop_set;
+
+    /* Block the stop signals before any thread starts, so only sigwait() sees them. */
+    sigemptyset(&stop_set);
+    sigaddset(&stop_set, SIGINT);
+    sigaddset(&stop_set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
+
+    if (prepare_folders(cfg) != ERR_OK)
+        goto out;
+    if (app_store_open_current(cfg, cfg->db_pool, do_migrate, &st) != ERR_OK)
+        goto out;
+    ev = events_new(1024, 512);
+    struct tasks_opts topts = {.cfg = cfg, .st = st, .ev = ev, .n_slots = cfg->max_concurrent_jobs};
+    if (tasks_start(&topts, &tk, &eb) != ERR_OK) {
+        fprintf(stderr, "cyberbrain: cannot start the dispatcher: %s\n", eb.msg);
+        goto out;
+    }
+    struct api_ctx actx = {
+        .cfg = cfg, .st = st, .ev = ev, .on_launch = wake_dispatcher, .launch_ctx = tk};
+    if (api_server_start(&actx, &srv, &port, &eb) != ERR_OK) {
+        fprintf(stderr, "cyberbrain: cannot serve on %s:%d: %s\n", cfg->bind_addr, cfg->port,
+                eb.msg);
+        goto out;
+    }
+    char label[300];
+    app_db_label(cfg, label, sizeof(label));
+    log_info("app", "event=serve.ready bind=%s port=%d db=%s instance=%s", cfg->bind_addr, port,
+             store_kind_get(st) == STORE_PG ? "postgresql" : "sqlite", cfg->instance_id);
+    fprintf(stderr, "listening on %s:%d\n", cfg->bind_addr, port);
+    int sig = 0;
+    sigwait(&stop_set, &sig);
+    log_info("app", "event=serve.stop signal=%d", sig);
+    rc = 0;
+out:
+    api_server_stop(srv);
+    if (tk)
+        tasks_stop(tk);
+    events_free(ev);
+    store_close(st);
+    return rc;
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/* http.h -- a small HTTP framework over libmicrohttpd: server, route table, JSON replies, SSE.
+ *
+ * http_server_start runs an epoll thread pool. Each request is read whole (body capped at
+ * max_body_bytes, 413 beyond), matched against a static route table ({id} = positive int64,
+ * {name...} = the rest of the path; trailing slash optional) and handed to its handler on a
+ * pool thread; unknown paths get 404 JSON and wrong methods 405 JSON with Allow. Handlers
+ * fill a struct http_resp with one http_reply_* call; the server queues it. SSE streams are
+ * suspended while idle and resumed by the event bus or a keepalive timer. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/events.h"
+
+struct http_server;
+struct http_resp;
+
+enum http_method {
+    HTTP_GET = 1,
+    HTTP_POST = 2,
+    HTTP_PUT = 4,
+    HTTP_PATCH = 8,
+    HTTP_DELETE = 16,
+    HTTP_HEAD = 32,
+    HTTP_OPTIONS = 64,
+    HTTP_OTHER = 128,
+};
+
+#define HTTP_MAX_IDS 2
+
+/* One request as a handler sees it; fields are read-only for handlers (valid during the call). */
+struct http_req {
+    enum http_method method;
+    const char *path;          /* decoded path, as received */
+    int64_t ids[HTTP_MAX_IDS]; /* the {id} captures, in order */
+    size_t n_ids;
+    char *tail;       /* the {name...} capture (decoded) or NULL */
+    const char *body; /* NUL-terminated request body (may be empty) */
+    size_t body_len;
+    void *conn;              /* the MHD connection (private) */
+    struct http_server *srv; /* private */
+};
+
+/* A route handler: read req, answer with exactly one http_reply_* on resp. */
+typedef void http_handler_fn(void *app, struct http_req *req, struct http_resp *resp);
+/* Called before every non-public route; return false after replying (e.g. 401). */
+typedef bool http_auth_fn(void *app, struct http_req *req, struct http_resp *resp);
+
+#define HTTP_ROUTE_PUBLIC 1u /* no auth hook */
+
+/* One row of the route table. */
+struct http_route {
+    enum http_method method;
+    const char *pattern; /* "/api/runs/{id}/report/", "/api/runs/{id}/artifacts/{name...}" */
+    http_handler_fn *handler;
+    unsigned flags;      /* HTTP_ROUTE_* */
+    const char *summary; /* one line for the OpenAPI document */
+};
+
+struct http_server_opts {
+    const char *bind_addr;           /* IPv4 or IPv6 literal */
+    int port;                        /* 0 = pick a free one */
+    int threads;                     /* pool size, >= 1 */
+    int64_t max_body_bytes;          /* request body cap (413 beyond) */
+    unsigned max_connections;        /* 0 = 1024 */
+    unsigned timeout_s;              /* idle connection timeout; 0 = 30 */
+    size_t max_sse;                  /* SSE streams at once; 0 = 256 */
+    int keepalive_ms;                /* SSE keepalive comment period; 0 = 15000 */
+    const struct http_route *routes; /* borrowed for the server's life */
+    size_t n_routes;
+    http_auth_fn *auth; /* may be NULL */
+    void *app;          /* passed to handlers and auth */
+};
+
+/* Per-status-class request counters (index 1..5 = 1xx..5xx). */
+struct http_stats {
+    uint64_t by_class[6];
+    uint64_t sse_open;
+};
+
+/* Start serving; *bound_port gets the bound port. */
+enum err http_server_start(const struct http_server_opts *opts,
+                           struct http_server **out,
+                           int *bound_port,
+                           struct errbuf *eb);
+/* Stop: end SSE streams, stop accepting, finish in-flight requests, free s. NULL is fine. */
+void http_server_stop(struct http_server *s);
+/* Copy the request counters of s into *out. */
+void http_server_stats_get(struct http_server *s, struct http_stats *out);
+
+/* ---- request accessors (borrowed strings, valid during the handler) ---- */
+
+/* Return the value of header name (case-insensitive) or NULL. */
+const char *http_req_header(const struct http_req *req, const char *name);
+/* Return the decoded query argument key or NULL. */
+const char *http_req_query(const struct http_req *req, const char *key);
+/* Return true when the peer address is loopback (127/8 or ::1). */
+bool http_req_is_loopback(const struct http_req *req);
+/* Return the method as text ("GET"). */
+const char *http_method_name(enum http_method m);
+
+/* ---- replies (exactly one per request) ---- */
+
+/* Reply with status and j as JSON; steals the reference to j (NULL replies null). */
+void http_reply_json(struct http_resp *resp, int status, json_t *j);
+/* Reply {"detail": detail or err_text(e)} with err_http_status(e). */
+void http_reply_error(struct http_resp *resp, enum err e, const char *detail);
+/* Reply 400 {"field": ["message"]}. */
+void http_reply_field_error(struct http_resp *resp, const char *field, const char *message);
+/* Reply with status and a plain body of content_type (copied). */
+void http_reply_text(
+    struct http_resp *resp, int status, const char *content_type, const char *body, size_t len);
+/* Reply 204 with no body. */
+void http_reply_no_content(struct http_resp *resp);
+/* Reply with the open file fd (size bytes; taken: closed by the server). */
+void http_reply_fd_take(
+    struct http_resp *resp, int fd, uint64_t size, const char *content_type, const char *filename);
+/* Add a header to the reply that was set (call after http_reply_*). */
+void http_resp_header_add(struct http_resp *resp, const char *name, const char *value);
+
+/* Reply with an SSE stream fed by sub (taken: unsubscribed when the stream ends). The stream
+ * closes after a "run" event whose status is final; when is_ended is set and nothing is
+ * pending it sends end_data (JSON, copied; may be NULL) as a "run" event and closes. */
+void http_reply_sse_take(struct http_resp *resp,
+                         struct http_req *req,
+                         struct events_sub *sub,
+                         bool is_ended,
+                         const char *end_data);
+/* Return true when another SSE stream may open (under max_sse). */
+bool http_sse_has_room(struct http_server *s);
+
+/* ---- small pure helpers ---- */
+
+/* Parse a decimal integer in [min, max] (whole string); ERR_INVALID otherwise. */
+enum err http_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
+/* Append s to b percent-encoded for a query value (unreserved bytes kept). */
+void http_url_encode(struct buf *b, const char *s);
+/* Return true when name is a safe relative path: 1..max_len bytes, no leading '/', no empty,
+ * "." or ".." segment, no backslash or control byte. */
+bool http_relpath_is_safe(const char *name, size_t max_len);

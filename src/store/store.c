@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/* store.c -- store lifecycle, the connection pool and the backend-neutral db helpers. */
+#include "store/store.h"
+
+#include <string.h>
+
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "store/store_int.h"
+
+#define POOL_MAX 64
+
+enum err store_open(const struct store_opts *opts, struct store **out, struct errbuf *eb)
+{
+    *out = NULL;
+    if (!opts || (!opts->pg_conninfo && !opts->sqlite_path))
+        return errbuf_set(eb, ERR_INVALID, "no database configured");
+    if (opts->pool_size < 1 || opts->pool_size > POOL_MAX)
+        return errbuf_set(eb, ERR_INVALID, "pool size must be 1..%d", POOL_MAX);
+    struct store *st = xcalloc(1, sizeof(*st));
+    st->kind = opts->pg_conninfo ? STORE_PG : STORE_SQLITE;
+    st->be = st->kind == STORE_PG ? &store_backend_pg : &store_backend_sqlite;
+    st->pool = xcalloc((size_t)opts->pool_size, sizeof(*st->pool));
+    pthread_mutex_init(&st->mu, NULL);
+    pthread_cond_init(&st->cv, NULL);
+    for (int i = 0; i < opts->pool_size; i++) {
+        struct db *db = &st->pool[i];
+        db->be = st->be;
+        db->kind = st->kind;
+        enum err e = st->be->connect(opts, &db->conn, eb);
+        if (e != ERR_OK) {
+            store_close(st);
+            return e;
+        }
+        st->n_pool++;
+    }
+    log_info("store", "event=store.open backend=%s pool=%d",
+             st->kind == STORE_PG ? "postgresql" : "sqlite", st->n_pool);
+    *out = st;
+    return ERR_OK;
+}
+
+void store_close(struct store *st)
+{
+    if (!st)
+        return;
+    for (int i = 0; i < st->n_pool; i++)
+        st->be->disconnect(st->pool[i].conn);
+    pthread_cond_destroy(&st->cv);
+    pthread_mutex_destroy(&st->mu);
+    xfree(st->pool);
+    xfree(st);
+}
+
+enum store_kind store_kind_get(const struct store *st)
+{
+    return st->kind;
+}
+
+struct db *store_db_get(struct store *st)
+{
+    struct db *db = NULL;
+    pthread_mutex_lock(&st->mu);
+    for (;;) {
+        for (int i = 0; i < st->n_pool && !db; i++)
+            if (!st->pool[i].is_busy)
+                db = &st->pool[i];
+        if (db)
+            break;
+        pthread_cond_wait(&st->cv, &st->mu);
+    }
+    db->is_busy = true;
+    pthread_mutex_unlock(&st->mu);
+    db->be->check(db->conn);
+    return db;
+}
+
+void store_db_put(struct store *st, struct db *db)
+{
+    if (!db)
+        return;
+    pthread_mutex_lock(&st->mu);
+    db->is_busy = false;
+    pthread_cond_signal(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+}
+
+enum err store_ping(struct store *st, struct errbuf *eb)
+{
+    struct db *db = store_db_get(st);
+    int64_t one = 0;
+    enum err e = db_query_int(db, "SELECT 1 AS one", NULL, 0, "one", &one, eb);
+    store_db_put(st, db);
+    if (e == ERR_OK && one != 1)
+        e = errbuf_set(eb, ERR_DB, "database gave a wrong answer to SELECT 1");
+    return e;
+}
+
+enum err db_exec(struct db *db,
+                 const char *sql,
+                 const struct db_param *p,
+                 size_t n,
+                 int64_t *changes,
+                 struct errbuf *eb)
+{
+    return db->be->exec(db->conn, sql, p, n, changes, eb);
+}
+
+enum err db_query(struct db *db,
+                  const char *sql,
+                  const struct db_param *p,
+                  size_t n,
+                  json_t **rows,
+                  struct errbuf *eb)
+{
+    return db->be->query(db->conn, sql, p, n, rows, eb);
+}
+
+enum err db_query_one(struct db *db,
+                      const char *sql,
+                      const struct db_param *p,
+                      size_t n,
+                      json_t **row,
+                      struct errbuf *eb)
+{
+    json_t *rows = NULL;
+    *row = NULL;
+    enum err e = db_query(db, sql, p, n, &rows, eb);
+    if (e != ERR_OK)
+        return e;
+    if (json_array_size(rows) > 0)
+        *row = json_incref(json_array_get(rows, 0));
+    json_decref(rows);
+    return ERR_OK;
+}
+
+enum err db_query_int(struct db *db,
+                      const char *sql,
+                      const struct db_param *p,
+                      size_t n,
+                      const char *col,
+                      int64_t *v,
+                      struct errbuf *eb)
+{
+    json_t *row = NULL;
+    *v = 0;
+    enum err e = db_query_one(db, sql, p, n, &row, eb);
+    if (e == ERR_OK && row)
+        *v = row_int(row, col);
+    json_decref(row);
+    return e;
+}
+
+enum err db_begin(struct db *db, struct errbuf *eb)
+{
+    return db_exec(db, db->be->begin_sql, NULL, 0, NULL, eb);
+}
+
+enum err db_commit(struct db *db, struct errbuf *eb)
+{
+    enum err e = db_exec(db, "COMMIT", NULL, 0, NULL, eb);
+    /* A failed COMMIT can leave SQLite inside the transaction: never hand such a
+     * connection back to the pool. */
+    if (e != ERR_OK)
+        db_rollback(db);
+    return e;
+}
+
+void db_rollback(struct db *db)
+{
+    struct errbuf eb = {{0}};
+    if (db_exec(db, "ROLLBACK", NULL, 0, NULL, &eb) != ERR_OK)
+        log_warn("store", "event=rollback.failed");
+}
+
+int64_t row_int(const json_t *row, const char *key)
+{
+    json_t *v = json_object_get(row, key);
+    if (json_is_integer(v))
+        return (int64_t)json_integer_value(v);
+    if (json_is_boolean(v))
+        return json_is_true(v) ? 1 : 0;
+    return 0;
+}
+
+void row_parse_json(json_t *row, const char *key)
+{
+    json_t *v = json_object_get(row, key);
+    if (!json_is_string(v))
+        return;
+    json_t *parsed = json_loads(json_string_value(v), JSON_DECODE_ANY, NULL);
+    json_object_set_new(row, key, parsed ? parsed : json_null());
+}

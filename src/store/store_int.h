@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/* store_int.h -- the store's private parts: the backend function table and db helpers.
+ *
+ * SQL is written once with $1, $2 placeholders: PostgreSQL takes them natively and SQLite
+ * binds them as named parameters. Rows come back as an array of JSON objects keyed by
+ * column name (integers as integers, NULL as null, booleans as booleans, the rest text).
+ * A struct db is one pooled connection, used by one thread between store_db_get and
+ * store_db_put. */
+#pragma once
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "store/store.h"
+
+enum db_ptype { DB_NULL, DB_INT, DB_TEXT };
+
+/* One query parameter; s is borrowed for the call. */
+struct db_param {
+    enum db_ptype type;
+    int64_t i;
+    const char *s;
+};
+
+#define DB_I(v) ((struct db_param){DB_INT, (int64_t)(v), NULL})
+#define DB_S(v) db_param_str(v)
+#define DB_N    ((struct db_param){DB_NULL, 0, NULL})
+
+/* Return a text parameter, or NULL when s is NULL. */
+static inline struct db_param db_param_str(const char *s)
+{
+    struct db_param p = {s ? DB_TEXT : DB_NULL, 0, s};
+    return p;
+}
+
+/* What a backend provides; conn is the backend's own connection object. */
+struct store_backend {
+    enum err (*connect)(const struct store_opts *opts, void **conn, struct errbuf *eb);
+    void (*disconnect)(void *conn);
+    /* Make conn usable again when it broke (PostgreSQL reset); false when it stays down. */
+    bool (*check)(void *conn);
+    /* Run one statement; *changes (may be NULL) gets the rows changed. */
+    enum err (*exec)(void *conn,
+                     const char *sql,
+                     const struct db_param *p,
+                     size_t n,
+                     int64_t *changes,
+                     struct errbuf *eb);
+    /* Run one query; *rows gets an array of objects. */
+    enum err (*query)(void *conn,
+                      const char *sql,
+                      const struct db_param *p,
+                      size_t n,
+                      json_t **rows,
+                      struct errbuf *eb);
+    /* Run a multi-statement script without parameters. */
+    enum err (*script)(void *conn, const char *sql, struct errbuf *eb);
+    const char *begin_sql; /* "BEGIN IMMEDIATE" on SQLite: writers serialise up front */
+};
+
+extern const struct store_backend store_backend_sqlite;
+extern const struct store_backend store_backend_pg;
+
+/* One pooled connection. */
+struct db {
+    const struct store_backend *be;
+    enum store_kind kind;
+    void *conn;
+    bool is_busy;
+};
+
+struct store {
+    enum store_kind kind;
+    const struct store_backend *be;
+    struct db *pool;
+    int n_pool;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+};
+
+/* Borrow a connection (waits while all are busy). */
+struct db *store_db_get(struct store *st);
+/* Return a connection borrowed with store_db_get. */
+void store_db_put(struct store *st, struct db *db);
+
+/* Run one statement on db. */
+enum err db_exec(struct db *db,
+                 const char *sql,
+                 const struct db_param *p,
+                 size_t n,
+                 int64_t *changes,
+                 struct errbuf *eb);
+/* Run a query; *rows is a new array of row objects. */
+enum err db_query(struct db *db,
+                  const char *sql,
+                  const struct db_param *p,
+                  size_t n,
+                  json_t **rows,
+                  struct errbuf *eb);
+/* Run a query; *row is the first row (new reference) or NULL when none. */
+enum err db_query_one(struct db *db,
+                      const char *sql,
+                      const struct db_param *p,
+                      size_t n,
+                      json_t **row,
+                      struct errbuf *eb);
+/* Run a query whose first row's column col is an integer; *v gets it (0 when no row/NULL). */
+enum err db_query_int(struct db *db,
+                      const char *sql,
+                      const struct db_param *p,
+                      size_t n,
+                      const char *col,
+                      int64_t *v,
+                      struct errbuf *eb);
+/* Start a write transaction. */
+enum err db_begin(struct db *db, struct errbuf *eb);
+/* Commit the transaction (rolled back when the commit fails). */
+enum err db_commit(struct db *db, struct errbuf *eb);
+/* Roll the transaction back (errors are logged, not returned). */
+void db_rollback(struct db *db);
+
+/* Return obj[key] as an integer (0 when absent or not an integer). */
+int64_t row_int(const json_t *row, const char *key);
+/* Replace obj[key], a JSON text, by its parsed value (null when empty or unparsable). */
+void row_parse_json(json_t *row, const char *key);
+
+/* Shared run/job helpers (store_runs.c). */
+/* Fill run with "jobs" (when with_jobs) and "token_totals", parse its JSON fields. */
+enum err store_run_decorate(struct db *db, json_t *run, bool with_jobs, struct errbuf *eb);
+/* End run_id when none of its jobs is open; *is_done tells whether it is (now) ended. */
+enum err store_run_settle(struct db *db, int64_t run_id, bool *is_done, struct errbuf *eb);
+/* Turn a job row into the job object (parses summary, drops internal columns). */
+void store_job_shape(json_t *job);
+/* Return true when a run status is terminal. */
+bool store_run_is_terminal(const char *status);

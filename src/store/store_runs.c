@@ -1,0 +1,521 @@
+/* SPDX-License-Identifier: MIT */
+/* store_runs.c -- runs: launch (snapshot + run + jobs in one transaction), reads, cancel,
+ * reports, and the run-ending rule shared with the dispatcher functions.
+ *
+ * Lock order on PostgreSQL: job rows first, then the run row. Every path that may end a
+ * run (finish, cancel, recover) changes its job rows, then locks the run row, then counts
+ * the open jobs, so two finishing jobs of one run cannot both miss the run's end. */
+#include "store/store.h"
+
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/jsonx.h"
+#include "core/xalloc.h"
+#include "store/store_int.h"
+
+#define DIRECTIVE_TEXT_MAX (64 * 1024)
+#define REPORT_MAX         (16 * 1024 * 1024)
+#define TASK_NAME_MAX      31
+
+#define RUN_COLS                                                                    \
+    "r.id, r.status, r.tasks, r.directive_id, r.directive_snapshot, r.created_at, " \
+    "r.started_at, r.finished_at, r.error"
+#define JOB_COLS                                                                     \
+    "j.id, j.run_id, j.task, j.status, j.window_start, j.window_end, j.created_at, " \
+    "j.started_at, j.finished_at, j.deadline_at, j.error, j.summary, j.attempts"
+
+bool store_run_is_terminal(const char *status)
+{
+    return status && strcmp(status, "queued") != 0 && strcmp(status, "running") != 0;
+}
+
+void store_job_shape(json_t *job)
+{
+    row_parse_json(job, "summary");
+}
+
+static enum err token_totals(struct db *db, int64_t run_id, json_t **out, struct errbuf *eb)
+{
+    return db_query_one(db,
+                        "SELECT COALESCE(SUM(prompt_tokens), 0) AS prompt_tokens, "
+                        "COALESCE(SUM(completion_tokens), 0) AS completion_tokens, "
+                        "COALESCE(SUM(COALESCE(total_tokens, prompt_tokens + "
+                        "completion_tokens)), 0) AS total_tokens "
+                        "FROM llm_calls WHERE run_id = $1",
+                        (struct db_param[]){DB_I(run_id)}, 1, out, eb);
+}
+
+static enum err run_jobs(struct db *db, int64_t run_id, json_t **jobs, struct errbuf *eb)
+{
+    enum err e = db_query(db, "SELECT " JOB_COLS " FROM jobs j WHERE j.run_id = $1 ORDER BY j.id",
+                          (struct db_param[]){DB_I(run_id)}, 1, jobs, eb);
+    size_t i;
+    json_t *job;
+    json_array_foreach(*jobs, i, job) store_job_shape(job);
+    return e;
+}
+
+enum err store_run_decorate(struct db *db, json_t *run, bool with_jobs, struct errbuf *eb)
+{
+    int64_t id = row_int(run, "id");
+    json_t *totals = NULL, *jobs = NULL;
+    row_parse_json(run, "tasks");
+    row_parse_json(run, "directive_snapshot");
+    enum err e = token_totals(db, id, &totals, eb);
+    if (e != ERR_OK)
+        return e;
+    json_object_set_new(run, "token_totals", totals ? totals : json_object());
+    if (!with_jobs)
+        return ERR_OK;
+    e = run_jobs(db, id, &jobs, eb);
+    if (e == ERR_OK)
+        json_object_set_new(run, "jobs", jobs);
+    return e;
+}
+
+static enum err run_get(struct db *db, int64_t id, bool with_jobs, json_t **out, struct errbuf *eb)
+{
+    enum err e = db_query_one(db, "SELECT " RUN_COLS " FROM runs r WHERE r.id = $1",
+                              (struct db_param[]){DB_I(id)}, 1, out, eb);
+    if (e != ERR_OK)
+        return e;
+    if (!*out)
+        return errbuf_set(eb, ERR_NOT_FOUND, "run %lld not found", (long long)id);
+    e = store_run_decorate(db, *out, with_jobs, eb);
+    if (e != ERR_OK) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return e;
+}
+
+/* Decide how a run whose jobs all ended ends. */
+static const char *end_status(int64_t n_ok, int64_t n_failed, int64_t n_cancelled)
+{
+    if (n_cancelled > 0)
+        return "cancelled";
+    if (n_failed == 0)
+        return "success";
+    if (n_ok == 0)
+        return "failed";
+    return "partial";
+}
+
+enum err store_run_settle(struct db *db, int64_t run_id, bool *is_done, struct errbuf *eb)
+{
+    json_t *rows = NULL, *run = NULL;
+    int64_t n[5] = {0}; /* queued running success failed cancelled */
+    static const char *const names[5] = {"queued", "running", "success", "failed", "cancelled"};
+    char now[CLOCK_ISO_LEN], msg[96];
+    *is_done = false;
+    const char *lock = db->kind == STORE_PG
+                           ? "SELECT r.status FROM runs r WHERE r.id = $1 FOR UPDATE"
+                           : "SELECT r.status FROM runs r WHERE r.id = $1";
+    enum err e = db_query_one(db, lock, (struct db_param[]){DB_I(run_id)}, 1, &run, eb);
+    if (e == ERR_OK && !run)
+        e = errbuf_set(eb, ERR_NOT_FOUND, "run %lld not found", (long long)run_id);
+    if (e == ERR_OK && store_run_is_terminal(jsonx_get_str(run, "status")))
+        *is_done = true;
+    if (e != ERR_OK || *is_done)
+        goto out;
+    e = db_query(db, "SELECT status, COUNT(*) AS n FROM jobs WHERE run_id = $1 GROUP BY status",
+                 (struct db_param[]){DB_I(run_id)}, 1, &rows, eb);
+    if (e != ERR_OK)
+        goto out;
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        const char *s = jsonx_get_str(row, "status");
+        for (int k = 0; k < 5 && s; k++)
+            if (strcmp(names[k], s) == 0)
+                n[k] = row_int(row, "n");
+    }
+    if (n[0] + n[1] > 0)
+        goto out;
+    const char *status = end_status(n[2], n[3], n[4]);
+    snprintf(msg, sizeof(msg), "%lld of %lld jobs failed", (long long)n[3],
+             (long long)(n[2] + n[3] + n[4]));
+    clock_now_iso(now);
+    e = db_exec(db,
+                "UPDATE runs SET status = $2, finished_at = $3, error = COALESCE(error, $4) "
+                "WHERE id = $1",
+                (struct db_param[]){DB_I(run_id), DB_S(status), DB_S(now),
+                                    n[3] > 0 && n[4] == 0 ? DB_S(msg) : DB_N},
+                4, NULL, eb);
+    *is_done = e == ERR_OK;
+out:
+    json_decref(rows);
+    json_decref(run);
+    return e;
+}
+
+static enum err check_launch(const struct store_launch *req, struct errbuf *eb)
+{
+    if (!req->tasks || req->n_tasks < 1 || req->n_tasks > 3)
+        return errbuf_set(eb, ERR_INVALID, "a run needs 1 to 3 tasks");
+    for (size_t i = 0; i < req->n_tasks; i++) {
+        const char *t = req->tasks[i];
+        if (!t || !*t || strlen(t) > TASK_NAME_MAX)
+            return errbuf_set(eb, ERR_INVALID, "task names must be 1..%d bytes", TASK_NAME_MAX);
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(req->tasks[k], t) == 0)
+                return errbuf_set(eb, ERR_INVALID, "task %s is listed twice", t);
+    }
+    if (req->directive_text && strlen(req->directive_text) > DIRECTIVE_TEXT_MAX)
+        return errbuf_set(eb, ERR_TOO_LARGE, "directive_text is longer than %d bytes",
+                          DIRECTIVE_TEXT_MAX);
+    if (req->directive_text && req->directive_id > 0)
+        return errbuf_set(eb, ERR_INVALID, "give directive_id or directive_text, not both");
+    if (req->directive_id < 0)
+        return errbuf_set(eb, ERR_INVALID, "directive_id must be positive");
+    return ERR_OK;
+}
+
+/* Build the directive snapshot as JSON text into *out (NULL-free: "{}" when none). */
+static enum err
+snapshot(struct db *db, const struct store_launch *req, char **out, struct errbuf *eb)
+{
+    json_t *snap = NULL;
+    *out = NULL;
+    if (req->directive_id > 0) {
+        enum err e = db_query_one(db,
+                                  "SELECT id, key, name, version, text, config FROM directives "
+                                  "WHERE id = $1 AND deleted_at IS NULL",
+                                  (struct db_param[]){DB_I(req->directive_id)}, 1, &snap, eb);
+        if (e != ERR_OK)
+            return e;
+        if (!snap)
+            return errbuf_set(eb, ERR_NOT_FOUND, "directive %lld not found",
+                              (long long)req->directive_id);
+        row_parse_json(snap, "config");
+    } else if (req->directive_text) {
+        snap = json_pack("{s:s, s:s, s:s}", "key", "custom", "name", "custom", "text",
+                         req->directive_text);
+        if (!snap)
+            return errbuf_set(eb, ERR_INVALID, "directive_text is not valid UTF-8");
+    } else {
+        snap = json_object();
+    }
+    *out = jsonx_dumps(snap);
+    json_decref(snap);
+    return ERR_OK;
+}
+
+static enum err insert_job(struct db *db,
+                           int64_t run_id,
+                           const char *task,
+                           int64_t lookback_ms,
+                           const char *now,
+                           struct errbuf *eb)
+{
+    json_t *row = NULL;
+    char start[CLOCK_ISO_LEN];
+    enum err e = db_query_one(db,
+                              "SELECT MAX(window_end) AS last_end FROM jobs "
+                              "WHERE task = $1 AND status = 'success'",
+                              (struct db_param[]){DB_S(task)}, 1, &row, eb);
+    if (e != ERR_OK)
+        return e;
+    const char *last = jsonx_get_str(row, "last_end");
+    struct db_param ws = DB_S(last);
+    if (!last && lookback_ms > 0) {
+        int64_t now_ms = 0;
+        clock_iso_parse(now, &now_ms);
+        clock_iso_from_ms(now_ms - lookback_ms, start);
+        ws = DB_S(start);
+    }
+    e = db_exec(db,
+                "INSERT INTO jobs (run_id, task, status, window_start, window_end, created_at, "
+                "attempts) VALUES ($1, $2, 'queued', $3, $4, $4, 0)",
+                (struct db_param[]){DB_I(run_id), DB_S(task), ws, DB_S(now)}, 4, NULL, eb);
+    json_decref(row);
+    return e;
+}
+
+static enum err
+launch_tx(struct db *db, const struct store_launch *req, int64_t *run_id, struct errbuf *eb)
+{
+    char now[CLOCK_ISO_LEN];
+    char *snap = NULL, *tasks = NULL;
+    json_t *row = NULL, *arr = json_array();
+    enum err e = snapshot(db, req, &snap, eb);
+    if (e != ERR_OK)
+        goto out;
+    for (size_t i = 0; i < req->n_tasks; i++)
+        json_array_append_new(arr, json_string(req->tasks[i]));
+    tasks = jsonx_dumps(arr);
+    clock_now_iso(now);
+    e = db_query_one(db,
+                     "INSERT INTO runs (status, tasks, directive_id, directive_snapshot, "
+                     "created_at, cancel_requested) VALUES ('queued', $1, $2, $3, $4, FALSE) "
+                     "RETURNING id",
+                     (struct db_param[]){DB_S(tasks),
+                                         req->directive_id > 0 ? DB_I(req->directive_id) : DB_N,
+                                         DB_S(snap), DB_S(now)},
+                     4, &row, eb);
+    *run_id = row_int(row, "id");
+    for (size_t i = 0; i < req->n_tasks && e == ERR_OK; i++)
+        e = insert_job(db, *run_id, req->tasks[i], req->lookback_ms, now, eb);
+out:
+    xfree(snap);
+    xfree(tasks);
+    json_decref(row);
+    json_decref(arr);
+    return e;
+}
+
+enum err store_run_launch(struct store *st,
+                          const struct store_launch *req,
+                          json_t **run_out,
+                          struct errbuf *eb)
+{
+    int64_t run_id = 0;
+    *run_out = NULL;
+    enum err e = check_launch(req, eb);
+    if (e != ERR_OK)
+        return e;
+    struct db *db = store_db_get(st);
+    e = db_begin(db, eb);
+    if (e == ERR_OK) {
+        e = launch_tx(db, req, &run_id, eb);
+        if (e == ERR_OK)
+            e = db_commit(db, eb);
+        else
+            db_rollback(db);
+    }
+    if (e == ERR_OK)
+        e = run_get(db, run_id, true, run_out, eb);
+    store_db_put(st, db);
+    return e;
+}
+
+enum err store_run_get(struct store *st, int64_t id, json_t **out, struct errbuf *eb)
+{
+    struct db *db = store_db_get(st);
+    enum err e = run_get(db, id, true, out, eb);
+    store_db_put(st, db);
+    return e;
+}
+
+/* Append the WHERE clause of f to sql; params go to p (2 at most). */
+static size_t run_where(const struct store_run_filter *f, struct buf *sql, struct db_param *p)
+{
+    size_t n = 0;
+    buf_puts(sql, " WHERE 1 = 1");
+    if (f->status) {
+        p[n++] = DB_S(f->status);
+        buf_printf(sql, " AND r.status = $%zu", n);
+    }
+    if (f->task) {
+        p[n++] = DB_S(f->task);
+        buf_printf(sql,
+                   " AND EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = r.id AND j.task = $%zu)", n);
+    }
+    return n;
+}
+
+enum err store_run_list(struct store *st,
+                        const struct store_run_filter *f,
+                        json_t **results,
+                        int64_t *count,
+                        struct errbuf *eb)
+{
+    struct buf cnt, sql;
+    struct db_param p[4];
+    *results = NULL;
+    *count = 0;
+    buf_init(&cnt, 1024);
+    buf_init(&sql, 1024);
+    buf_puts(&cnt, "SELECT COUNT(*) AS n FROM runs r");
+    buf_puts(&sql, "SELECT " RUN_COLS " FROM runs r");
+    size_t n = run_where(f, &cnt, p);
+    run_where(f, &sql, p);
+    buf_printf(&sql, " ORDER BY r.id DESC LIMIT $%zu OFFSET $%zu", n + 1, n + 2);
+    p[n] = DB_I(f->limit);
+    p[n + 1] = DB_I(f->offset);
+    struct db *db = store_db_get(st);
+    enum err e = db_query_int(db, buf_str(&cnt), p, n, "n", count, eb);
+    if (e == ERR_OK)
+        e = db_query(db, buf_str(&sql), p, n + 2, results, eb);
+    size_t i;
+    json_t *run;
+    json_array_foreach(*results, i, run)
+    {
+        if (e == ERR_OK)
+            e = store_run_decorate(db, run, false, eb);
+    }
+    store_db_put(st, db);
+    buf_fini(&cnt);
+    buf_fini(&sql);
+    if (e != ERR_OK) {
+        json_decref(*results);
+        *results = NULL;
+    }
+    return e;
+}
+
+static enum err cancel_tx(struct db *db, int64_t id, struct errbuf *eb)
+{
+    json_t *run = NULL;
+    char now[CLOCK_ISO_LEN];
+    int64_t changed = 0;
+    bool is_done = false;
+    clock_now_iso(now);
+    enum err e = db_query_one(db, "SELECT status FROM runs WHERE id = $1",
+                              (struct db_param[]){DB_I(id)}, 1, &run, eb);
+    if (e == ERR_OK && !run)
+        e = errbuf_set(eb, ERR_NOT_FOUND, "run %lld not found", (long long)id);
+    if (e == ERR_OK && store_run_is_terminal(jsonx_get_str(run, "status")))
+        e = errbuf_set(eb, ERR_CONFLICT, "run %lld already ended (%s)", (long long)id,
+                       jsonx_get_str(run, "status"));
+    json_decref(run);
+    if (e != ERR_OK)
+        return e;
+    e = db_exec(db,
+                "UPDATE jobs SET status = 'cancelled', finished_at = $2, error = 'cancelled' "
+                "WHERE run_id = $1 AND status = 'queued'",
+                (struct db_param[]){DB_I(id), DB_S(now)}, 2, NULL, eb);
+    if (e == ERR_OK)
+        e = db_exec(db,
+                    "UPDATE runs SET cancel_requested = TRUE WHERE id = $1 AND status IN "
+                    "('queued', 'running')",
+                    (struct db_param[]){DB_I(id)}, 1, &changed, eb);
+    if (e == ERR_OK && changed == 0)
+        e = errbuf_set(eb, ERR_CONFLICT, "run %lld already ended", (long long)id);
+    if (e == ERR_OK)
+        e = store_run_settle(db, id, &is_done, eb);
+    return e;
+}
+
+enum err store_run_cancel(struct store *st, int64_t id, json_t **out, struct errbuf *eb)
+{
+    *out = NULL;
+    struct db *db = store_db_get(st);
+    enum err e = db_begin(db, eb);
+    if (e == ERR_OK) {
+        e = cancel_tx(db, id, eb);
+        if (e == ERR_OK)
+            e = db_commit(db, eb);
+        else
+            db_rollback(db);
+    }
+    if (e == ERR_OK)
+        e = run_get(db, id, true, out, eb);
+    store_db_put(st, db);
+    return e;
+}
+
+enum err store_run_last_success(struct store *st, const char *task, json_t **out, struct errbuf *eb)
+{
+    json_t *row = NULL, *run = NULL;
+    *out = NULL;
+    if (!task || !*task || strlen(task) > TASK_NAME_MAX)
+        return errbuf_set(eb, ERR_INVALID, "task names must be 1..%d bytes", TASK_NAME_MAX);
+    struct db *db = store_db_get(st);
+    enum err e = db_query_one(db,
+                              "SELECT run_id, window_end FROM jobs WHERE task = $1 AND status = "
+                              "'success' ORDER BY window_end DESC, id DESC LIMIT 1",
+                              (struct db_param[]){DB_S(task)}, 1, &row, eb);
+    if (e == ERR_OK && row)
+        e = run_get(db, row_int(row, "run_id"), true, &run, eb);
+    store_db_put(st, db);
+    if (e == ERR_OK) {
+        *out = json_pack("{s:s, s:o, s:o}", "task", task, "run", run ? run : json_null(), "since",
+                         row ? json_incref(json_object_get(row, "window_end")) : json_null());
+        run = NULL;
+    }
+    json_decref(run);
+    json_decref(row);
+    return e;
+}
+
+enum err store_run_set_report(struct store *st,
+                              int64_t run_id,
+                              const char *report_md,
+                              const char *report_json,
+                              struct errbuf *eb)
+{
+    int64_t changed = 0;
+    if ((report_md && strlen(report_md) > REPORT_MAX) ||
+        (report_json && strlen(report_json) > REPORT_MAX))
+        return errbuf_set(eb, ERR_TOO_LARGE, "a report is larger than %d bytes", REPORT_MAX);
+    struct db *db = store_db_get(st);
+    enum err e = db_exec(db, "UPDATE runs SET report_md = $2, report_json = $3 WHERE id = $1",
+                         (struct db_param[]){DB_I(run_id), DB_S(report_md), DB_S(report_json)}, 3,
+                         &changed, eb);
+    store_db_put(st, db);
+    if (e == ERR_OK && changed == 0)
+        e = errbuf_set(eb, ERR_NOT_FOUND, "run %lld not found", (long long)run_id);
+    return e;
+}
+
+enum err store_run_report_get(struct store *st, int64_t run_id, json_t **out, struct errbuf *eb)
+{
+    json_t *row = NULL, *totals = NULL;
+    *out = NULL;
+    struct db *db = store_db_get(st);
+    enum err e =
+        db_query_one(db, "SELECT id, status, report_md, report_json FROM runs WHERE id = $1",
+                     (struct db_param[]){DB_I(run_id)}, 1, &row, eb);
+    if (e == ERR_OK && !row)
+        e = errbuf_set(eb, ERR_NOT_FOUND, "run %lld not found", (long long)run_id);
+    if (e == ERR_OK)
+        e = token_totals(db, run_id, &totals, eb);
+    store_db_put(st, db);
+    if (e == ERR_OK) {
+        row_parse_json(row, "report_json");
+        *out = json_pack(
+            "{s:I, s:O, s:O, s:O, s:o}", "run_id", (json_int_t)run_id, "status",
+            json_object_get(row, "status"), "markdown", json_object_get(row, "report_md"), "json",
+            json_object_get(row, "report_json"), "token_totals", totals ? totals : json_object());
+        totals = NULL;
+    }
+    json_decref(totals);
+    json_decref(row);
+    return e;
+}
+
+enum err store_job_list(struct store *st,
+                        int64_t run_id,
+                        int64_t offset,
+                        int64_t limit,
+                        json_t **results,
+                        int64_t *count,
+                        struct errbuf *eb)
+{
+    struct db_param by_run[] = {DB_I(limit), DB_I(offset), DB_I(run_id)};
+    *results = NULL;
+    *count = 0;
+    struct db *db = store_db_get(st);
+    enum err e = db_query_int(db,
+                              run_id ? "SELECT COUNT(*) AS n FROM jobs WHERE run_id = $1"
+                                     : "SELECT COUNT(*) AS n FROM jobs",
+                              by_run + 2, run_id ? 1 : 0, "n", count, eb);
+    if (e == ERR_OK)
+        e = db_query(db,
+                     run_id ? "SELECT " JOB_COLS " FROM jobs j WHERE j.run_id = $3 "
+                              "ORDER BY j.id LIMIT $1 OFFSET $2"
+                            : "SELECT " JOB_COLS " FROM jobs j ORDER BY j.id LIMIT $1 OFFSET $2",
+                     by_run, run_id ? 3 : 2, results, eb);
+    store_db_put(st, db);
+    size_t i;
+    json_t *job;
+    json_array_foreach(*results, i, job) store_job_shape(job);
+    return e;
+}
+
+enum err store_job_get(struct store *st, int64_t id, json_t **out, struct errbuf *eb)
+{
+    struct db *db = store_db_get(st);
+    enum err e = db_query_one(db, "SELECT " JOB_COLS " FROM jobs j WHERE j.id = $1",
+                              (struct db_param[]){DB_I(id)}, 1, out, eb);
+    store_db_put(st, db);
+    if (e == ERR_OK && !*out)
+        e = errbuf_set(eb, ERR_NOT_FOUND, "job %lld not found", (long long)id);
+    if (e == ERR_OK)
+        store_job_shape(*out);
+    return e;
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/* tasks_int.h -- private declarations of the tasks module: the job context, the runtime
+ * interface every worker runtime implements, and the helpers shared by its files.
+ *
+ * A struct tasks_job lives on the stack of the thread that runs the job; other threads
+ * touch only its pid (under tasks->mu) to kill it at shutdown. */
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "tasks/tasks.h"
+
+#define TASKS_RESULT_MAX     (8 * 1024 * 1024) /* bytes of result.json */
+#define TASKS_SUMMARY_MAX    (16 * 1024)       /* bytes of a job summary */
+#define TASKS_PROGRESS_LINE  4096              /* longer stdout lines are dropped */
+#define TASKS_PROGRESS_MAX   1000              /* progress events per job */
+#define TASKS_STDERR_MAX     (64 * 1024)       /* bytes of worker stderr kept */
+#define TASKS_CANCEL_POLL_MS 500
+
+/* How a wait ended. */
+enum tasks_outcome {
+    TASKS_EXITED,    /* the worker exited; exit_code / term_signal say how */
+    TASKS_TIMED_OUT, /* the deadline passed; the worker was killed */
+    TASKS_CANCELLED, /* the run was cancelled; the worker was killed */
+    TASKS_SHUTDOWN,  /* the dispatcher is stopping; the worker was killed */
+};
+
+struct tasks_job {
+    struct tasks *t;
+    struct store_claim claim;
+    char *job_dir;    /* uploads/runs/<run>/jobs/<job> */
+    char *input_dir;  /* job_dir/input */
+    char *output_dir; /* job_dir/output */
+    pid_t pid;        /* worker process (group leader); 0 when none; guarded by t->mu */
+    int exit_code;    /* valid after TASKS_EXITED; -1 when killed by a signal */
+    int term_signal;
+    char *stderr_text; /* what the worker wrote on stderr (capped), or NULL */
+    void *rt_data;     /* the runtime's own state */
+};
+
+/* A worker runtime: start a worker for job, wait for it, kill it. */
+struct tasks_runtime {
+    const char *name;
+    bool is_isolated;
+    /* Start the worker for job (job.json is in job->input_dir). */
+    enum err (*start)(struct tasks_job *job, struct errbuf *eb);
+    /* Wait until the worker ends or deadline_mono_ms passes (checking cancel and shutdown). */
+    enum tasks_outcome (*wait)(struct tasks_job *job, int64_t deadline_mono_ms);
+    /* Kill the worker now (any thread, t->mu held); the waiting thread reaps it. */
+    void (*kill)(struct tasks_job *job);
+};
+
+struct tasks {
+    struct tasks_opts opts;
+    const struct tasks_runtime *rt;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool is_stopping;
+    bool has_work; /* set by tasks_wake */
+    pthread_t *threads;
+    int n_threads;
+    struct tasks_job **running; /* n_slots + 1 slots (one for tasks_run_one) */
+    int n_running_cap;
+};
+
+extern const struct tasks_runtime tasks_runtime_process;
+
+/* Return true when the dispatcher is stopping (any thread). */
+bool tasks_is_stopping(struct tasks *t);
+/* Run one claimed job to its end: prepare, start, wait, validate, finish, report. */
+void tasks_job_run(struct tasks *t, struct store_claim *claim);
+/* Publish a "job" event for job_id. */
+void tasks_job_publish(struct tasks *t,
+                       const struct store_claim *c,
+                       const char *status,
+                       const char *error);
+/* Write the report of run_id (which just ended) and publish the "run" event. */
+void tasks_report_write(struct tasks *t, int64_t run_id);
+/* Return the folder of run_id under the uploads folder (caller frees). */
+char *tasks_run_dir(const struct tasks *t, int64_t run_id);

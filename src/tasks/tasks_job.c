@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: MIT */
+/* tasks_job.c -- one job from claim to finish: job folder, job.json, worker, result.json.
+ *
+ * Layout under CYBER_BRAIN_UPLOADS: runs/<run>/jobs/<job>/{input/job.json, output/} while
+ * the worker runs; afterwards runs/<run>/jobs/<job>/result.json (and worker-stderr.log when
+ * the worker wrote to stderr) stay as artifacts and the scratch folders are removed. */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "core/fs.h"
+#include "core/jsonx.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "docker/docker.h"
+#include "tasks/tasks_int.h"
+
+char *tasks_run_dir(const struct tasks *t, int64_t run_id)
+{
+    return xasprintf("%s/runs/%lld", t->opts.cfg->uploads_dir, (long long)run_id);
+}
+
+void tasks_job_publish(struct tasks *t,
+                       const struct store_claim *c,
+                       const char *status,
+                       const char *error)
+{
+    if (!t->opts.ev)
+        return;
+    json_t *j = json_pack("{s:I,s:I,s:s,s:s}", "job_id", (json_int_t)c->job_id, "run_id",
+                          (json_int_t)c->run_id, "task", c->task, "status", status);
+    jsonx_set_str_or_null(j, "error", error);
+    char *s = jsonx_dumps(j);
+    events_publish(t->opts.ev, c->run_id, "job", s);
+    xfree(s);
+    json_decref(j);
+}
+
+/* Return path made absolute against the working folder (caller frees). */
+static char *abs_path(const char *path)
+{
+    char cwd[PATH_MAX];
+    if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+        return xstrdup(path);
+    return xasprintf("%s/%s", cwd, path[0] == '.' && path[1] == '/' ? path + 2 : path);
+}
+
+/* Add the container inventory (or why there is none) to job for service_map. */
+static void add_inventory(const struct tasks *t, json_t *job)
+{
+    struct errbuf eb = {0};
+    json_t *inv = NULL;
+    enum err e = docker_containers_list(t->opts.cfg->docker_socket, 1, &inv, &eb);
+    if (e == ERR_OK)
+        json_object_set_new(job, "inventory", inv);
+    else
+        json_object_set_new(job, "inventory_error", json_string(errbuf_get(&eb, e)));
+}
+
+static enum err write_job_json(struct tasks_job *job, struct errbuf *eb)
+{
+    const struct store_claim *c = &job->claim;
+    json_t *j = json_pack("{s:s,s:I,s:I}", "task", c->task, "job_id", (json_int_t)c->job_id,
+                          "run_id", (json_int_t)c->run_id);
+    jsonx_set_str_or_null(j, "window_start", c->window_start);
+    jsonx_set_str_or_null(j, "window_end", c->window_end);
+    json_t *dir = NULL;
+    if (c->directive_snapshot)
+        jsonx_parse(c->directive_snapshot, strlen(c->directive_snapshot), TASKS_RESULT_MAX, &dir,
+                    NULL);
+    json_object_set_new(j, "directive", dir ? dir : json_null());
+    char *logs = abs_path(job->t->opts.cfg->logs_dir);
+    json_object_set_new(j, "logs_dir", json_string(logs));
+    xfree(logs);
+    if (strcmp(c->task, "service_map") == 0)
+        add_inventory(job->t, j);
+    char *text = jsonx_dumps(j);
+    char *path = xasprintf("%s/job.json", job->input_dir);
+    enum err e = fs_write_atomic(path, text, strlen(text), eb);
+    xfree(path);
+    xfree(text);
+    json_decref(j);
+    return e;
+}
+
+static enum err prepare(struct tasks_job *job, struct errbuf *eb)
+{
+    char *run_dir = tasks_run_dir(job->t, job->claim.run_id);
+    job->job_dir = xasprintf("%s/jobs/%lld", run_dir, (long long)job->claim.job_id);
+    job->input_dir = xasprintf("%s/input", job->job_dir);
+    job->output_dir = xasprintf("%s/output", job->job_dir);
+    xfree(run_dir);
+    /* A folder left by an earlier attempt is stale: start clean. */
+    enum err e = fs_rm_rf(job->input_dir, eb);
+    if (e == ERR_OK)
+        e = fs_rm_rf(job->output_dir, eb);
+    if (e == ERR_OK)
+        e = fs_mkdir_p(job->input_dir, 0755, eb);
+    if (e == ERR_OK)
+        e = fs_mkdir_p(job->output_dir, 0755, eb);
+    if (e == ERR_OK)
+        e = write_job_json(job, eb);
+    return e;
+}
+
+/* Write data as <job_dir>/<name> and record it as an artifact of the run. */
+static void save_artifact(
+    struct tasks_job *job, const char *name, const char *data, size_t len, const char *content_type)
+{
+    struct errbuf eb = {0};
+    char sha[CRYPTO_SHA256_HEX_LEN];
+    char *path = xasprintf("%s/%s", job->job_dir, name);
+    char *rel = xasprintf("jobs/%lld/%s", (long long)job->claim.job_id, name);
+    enum err e = fs_write_atomic(path, data, len, &eb);
+    if (e == ERR_OK) {
+        crypto_sha256_hex(data, len, sha);
+        e = store_artifact_add(job->t->opts.st, job->claim.run_id, job->claim.job_id, rel,
+                               (int64_t)len, sha, content_type, &eb);
+    }
+    if (e != ERR_OK)
+        log_error("tasks", "event=artifact.fail job_id=%lld name=%s err=%s",
+                  (long long)job->claim.job_id, rel, err_name(e));
+    xfree(rel);
+    xfree(path);
+}
+
+/* Copy the listed keys of result into summary when present. */
+static void pick(json_t *summary, const json_t *result, const char *const *keys)
+{
+    for (size_t i = 0; keys[i]; i++) {
+        json_t *v = json_object_get(result, keys[i]);
+        if (v)
+            json_object_set(summary, keys[i], v);
+    }
+}
+
+static json_t *coverage_counts(const json_t *result)
+{
+    const json_t *cov = json_object_get(result, "coverage");
+    return json_pack("{s:I,s:I,s:I}", "read",
+                     (json_int_t)json_array_size(json_object_get(cov, "read")), "skipped",
+                     (json_int_t)json_array_size(json_object_get(cov, "skipped")), "unreadable",
+                     (json_int_t)json_array_size(json_object_get(cov, "unreadable")));
+}
+
+/* Return the job summary (JSON text, caller frees): the key figures, at most 16 KiB. */
+static char *make_summary(const char *task, const json_t *result)
+{
+    static const char *const common[] = {"status", "reason", "message", NULL};
+    static const char *const triage[] = {"counts", "lines_total", "lines_in_window", NULL};
+    static const char *const gpu[] = {"driver", "gpu_count", "gpus", NULL};
+    static const char *const smap[] = {"docker", "container_count", "counts", NULL};
+    json_t *s = json_object();
+    pick(s, result, common);
+    if (strcmp(task, "log_triage") == 0) {
+        pick(s, result, triage);
+        json_object_set_new(s, "files", coverage_counts(result));
+    } else if (strcmp(task, "gpu_report") == 0) {
+        pick(s, result, gpu);
+    } else if (strcmp(task, "service_map") == 0) {
+        pick(s, result, smap);
+    }
+    char *text = jsonx_dumps(s);
+    json_decref(s);
+    if (strlen(text) > TASKS_SUMMARY_MAX) {
+        xfree(text);
+        text = xstrdup("{\"note\":\"summary too large; see result.json\"}");
+    }
+    return text;
+}
+
+struct verdict {
+    const char *status; /* success, failed, cancelled */
+    char *error;        /* NULL on success */
+    char *summary;      /* JSON text or NULL */
+};
+
+static void verdict_fail(struct verdict *v, const char *status, char *error_take)
+{
+    v->status = status;
+    xfree(v->error);
+    v->error = error_take;
+}
+
+/* Read, check and keep output/result.json; fills v. */
+static void collect(struct tasks_job *job, struct verdict *v)
+{
+    struct errbuf eb = {0};
+    char *path = xasprintf("%s/result.json", job->output_dir);
+    char *data = NULL;
+    size_t len = 0;
+    json_t *r = NULL;
+    enum err e = fs_read_file(path, TASKS_RESULT_MAX, &data, &len, &eb);
+    if (e == ERR_TOO_LARGE) {
+        verdict_fail(
+            v, "failed",
+            xasprintf("result.json is larger than %d MiB", TASKS_RESULT_MAX / (1024 * 1024)));
+        goto out;
+    }
+    if (e != ERR_OK) {
+        verdict_fail(v, "failed", xstrdup("the worker wrote no result.json"));
+        goto out;
+    }
+    e = jsonx_parse(data, len, TASKS_RESULT_MAX, &r, &eb);
+    if (e != ERR_OK) {
+        verdict_fail(v, "failed",
+                     xasprintf("result.json is not valid JSON: %s", errbuf_get(&eb, e)));
+        goto out;
+    }
+    const char *task = jsonx_get_str(r, "task");
+    if (!json_is_object(r) || !task || strcmp(task, job->claim.task) != 0) {
+        verdict_fail(v, "failed",
+                     xasprintf("result.json is not a result object of task %s", job->claim.task));
+        goto out;
+    }
+    save_artifact(job, "result.json", data, len, "application/json");
+    v->summary = make_summary(job->claim.task, r);
+    const char *status = jsonx_get_str(r, "status");
+    const char *reason = jsonx_get_str(r, "reason");
+    if (status && strcmp(status, "success") == 0)
+        v->status = "success";
+    else if (status && strcmp(status, "failed") == 0)
+        verdict_fail(v, "failed", xstrdup(reason ? reason : "the task reported a failure"));
+    else
+        verdict_fail(v, "failed", xstrdup("result.json has no status success or failed"));
+out:
+    json_decref(r);
+    xfree(data);
+    xfree(path);
+}
+
+/* Return "300 s" or "500 ms" for a timeout (caller frees). */
+static char *timeout_text(int64_t ms)
+{
+    if (ms % 1000 == 0)
+        return xasprintf("%lld s", (long long)(ms / 1000));
+    return xasprintf("%lld ms", (long long)ms);
+}
+
+/* The first line of the worker's stderr, cut, for error messages (caller frees) or NULL. */
+static char *stderr_hint(const struct tasks_job *job)
+{
+    if (!job->stderr_text || !job->stderr_text[0])
+        return NULL;
+    size_t n = strcspn(job->stderr_text, "\n");
+    return xstrndup(job->stderr_text, n > 160 ? 160 : n);
+}
+
+/* Turn how the wait ended into a verdict. */
+static void judge(struct tasks_job *job, enum tasks_outcome oc, struct verdict *v)
+{
+    int64_t timeout_ms = job->t->opts.cfg->job_timeout_ms;
+    /* A worker killed by tasks_stop may be seen as exited before the flag is. */
+    if (oc == TASKS_EXITED && job->exit_code != 0 && tasks_is_stopping(job->t))
+        oc = TASKS_SHUTDOWN;
+    if (oc == TASKS_TIMED_OUT) {
+        char *t = timeout_text(timeout_ms);
+        verdict_fail(v, "failed", xasprintf("deadline of %s exceeded", t));
+        xfree(t);
+    } else if (oc == TASKS_CANCELLED) {
+        verdict_fail(v, "cancelled", xstrdup("run cancelled"));
+    } else if (oc == TASKS_SHUTDOWN) {
+        verdict_fail(v, "failed", xstrdup("orchestrator shut down"));
+    } else if (job->exit_code != 0) {
+        char *hint = stderr_hint(job);
+        char *what = job->exit_code < 0 ? xasprintf("killed by signal %d", job->term_signal)
+                                        : xasprintf("exited with status %d", job->exit_code);
+        verdict_fail(v, "failed",
+                     xasprintf("worker %s%s%s", what, hint ? ": " : "", hint ? hint : ""));
+        xfree(what);
+        xfree(hint);
+    } else {
+        collect(job, v);
+    }
+}
+
+/* Put job in a free running slot (or take it out); the slot lets tasks_stop kill it. */
+static void track(struct tasks *t, struct tasks_job *job, bool is_add)
+{
+    pthread_mutex_lock(&t->mu);
+    for (int i = 0; i < t->n_running_cap; i++) {
+        if (is_add ? t->running[i] == NULL : t->running[i] == job) {
+            t->running[i] = is_add ? job : NULL;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&t->mu);
+}
+
+static void finish(struct tasks_job *job, struct verdict *v)
+{
+    struct errbuf eb = {0};
+    bool is_run_done = false;
+    const struct store_claim *c = &job->claim;
+    enum err e = store_job_finish(job->t->opts.st, c->job_id, v->status, v->error, v->summary,
+                                  &is_run_done, &eb);
+    if (e != ERR_OK) {
+        log_error("tasks", "event=job.finish_fail job_id=%lld err=%s", (long long)c->job_id,
+                  err_name(e));
+        return;
+    }
+    log_info("tasks", "event=job.end job_id=%lld run_id=%lld task=%s status=%s",
+             (long long)c->job_id, (long long)c->run_id, c->task, v->status);
+    tasks_job_publish(job->t, c, v->status, v->error);
+    if (is_run_done)
+        tasks_report_write(job->t, c->run_id);
+}
+
+void tasks_job_run(struct tasks *t, struct store_claim *claim)
+{
+    struct tasks_job job = {.t = t, .claim = *claim};
+    struct verdict v = {.status = "failed"};
+    struct errbuf eb = {0};
+    log_info("tasks", "event=job.start job_id=%lld run_id=%lld task=%s runtime=%s",
+             (long long)claim->job_id, (long long)claim->run_id, claim->task, t->rt->name);
+    tasks_job_publish(t, claim, "running", NULL);
+    enum err e = prepare(&job, &eb);
+    if (e == ERR_OK) {
+        track(t, &job, true);
+        e = t->rt->start(&job, &eb);
+        if (e == ERR_OK)
+            judge(&job, t->rt->wait(&job, clock_mono_ms() + t->opts.cfg->job_timeout_ms), &v);
+        track(t, &job, false);
+    }
+    if (e != ERR_OK)
+        verdict_fail(&v, "failed", xasprintf("cannot start the worker: %s", errbuf_get(&eb, e)));
+    if (job.stderr_text)
+        save_artifact(&job, "worker-stderr.log", job.stderr_text, strlen(job.stderr_text),
+                      "text/plain");
+    finish(&job, &v);
+    fs_rm_rf(job.input_dir, NULL);
+    fs_rm_rf(job.output_dir, NULL);
+    xfree(v.error);
+    xfree(v.summary);
+    xfree(job.stderr_text);
+    xfree(job.job_dir);
+    xfree(job.input_dir);
+    xfree(job.output_dir);
+}

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: MIT */
+/* tasks_report.c -- the run report (report.json + report.md), written when a run ends.
+ *
+ * Built from the stored run (jobs, summaries, token totals), never from raw worker output,
+ * so it is small and holds only the key figures each task put in its job summary. */
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/crypto.h"
+#include "core/fs.h"
+#include "core/jsonx.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "tasks/tasks_int.h"
+
+#define REPORT_MD_MAX (1024 * 1024)
+
+/* Append s with Markdown's special characters escaped and line breaks flattened. */
+static void md_text(struct buf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        if (*s == '\n' || *s == '\r')
+            buf_puts(b, " ");
+        else if (strchr("\\`*_[]<>|#", *s))
+            buf_printf(b, "\\%c", *s);
+        else
+            buf_append(b, s, 1);
+    }
+}
+
+/* Append the JSON value as text: strings escaped, numbers as is, null as "n/a". */
+static void md_value(struct buf *b, const json_t *v)
+{
+    if (json_is_string(v)) {
+        md_text(b, json_string_value(v));
+    } else if (!v || json_is_null(v)) {
+        buf_puts(b, "n/a");
+    } else {
+        char *s = jsonx_dumps(v);
+        md_text(b, s);
+        xfree(s);
+    }
+}
+
+static void md_counts(struct buf *b, const char *title, json_t *counts)
+{
+    const char *k;
+    json_t *v;
+    if (!json_is_object(counts) || json_object_size(counts) == 0)
+        return;
+    buf_printf(b, "\n| %s | count |\n|---|---:|\n", title);
+    json_object_foreach(counts, k, v)
+    {
+        buf_puts(b, "| ");
+        md_text(b, k);
+        buf_puts(b, " | ");
+        md_value(b, v);
+        buf_puts(b, " |\n");
+    }
+}
+
+static void md_gpus(struct buf *b, const json_t *gpus)
+{
+    static const char *const cols[] = {
+        "index",           "name",          "memory_used_mib", "memory_total_mib",
+        "utilization_pct", "temperature_c", "power_draw_w",    NULL};
+    size_t i;
+    json_t *g;
+    if (json_array_size(gpus) == 0)
+        return;
+    buf_puts(b, "\n| GPU | name | memory used (MiB) | memory total (MiB) | utilisation (%) | "
+                "temperature (C) | power (W) |\n|---|---|---:|---:|---:|---:|---:|\n");
+    json_array_foreach(gpus, i, g)
+    {
+        for (size_t c = 0; cols[c]; c++) {
+            buf_puts(b, "| ");
+            md_value(b, json_object_get(g, cols[c]));
+            buf_puts(b, " ");
+        }
+        buf_puts(b, "|\n");
+    }
+}
+
+static void md_figures(struct buf *b, const char *task, const json_t *s)
+{
+    if (strcmp(task, "log_triage") == 0) {
+        const json_t *f = json_object_get(s, "files");
+        buf_printf(b,
+                   "\n- Lines in window: %lld of %lld\n- Files read: %lld, skipped: %lld, "
+                   "unreadable: %lld\n",
+                   (long long)json_integer_value(json_object_get(s, "lines_in_window")),
+                   (long long)json_integer_value(json_object_get(s, "lines_total")),
+                   (long long)json_integer_value(json_object_get(f, "read")),
+                   (long long)json_integer_value(json_object_get(f, "skipped")),
+                   (long long)json_integer_value(json_object_get(f, "unreadable")));
+        md_counts(b, "level", json_object_get(s, "counts"));
+    } else if (strcmp(task, "gpu_report") == 0) {
+        buf_puts(b, "\n- NVIDIA driver: ");
+        md_value(b, json_object_get(s, "driver"));
+        buf_puts(b, "\n");
+        md_gpus(b, json_object_get(s, "gpus"));
+    } else if (strcmp(task, "service_map") == 0) {
+        buf_puts(b, "\n- Docker: ");
+        md_value(b, json_object_get(s, "docker"));
+        buf_printf(b, "\n- Containers: %lld\n",
+                   (long long)json_integer_value(json_object_get(s, "container_count")));
+        md_counts(b, "state", json_object_get(s, "counts"));
+    }
+    const char *msg = jsonx_get_str(s, "message");
+    if (msg) {
+        buf_puts(b, "\n");
+        md_text(b, msg);
+        buf_puts(b, "\n");
+    }
+}
+
+static void md_job(struct buf *b, const json_t *job)
+{
+    const char *task = jsonx_get_str(job, "task");
+    buf_puts(b, "\n## ");
+    md_text(b, task);
+    buf_puts(b, ": ");
+    md_text(b, jsonx_get_str(job, "status"));
+    buf_puts(b, "\n\nWindow: ");
+    md_value(b, json_object_get(job, "window_start"));
+    buf_puts(b, " to ");
+    md_value(b, json_object_get(job, "window_end"));
+    buf_puts(b, "\n");
+    const char *error = jsonx_get_str(job, "error");
+    if (error) {
+        buf_puts(b, "\n**Error:** ");
+        md_text(b, error);
+        buf_puts(b, "\n");
+    }
+    const json_t *s = json_object_get(job, "summary");
+    if (task && json_is_object(s))
+        md_figures(b, task, s);
+}
+
+static char *build_md(const json_t *rep)
+{
+    struct buf b;
+    buf_init(&b, REPORT_MD_MAX);
+    const json_t *d = json_object_get(rep, "directive");
+    const json_t *tt = json_object_get(rep, "token_totals");
+    buf_printf(&b, "# Cyberbrain run %lld\n\n- Status: **",
+               (long long)json_integer_value(json_object_get(rep, "run_id")));
+    md_text(&b, jsonx_get_str(rep, "status"));
+    buf_puts(&b, "**\n- Directive: ");
+    if (json_is_object(d)) {
+        md_value(&b, json_object_get(d, "name"));
+        buf_puts(&b, " (");
+        md_value(&b, json_object_get(d, "key"));
+        buf_puts(&b, ", version ");
+        md_value(&b, json_object_get(d, "version"));
+        buf_puts(&b, ")");
+    } else {
+        buf_puts(&b, "none");
+    }
+    buf_puts(&b, "\n- Started: ");
+    md_value(&b, json_object_get(rep, "started_at"));
+    buf_puts(&b, "\n- Finished: ");
+    md_value(&b, json_object_get(rep, "finished_at"));
+    buf_puts(&b, "\n");
+    size_t i;
+    json_t *job;
+    json_array_foreach(json_object_get(rep, "jobs"), i, job)
+    {
+        md_job(&b, job);
+    }
+    buf_puts(&b, "\n## Tokens\n\n- Prompt: ");
+    md_value(&b, json_object_get(tt, "prompt_tokens"));
+    buf_puts(&b, "\n- Completion: ");
+    md_value(&b, json_object_get(tt, "completion_tokens"));
+    buf_puts(&b, "\n- Total: ");
+    md_value(&b, json_object_get(tt, "total_tokens"));
+    buf_puts(&b, "\n");
+    return buf_take(&b);
+}
+
+static json_t *build_json(const json_t *run)
+{
+    const json_t *snap = json_object_get(run, "directive_snapshot");
+    json_t *rep = json_pack(
+        "{s:O,s:O,s:O,s:O,s:O,s:O}", "run_id", json_object_get(run, "id"), "status",
+        json_object_get(run, "status"), "tasks", json_object_get(run, "tasks"), "token_totals",
+        json_object_get(run, "token_totals"), "created_at", json_object_get(run, "created_at"),
+        "finished_at", json_object_get(run, "finished_at"));
+    if (!rep)
+        return NULL;
+    json_object_set(rep, "started_at", json_object_get(run, "started_at"));
+    json_t *d = json_null();
+    if (json_is_object(snap)) {
+        d = json_object();
+        static const char *const keys[] = {"id", "key", "name", "version", NULL};
+        for (size_t k = 0; keys[k]; k++)
+            if (json_object_get(snap, keys[k]))
+                json_object_set(d, keys[k], json_object_get(snap, keys[k]));
+    }
+    json_object_set_new(rep, "directive", d);
+    json_t *jobs = json_array();
+    size_t i;
+    json_t *j;
+    json_array_foreach(json_object_get(run, "jobs"), i, j)
+    {
+        static const char *const keys[] = {"task",         "status",     "error",
+                                           "window_start", "window_end", "started_at",
+                                           "finished_at",  "summary",    NULL};
+        json_t *o = json_pack("{s:O}", "job_id", json_object_get(j, "id"));
+        for (size_t k = 0; o && keys[k]; k++)
+            json_object_set(o, keys[k], json_object_get(j, keys[k]));
+        if (o)
+            json_array_append_new(jobs, o);
+    }
+    json_object_set_new(rep, "jobs", jobs);
+    return rep;
+}
+
+/* Write one report file and record it as a run artifact. */
+static enum err save(struct tasks *t,
+                     int64_t run_id,
+                     const char *name,
+                     const char *text,
+                     const char *content_type,
+                     struct errbuf *eb)
+{
+    char sha[CRYPTO_SHA256_HEX_LEN];
+    char *dir = tasks_run_dir(t, run_id);
+    char *path = xasprintf("%s/%s", dir, name);
+    size_t len = strlen(text);
+    enum err e = fs_mkdir_p(dir, 0755, eb);
+    if (e == ERR_OK)
+        e = fs_write_atomic(path, text, len, eb);
+    if (e == ERR_OK) {
+        crypto_sha256_hex(text, len, sha);
+        e = store_artifact_add(t->opts.st, run_id, 0, name, (int64_t)len, sha, content_type, eb);
+    }
+    xfree(path);
+    xfree(dir);
+    return e;
+}
+
+void tasks_report_write(struct tasks *t, int64_t run_id)
+{
+    struct errbuf eb = {0};
+    json_t *run = NULL, *rep = NULL;
+    char *md = NULL, *js = NULL;
+    enum err e = store_run_get(t->opts.st, run_id, &run, &eb);
+    if (e == ERR_OK) {
+        rep = build_json(run);
+        e = rep ? ERR_OK
+                : errbuf_set(&eb, ERR_INTERNAL, "run %lld is missing fields", (long long)run_id);
+    }
+    if (e == ERR_OK) {
+        md = build_md(rep);
+        js = json_dumps(rep, JSON_INDENT(2));
+        e = save(t, run_id, "report.json", js, "application/json", &eb);
+    }
+    if (e == ERR_OK)
+        e = save(t, run_id, "report.md", md, "text/markdown", &eb);
+    if (e == ERR_OK)
+        e = store_run_set_report(t->opts.st, run_id, md, js, &eb);
+    if (e != ERR_OK)
+        log_error("tasks", "event=report.fail run_id=%lld err=%s", (long long)run_id, err_name(e));
+    const char *status = run ? jsonx_get_str(run, "status") : NULL;
+    log_info("tasks", "event=run.end run_id=%lld status=%s", (long long)run_id,
+             status ? status : "?");
+    if (t->opts.ev) {
+        json_t *ev = json_pack("{s:I,s:s}", "run_id", (json_int_t)run_id, "status",
+                               status ? status : "unknown");
+        char *s = jsonx_dumps(ev);
+        events_publish(t->opts.ev, run_id, "run", s);
+        xfree(s);
+        json_decref(ev);
+    }
+    xfree(md);
+    xfree(js);
+    json_decref(rep);
+    json_decref(run);
+}

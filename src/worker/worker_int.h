@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* worker_int.h -- private declarations shared by the worker's files (and its tests).
+ *
+ * The parsers here are pure: bytes in, values out, no I/O. Each task function takes the
+ * parsed job.json (borrowed) and returns a new result object that always has "task" and
+ * "status" ("success" or "failed" with "reason"). Single-threaded. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+#define WORKER_LINE_MAX (64 * 1024)          /* longer log lines are cut */
+#define WORKER_FILE_MAX (64LL * 1024 * 1024) /* bytes read per log file */
+
+enum worker_level {
+    WORKER_LVL_ERROR,
+    WORKER_LVL_WARN,
+    WORKER_LVL_INFO,
+    WORKER_LVL_DEBUG,
+    WORKER_LVL_OTHER,
+    WORKER_LVL__COUNT
+};
+
+/* Return the name of level ("error", "warn", "info", "debug", "other"). */
+const char *worker_level_name(enum worker_level level);
+/* Detect the level of a log line: the first word (case-insensitive) that is a level token. */
+enum worker_level worker_level_detect(const char *line, size_t len);
+/* Parse the timestamp that starts line (ISO 8601 with 'T' or ' ', or syslog "Nov 24 18:52:50"
+ * in year; no zone means UTC); false when the line starts with none. */
+bool worker_ts_parse(const char *line, size_t len, int year, int64_t *ms_out);
+/* Parse nvidia-smi's csv,noheader,nounits output of index,name,memory.used,memory.total,
+ * utilization.gpu,temperature.gpu,power.draw into a new array of GPU objects. */
+enum err worker_nvidia_parse(const char *csv, size_t len, json_t **gpus_out, struct errbuf *eb);
+
+/* Print one progress line ({"progress":pct,"message":msg}) on stdout. */
+void worker_progress(int pct, const char *msg);
+/* Return a new failed result for task with reason. */
+json_t *worker_result_failed(const char *task, const char *reason);
+
+/* The tasks: job is the parsed job.json; each returns a new result object. */
+json_t *worker_log_triage(const json_t *job);
+json_t *worker_gpu_report(const json_t *job);
+json_t *worker_service_map(const json_t *job);

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: MIT */
+/* worker_log_triage.c -- task log_triage, first version: count lines per level in a window.
+ *
+ * Walks the logs folder (recursive, sorted, symlinks followed only to files inside it),
+ * reads plain and .gz files through zlib (gzread passes plain files through), cuts lines
+ * at WORKER_LINE_MAX and files at WORKER_FILE_MAX, and counts the lines whose timestamp
+ * falls in [window_start, window_end). A line without a timestamp takes the previous
+ * line's; lines before a file's first timestamp count as inside the window. Files last
+ * changed before window_start are skipped. The template miner comes later (triage/). */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "core/clock.h"
+#include "core/fs.h"
+#include "core/jsonx.h"
+#include "core/xalloc.h"
+#include "worker/worker_int.h"
+
+#define TRIAGE_MAX_FILES 5000
+#define TRIAGE_MAX_DEPTH 16
+
+struct triage {
+    char *root;      /* the logs folder, as given */
+    char *root_real; /* its realpath, to keep symlinks inside */
+    bool has_start, has_end;
+    int64_t start_ms, end_ms;
+    int year; /* for syslog timestamps */
+    int64_t counts[WORKER_LVL__COUNT];
+    int64_t lines_total, lines_in_window;
+    size_t n_files;
+    json_t *files, *read, *skipped, *unreadable;
+    char *line; /* WORKER_LINE_MAX + 2 bytes */
+};
+
+static void add_reason(json_t *arr, const char *rel, const char *reason)
+{
+    json_array_append_new(arr, json_pack("{s:s,s:s}", "path", rel, "reason", reason));
+}
+
+static bool in_window(const struct triage *t, bool has_ts, int64_t ts)
+{
+    if (!has_ts)
+        return true;
+    return (!t->has_start || ts >= t->start_ms) && (!t->has_end || ts < t->end_ms);
+}
+
+/* Count the lines of one open file; returns false on a read error. */
+static bool scan_file(struct triage *t, gzFile gz, const char *rel)
+{
+    int64_t lines = 0, inwin = 0, ts = 0, bytes = 0;
+    bool has_ts = false, is_cut = false;
+    while (bytes < WORKER_FILE_MAX && gzgets(gz, t->line, WORKER_LINE_MAX + 1)) {
+        size_t len = strlen(t->line);
+        bytes += (int64_t)len;
+        bool is_eol = len && t->line[len - 1] == '\n';
+        if (is_cut) { /* the tail of a line that was too long */
+            is_cut = !is_eol;
+            continue;
+        }
+        is_cut = !is_eol && len == WORKER_LINE_MAX;
+        int64_t v;
+        if (worker_ts_parse(t->line, len, t->year, &v)) {
+            ts = v;
+            has_ts = true;
+        }
+        lines++;
+        if (in_window(t, has_ts, ts)) {
+            inwin++;
+            t->counts[worker_level_detect(t->line, len)]++;
+        }
+    }
+    int errnum = 0;
+    gzerror(gz, &errnum);
+    if (errnum != Z_OK && errnum != Z_BUF_ERROR) {
+        add_reason(t->unreadable, rel, "read error (corrupt or truncated gzip?)");
+        return false;
+    }
+    t->lines_total += lines;
+    t->lines_in_window += inwin;
+    json_array_append_new(t->files, json_pack("{s:s,s:I,s:I,s:b}", "path", rel, "lines",
+                                              (json_int_t)lines, "in_window", (json_int_t)inwin,
+                                              "is_truncated", bytes >= WORKER_FILE_MAX));
+    json_array_append_new(t->read, json_string(rel));
+    return true;
+}
+
+static void do_file(struct triage *t, const char *path, const char *rel, const struct stat *st)
+{
+    if (t->n_files >= TRIAGE_MAX_FILES) {
+        add_reason(t->skipped, rel, "file limit reached");
+        return;
+    }
+    t->n_files++;
+    if (t->has_start && (int64_t)st->st_mtime * 1000 + 999 < t->start_ms) {
+        add_reason(t->skipped, rel, "not changed since window start");
+        return;
+    }
+    gzFile gz = gzopen(path, "rb");
+    if (!gz) {
+        add_reason(t->unreadable, rel, errno ? strerror(errno) : "cannot open");
+        return;
+    }
+    gzbuffer(gz, 128 * 1024);
+    scan_file(t, gz, rel);
+    gzclose(gz);
+}
+
+/* True when the symlink at path resolves to something inside the logs folder. */
+static bool link_inside(const struct triage *t, const char *path)
+{
+    char real[PATH_MAX];
+    if (!realpath(path, real))
+        return false;
+    size_t n = strlen(t->root_real);
+    return strncmp(real, t->root_real, n) == 0 && (real[n] == '/' || real[n] == '\0');
+}
+
+static void walk(struct triage *t, const char *dir, const char *rel_dir, int depth);
+
+static void
+do_entry(struct triage *t, const char *dir, const char *rel_dir, const char *name, int depth)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+    char *rel = rel_dir[0] ? xasprintf("%s/%s", rel_dir, name) : xstrdup(name);
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        add_reason(t->unreadable, rel, strerror(errno));
+        goto out;
+    }
+    if (S_ISLNK(st.st_mode)) {
+        /* Follow only links to plain files inside the folder (no loops, no escapes). */
+        if (!link_inside(t, path) || stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+            add_reason(t->skipped, rel, "symlink leaves the logs folder or is not a file");
+            goto out;
+        }
+    }
+    if (S_ISDIR(st.st_mode)) {
+        if (depth >= TRIAGE_MAX_DEPTH)
+            add_reason(t->skipped, rel, "folder nested too deep");
+        else
+            walk(t, path, rel, depth + 1);
+    } else if (S_ISREG(st.st_mode)) {
+        do_file(t, path, rel, &st);
+    } else {
+        add_reason(t->skipped, rel, "not a regular file");
+    }
+out:
+    xfree(rel);
+    xfree(path);
+}
+
+static void walk(struct triage *t, const char *dir, const char *rel_dir, int depth)
+{
+    struct dirent **names = NULL;
+    int n = scandir(dir, &names, NULL, alphasort);
+    if (n < 0) {
+        add_reason(t->unreadable, rel_dir[0] ? rel_dir : ".", strerror(errno));
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *name = names[i]->d_name;
+        if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
+            do_entry(t, dir, rel_dir, name, depth);
+        xfree(names[i]); /* scandir allocates on the C heap, which xfree releases */
+    }
+    xfree(names);
+}
+
+/* Read window_start / window_end (ISO or null); false with reason when malformed. */
+static bool read_window(struct triage *t, const json_t *job, const char **reason)
+{
+    const json_t *ws = json_object_get(job, "window_start");
+    const json_t *we = json_object_get(job, "window_end");
+    if (ws && !json_is_null(ws)) {
+        t->has_start = json_is_string(ws) && clock_iso_parse(json_string_value(ws), &t->start_ms);
+        if (!t->has_start) {
+            *reason = "window_start is not an ISO 8601 timestamp";
+            return false;
+        }
+    }
+    if (we && !json_is_null(we)) {
+        t->has_end = json_is_string(we) && clock_iso_parse(json_string_value(we), &t->end_ms);
+        if (!t->has_end) {
+            *reason = "window_end is not an ISO 8601 timestamp";
+            return false;
+        }
+    }
+    return true;
+}
+
+static json_t *build_result(struct triage *t, const json_t *job)
+{
+    json_t *counts = json_object();
+    for (int i = 0; i < WORKER_LVL__COUNT; i++)
+        json_object_set_new(counts, worker_level_name((enum worker_level)i),
+                            json_integer(t->counts[i]));
+    json_t *r =
+        json_pack("{s:s,s:s,s:O,s:o,s:I,s:I,s:{s:O,s:O,s:O}}", "task", "log_triage", "status",
+                  "success", "files", t->files, "counts", counts, "lines_total",
+                  (json_int_t)t->lines_total, "lines_in_window", (json_int_t)t->lines_in_window,
+                  "coverage", "read", t->read, "skipped", t->skipped, "unreadable", t->unreadable);
+    json_object_set(r, "window_start", json_object_get(job, "window_start"));
+    json_object_set(r, "window_end", json_object_get(job, "window_end"));
+    json_object_set_new(r, "logs_dir", json_string(t->root));
+    return r;
+}
+
+json_t *worker_log_triage(const json_t *job)
+{
+    struct triage t = {0};
+    json_t *result = NULL;
+    const char *reason = NULL;
+    const char *dir = jsonx_get_str(job, "logs_dir");
+    char real[PATH_MAX];
+    if (!dir)
+        return worker_result_failed("log_triage", "job.json has no logs_dir");
+    if (!read_window(&t, job, &reason))
+        return worker_result_failed("log_triage", reason);
+    if (!realpath(dir, real) || !fs_is_dir(real)) {
+        char *msg = xasprintf("logs folder %s does not exist", dir);
+        result = worker_result_failed("log_triage", msg);
+        xfree(msg);
+        return result;
+    }
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    t.year = tm.tm_year + 1900;
+    t.root = xstrdup(dir);
+    t.root_real = xstrdup(real);
+    t.files = json_array();
+    t.read = json_array();
+    t.skipped = json_array();
+    t.unreadable = json_array();
+    t.line = xmalloc(WORKER_LINE_MAX + 2);
+    worker_progress(10, "reading logs");
+    walk(&t, real, "", 0);
+    worker_progress(90, "counting");
+    result = build_result(&t, job);
+    json_decref(t.files);
+    json_decref(t.read);
+    json_decref(t.skipped);
+    json_decref(t.unreadable);
+    xfree(t.line);
+    xfree(t.root);
+    xfree(t.root_real);
+    return result;
+}

@@ -1,0 +1,873 @@
+/* SPDX-License-Identifier: MIT */
+/* test_store.c -- the store on real databases: every test runs on SQLite (a fresh file
+ * under /tmp) and on PostgreSQL (a fresh schema) when CB_TEST_PG holds a libpq conninfo.
+ * With CI=true a missing CB_TEST_PG fails the PostgreSQL half instead of skipping it. */
+#include <check.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/crypto.h"
+#include "core/jsonx.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "store/store.h"
+#include "store/store_int.h"
+
+struct fx {
+    struct store *st;
+    bool is_pg;
+    char path[256];
+    char schema[64];
+};
+
+static void quiet(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
+static void pg_admin(const char *sql)
+{
+    PGconn *c = PQconnectdb(getenv("CB_TEST_PG"));
+    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "CB_TEST_PG: %s", PQerrorMessage(c));
+    PQsetNoticeProcessor(c, quiet, NULL);
+    PGresult *r = PQexec(c, sql);
+    ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+}
+
+/* Open a fresh store for backend i (0 SQLite, 1 PostgreSQL); false = skip (PG not set). */
+static bool fx_open_n(struct fx *f, int i, int pool, bool do_migrate)
+{
+    struct errbuf eb = {{0}};
+    struct store_opts o = {.pool_size = pool};
+    char *conninfo = NULL;
+    memset(f, 0, sizeof(*f));
+    if (i == 1) {
+        const char *pg = getenv("CB_TEST_PG");
+        const char *ci = getenv("CI");
+        if (!pg || !*pg) {
+            ck_assert_msg(!(ci && strcmp(ci, "true") == 0),
+                          "CI=true but CB_TEST_PG is unset: the PostgreSQL tests must run");
+            return false;
+        }
+        f->is_pg = true;
+        snprintf(f->schema, sizeof(f->schema), "cbt_%d_%d", (int)getpid(), rand() % 100000);
+        char *sql = xasprintf("CREATE SCHEMA %s", f->schema);
+        pg_admin(sql);
+        xfree(sql);
+        conninfo = xasprintf("%s options='-csearch_path=%s'", pg, f->schema);
+        o.pg_conninfo = conninfo;
+    } else {
+        snprintf(f->path, sizeof(f->path), "/tmp/cb_test_store_%d_%d.db", (int)getpid(),
+                 rand() % 100000);
+        unlink(f->path);
+        o.sqlite_path = f->path;
+    }
+    enum err e = store_open(&o, &f->st, &eb);
+    xfree(conninfo);
+    ck_assert_msg(e == ERR_OK, "store_open: %s", errbuf_get(&eb, e));
+    if (do_migrate) {
+        int applied = 0;
+        e = store_migrate(f->st, &applied, &eb);
+        ck_assert_msg(e == ERR_OK, "migrate: %s", errbuf_get(&eb, e));
+    }
+    return true;
+}
+
+static bool fx_open(struct fx *f, int i)
+{
+    return fx_open_n(f, i, 4, true);
+}
+
+static void fx_close(struct fx *f)
+{
+    store_close(f->st);
+    if (f->is_pg) {
+        char *sql = xasprintf("DROP SCHEMA %s CASCADE", f->schema);
+        pg_admin(sql);
+        xfree(sql);
+    } else {
+        char side[300];
+        unlink(f->path);
+        snprintf(side, sizeof(side), "%s-wal", f->path);
+        unlink(side);
+        snprintf(side, sizeof(side), "%s-shm", f->path);
+        unlink(side);
+    }
+}
+
+#define OK(call)                                                            \
+    do {                                                                    \
+        struct errbuf eb_ = {{0}};                                          \
+        enum err e_ = (call);                                               \
+        ck_assert_msg(e_ == ERR_OK, "%s: %s", #call, errbuf_get(&eb_, e_)); \
+    } while (0)
+#define EB (&eb_)
+
+static const char *const TASKS3[] = {"log_triage", "gpu_report", "service_map"};
+
+static json_t *
+launch(struct fx *f, const char *const *tasks, size_t n, int64_t directive_id, const char *text)
+{
+    struct store_launch req = {tasks, n, directive_id, text, 3600 * 1000};
+    json_t *run = NULL;
+    OK(store_run_launch(f->st, &req, &run, EB));
+    return run;
+}
+
+static const char *str_at(const json_t *o, const char *path1, const char *path2)
+{
+    const json_t *v = json_object_get(o, path1);
+    if (path2)
+        v = json_object_get(v, path2);
+    return json_string_value(v);
+}
+
+static int64_t int_at(const json_t *o, const char *k)
+{
+    return (int64_t)json_integer_value(json_object_get(o, k));
+}
+
+static int64_t directive_id_of(struct fx *f, const char *key)
+{
+    json_t *list = NULL;
+    int64_t count = 0, id = 0;
+    size_t i;
+    json_t *d;
+    OK(store_directive_list(f->st, 0, 100, &list, &count, EB));
+    json_array_foreach(list, i, d) if (strcmp(str_at(d, "key", NULL), key) == 0) id =
+        int_at(d, "id");
+    json_decref(list);
+    return id;
+}
+
+static void claim_finish(struct fx *f, const char *status, bool *run_done, int64_t *job_id)
+{
+    struct store_claim c;
+    bool got = false;
+    OK(store_job_claim(f->st, "test", 60000, &c, &got, EB));
+    ck_assert(got);
+    if (job_id)
+        *job_id = c.job_id;
+    OK(store_job_finish(f->st, c.job_id, status, strcmp(status, "failed") == 0 ? "boom" : NULL,
+                        "{\"lines\":3}", run_done, EB));
+    store_claim_fini(&c);
+}
+
+static json_t *run_get(struct fx *f, int64_t id)
+{
+    json_t *run = NULL;
+    OK(store_run_get(f->st, id, &run, EB));
+    return run;
+}
+
+START_TEST(test_migrate_and_seed)
+{
+    struct fx f;
+    if (!fx_open_n(&f, _i, 2, false))
+        return;
+    int applied = -1, dbv = -1, latest = -1;
+    OK(store_migrate_status(f.st, &dbv, &latest, EB));
+    ck_assert_int_eq(dbv, 0);
+    ck_assert_int_ge(latest, 2);
+    OK(store_migrate(f.st, &applied, EB));
+    ck_assert_int_eq(applied, latest);
+    OK(store_migrate(f.st, &applied, EB));
+    ck_assert_int_eq(applied, 0);
+    OK(store_migrate_status(f.st, &dbv, &latest, EB));
+    ck_assert_int_eq(dbv, latest);
+    OK(store_ping(f.st, EB));
+    ck_assert_int_eq(store_kind_get(f.st), _i ? STORE_PG : STORE_SQLITE);
+
+    json_t *list = NULL;
+    int64_t count = 0;
+    OK(store_directive_list(f.st, 0, 50, &list, &count, EB));
+    ck_assert_int_eq(count, 4);
+    ck_assert_int_eq(json_array_size(list), 4);
+    const char *keys[] = {"D1", "D2", "D3", "D4"};
+    for (size_t i = 0; i < 4; i++)
+        ck_assert_str_eq(str_at(json_array_get(list, i), "key", NULL), keys[i]);
+    json_t *d1 = json_array_get(list, 0);
+    ck_assert_str_eq(str_at(d1, "name", NULL), "Log triage defaults");
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(d1, "config"), "lookback_hours")), 24);
+    ck_assert(json_is_true(json_object_get(d1, "is_active")));
+    ck_assert_int_eq(int_at(d1, "version"), 1);
+    ck_assert_str_eq(str_at(json_array_get(list, 3), "name", NULL), "Custom");
+    json_decref(list);
+    OK(store_directive_list(f.st, 1, 2, &list, &count, EB));
+    ck_assert_int_eq(count, 4);
+    ck_assert_int_eq(json_array_size(list), 2);
+    ck_assert_str_eq(str_at(json_array_get(list, 0), "key", NULL), "D2");
+    json_decref(list);
+    fx_close(&f);
+}
+END_TEST
+
+struct mig_arg {
+    struct store *st;
+    int applied;
+    enum err e;
+};
+
+static void *mig_thread(void *p)
+{
+    struct mig_arg *a = p;
+    a->e = store_migrate(a->st, &a->applied, NULL);
+    return NULL;
+}
+
+START_TEST(test_migrate_concurrent)
+{
+    struct fx f;
+    if (!fx_open_n(&f, _i, 4, false))
+        return;
+    struct mig_arg a[3];
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) {
+        a[i] = (struct mig_arg){f.st, 0, ERR_OK};
+        pthread_create(&th[i], NULL, mig_thread, &a[i]);
+    }
+    int total = 0, dbv = 0, latest = 0;
+    for (int i = 0; i < 3; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_int_eq(a[i].e, ERR_OK);
+        total += a[i].applied;
+    }
+    OK(store_migrate_status(f.st, &dbv, &latest, EB));
+    ck_assert_int_eq(total, latest);
+    ck_assert_int_eq(dbv, latest);
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_directive_versions)
+{
+    struct fx f;
+    if (!fx_open(&f, _i))
+        return;
+    json_t *d = NULL, *d2 = NULL, *old = NULL, *list = NULL;
+    json_t *fields =
+        json_pack("{s:s, s:s, s:{s:i}}", "name", "My Rules!", "text", "be brief", "config", "a", 1);
+    OK(store_directive_create(f.st, fields, &d, EB));
+    ck_assert_str_eq(str_at(d, "key", NULL), "my-rules");
+    ck_assert_int_eq(int_at(d, "version"), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(d, "config"), "a")), 1);
+    struct errbuf eb = {{0}};
+    json_t *dup = NULL;
+    ck_assert_int_eq(store_directive_create(f.st, fields, &dup, &eb), ERR_CONFLICT);
+    ck_assert_ptr_null(dup);
+    json_t *noname = json_pack("{s:s}", "text", "x");
+    ck_assert_int_eq(store_directive_create(f.st, noname, &dup, &eb), ERR_INVALID);
+    json_decref(noname);
+
+    int64_t id1 = int_at(d, "id");
+    json_t *edit = json_pack("{s:s}", "text", "be very brief");
+    OK(store_directive_update(f.st, id1, edit, &d2, EB));
+    int64_t id2 = int_at(d2, "id");
+    ck_assert_int_ne(id1, id2);
+    ck_assert_int_eq(int_at(d2, "version"), 2);
+    ck_assert_str_eq(str_at(d2, "text", NULL), "be very brief");
+    ck_assert_str_eq(str_at(d2, "name", NULL), "My Rules!");
+    ck_assert_str_eq(str_at(d2, "key", NULL), "my-rules");
+    OK(store_directive_get(f.st, id1, &old, EB));
+    ck_assert_int_eq(int_at(old, "version"), 1);
+    ck_assert_str_eq(str_at(old, "text", NULL), "be brief");
+
+    int64_t count = 0;
+    OK(store_directive_list(f.st, 0, 50, &list, &count, EB));
+    ck_assert_int_eq(count, 5); /* D1..D4 + the latest version of my-rules */
+    json_decref(list);
+
+    json_t *run = launch(&f, TASKS3, 1, id2, NULL);
+    OK(store_directive_delete(f.st, id2, EB));
+    json_t *gone = NULL;
+    ck_assert_int_eq(store_directive_get(f.st, id1, &gone, &eb), ERR_NOT_FOUND);
+    ck_assert_int_eq(store_directive_get(f.st, id2, &gone, &eb), ERR_NOT_FOUND);
+    ck_assert_int_eq(store_directive_update(f.st, id2, edit, &gone, &eb), ERR_NOT_FOUND);
+    ck_assert_int_eq(store_directive_delete(f.st, id2, &eb), ERR_NOT_FOUND);
+    OK(store_directive_list(f.st, 0, 50, &list, &count, EB));
+    ck_assert_int_eq(count, 4);
+    json_decref(list);
+    json_t *again = run_get(&f, int_at(run, "id"));
+    ck_assert_str_eq(str_at(again, "directive_snapshot", "text"), "be very brief");
+    ck_assert_str_eq(str_at(again, "directive_snapshot", "name"), "My Rules!");
+    json_decref(again);
+    json_decref(run);
+    json_decref(edit);
+    json_decref(fields);
+    json_decref(d);
+    json_decref(d2);
+    json_decref(old);
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_launch)
+{
+    struct fx f;
+    if (!fx_open(&f, _i))
+        return;
+    int64_t d2 = directive_id_of(&f, "D2");
+    ck_assert_int_gt(d2, 0);
+    json_t *run = launch(&f, TASKS3 + 1, 1, d2, NULL);
+    ck_assert_str_eq(str_at(run, "status", NULL), "queued");
+    ck_assert_int_eq(json_array_size(json_object_get(run, "tasks")), 1);
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(run, "tasks"), 0)),
+                     "gpu_report");
+    ck_assert_int_eq(int_at(run, "directive_id"), d2);
+    json_t *snap = json_object_get(run, "directive_snapshot");
+    ck_assert_str_eq(str_at(snap, "name", NULL), "GPU thresholds");
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(snap, "config"), "temp_c_warn")), 80);
+    json_t *jobs = json_object_get(run, "jobs");
+    ck_assert_int_eq(json_array_size(jobs), 1);
+    ck_assert_str_eq(str_at(json_array_get(jobs, 0), "status", NULL), "queued");
+    ck_assert_ptr_nonnull(str_at(json_array_get(jobs, 0), "window_end", NULL));
+    ck_assert(json_is_null(json_object_get(json_array_get(jobs, 0), "summary")));
+    ck_assert_int_eq(int_at(json_object_get(run, "token_totals"), "total_tokens"), 0);
+    ck_assert(json_is_null(json_object_get(run, "started_at")));
+    json_decref(run);
+
+    run = launch(&f, TASKS3, 3, 0, "only look at nginx");
+    ck_assert(json_is_null(json_object_get(run, "directive_id")));
+    ck_assert_str_eq(str_at(run, "directive_snapshot", "key"), "custom");
+    ck_assert_str_eq(str_at(run, "directive_snapshot", "text"), "only look at nginx");
+    ck_assert_int_eq(json_array_size(json_object_get(run, "jobs")), 3);
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_str_eq(str_at(json_array_get(json_object_get(run, "jobs"), i), "task", NULL),
+                         TASKS3[i]);
+    json_decref(run);
+
+    struct errbuf eb = {{0}};
+    struct store_launch bad = {TASKS3, 1, 4242, NULL, 1000};
+    ck_assert_int_eq(store_run_launch(f.st, &bad, &run, &eb), ERR_NOT_FOUND);
+    ck_assert_str_eq(errbuf_get(&eb, ERR_NOT_FOUND), "directive 4242 not found");
+    ck_assert_ptr_null(run);
+    char *big = xmalloc(64 * 1024 + 2);
+    memset(big, 'x', 64 * 1024 + 1);
+    big[64 * 1024 + 1] = '\0';
+    struct store_launch large = {TASKS3, 1, 0, big, 1000};
+    ck_assert_int_eq(store_run_launch(f.st, &large, &run, &eb), ERR_TOO_LARGE);
+    xfree(big);
+    const char *twice[] = {"log_triage", "log_triage"};
+    struct store_launch dup = {twice, 2, 0, NULL, 1000};
+    ck_assert_int_eq(store_run_launch(f.st, &dup, &run, &eb), ERR_INVALID);
+    struct store_launch none = {TASKS3, 0, 0, NULL, 1000};
+    ck_assert_int_eq(store_run_launch(f.st, &none, &run, &eb), ERR_INVALID);
+
+    /* Nothing of the refused launches was written. */
+    json_t *list = NULL;
+    int64_t count = 0;
+    struct store_run_filter all = {NULL, NULL, 0, 50};
+    OK(store_run_list(f.st, &all, &list, &count, EB));
+    ck_assert_int_eq(count, 2);
+    json_decref(list);
+    OK(store_job_list(f.st, 0, 0, 50, &list, &count, EB));
+    ck_assert_int_eq(count, 4);
+    json_decref(list);
+    ck_assert_int_eq(store_run_get(f.st, 999, &run, &eb), ERR_NOT_FOUND);
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_list_filters)
+{
+    struct fx f;
+    if (!fx_open(&f, _i))
+        return;
+    int64_t ids[5];
+    for (int i = 0; i < 5; i++) {
+        json_t *run = launch(&f, TASKS3 + (i < 3 ? 0 : 1), 1, 0, NULL);
+        ids[i] = int_at(run, "id");
+        json_decref(run);
+    }
+    json_t *list = NULL;
+    int64_t count = 0;
+    struct store_run_filter flt = {NULL, "log_triage", 0, 2};
+    OK(store_run_list(f.st, &flt, &list, &count, EB));
+    ck_assert_int_eq(count, 3);
+    ck_assert_int_eq(json_array_size(list), 2);
+    ck_assert_int_eq(int_at(json_array_get(list, 0), "id"), ids[2]);
+    ck_assert_int_eq(int_at(json_array_get(list, 1), "id"), ids[1]);
+    ck_assert_ptr_null(json_object_get(json_array_get(list, 0), "jobs"));
+    ck_assert_ptr_nonnull(json_object_get(json_array_get(list, 0), "token_totals"));
+    json_decref(list);
+    flt.offset = 2;
+    OK(store_run_list(f.st, &flt, &list, &count, EB));
+    ck_assert_int_eq(count, 3);
+    ck_assert_int_eq(json_array_size(list), 1);
+    ck_assert_int_eq(int_at(json_array_get(list, 0), "id"), ids[0]);
+    json_decref(list);
+    struct store_run_filter st_q = {"queued", "gpu_report", 0, 10};
+    OK(store_run_list(f.st, &st_q, &list, &count, EB));
+    ck_assert_int_eq(count, 2);
+    json_decref(list);
+    struct store_run_filter st_s = {"success", NULL, 0, 10};
+    OK(store_run_list(f.st, &st_s, &list, &count, EB));
+    ck_assert_int_eq(count, 0);
+    ck_assert_int_eq(json_array_size(list), 0);
+    json_decref(list);
+    OK(store_job_list(f.st, ids[4], 0, 10, &list, &count, EB));
+    ck_assert_int_eq(count, 1);
+    ck_assert_int_eq(int_at(json_array_get(list, 0), "run_id"), ids[4]);
+    json_t *job = NULL;
+    OK(store_job_get(f.st, int_at(json_array_get(list, 0), "id"), &job, EB));
+    ck_assert_str_eq(str_at(job, "task", NULL), "gpu_report");
+    json_decref(job);
+    json_decref(list);
+    OK(store_job_list(f.st, 0, 3, 10, &list, &count, EB));
+    ck_assert_int_eq(count, 5);
+    ck_assert_int_eq(json_array_size(list), 2);
+    json_decref(list);
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_lifecycle)
+{
+    struct fx f;
+    if (!fx_open(&f, _i))
+        return;
+    json_t *run = launch(&f, TASKS3, 3, 0, NULL);
+    int64_t id = int_at(run, "id");
+    json_decref(run);
+    struct store_claim c[3];
+    bool got = false, done = false;
+    for (int i = 0; i < 3; i++) {
+        OK(store_job_claim(f.st, "inst-1", 60000, &c[i], &got, EB));
+        ck_assert(got);
+        ck_assert_int_eq(c[i].run_id, id);
+        ck_assert_str_eq(c[i].task, TASKS3[i]);
+        ck_assert_ptr_nonnull(c[i].window_end);
+        ck_assert_ptr_nonnull(c[i].directive_snapshot);
+    }
+    struct store_claim none;
+    OK(store_job_claim(f.st, "inst-1", 60000, &none, &got, EB));
+    ck_assert(!got);
+    run = run_get(&f, id);
+    ck_assert_str_eq(str_at(run, "status", NULL), "running");
+    ck_assert_ptr_nonnull(str_at(run, "started_at", NULL));
+    json_t *j0 = json_array_get(json_object_get(run, "jobs"), 0);
+    ck_assert_str_eq(str_at(j0, "status", NULL), "running");
+    ck_assert_int_eq(int_at(j0, "attempts"), 1);
+    ck_assert_ptr_nonnull(str_at(j0, "deadline_at", NULL));
+    json_decref(run);
+
+    OK(store_job_finish(f.st, c[0].job_id, "success", NULL, "{\"templates\":2}", &done, EB));
+    ck_assert(!done);
+    OK(store_job_finish(f.st, c[1].job_id, "failed", "nvidia-smi missing", NULL, &done, EB));
+    ck_assert(!done);
+    OK(store_job_finish(f.st, c[2].job_id, "success", NULL, NULL, &done, EB));
+    ck_assert(done);
+    struct errbuf eb = {{0}};
+    ck_assert_int_eq(store_job_finish(f.st, c[2].job_id, "failed", NULL, NULL, &done, &eb),
+                     ERR_CONFLICT);
+    ck_assert_int_eq(store_job_finish(f.st, c[2].job_id, "done", NULL, NULL, &done, &eb),
+                     ERR_INVALID);
+    ck_assert_int_eq(store_job_finish(f.st, 9999, "success", NULL, NULL, &done, &eb),
+                     ERR_NOT_FOUND);
+    for (int i = 0; i < 3; i++)
+        store_claim_fini(&c[i]);
+    run = run_get(&f, id);
+    ck_assert_str_eq(str_at(run, "status", NULL), "partial");
+    ck_assert_ptr_nonnull(str_at(run, "finished_at", NULL));
+    ck_assert_ptr_nonnull(str_at(run, "error", NULL));
+    j0 = json_array_get(json_object_get(run, "jobs"), 0);
+    ck_assert_int_eq(int_at(json_object_get(j0, "summary"), "templates"), 2);
+    ck_assert_str_eq(str_at(json_array_get(json_object_get(run, "jobs"), 1), "error", NULL),
+                     "nvidia-smi missing");
+    json_decref(run);
+
+    run = launch(&f, TASKS3, 1, 0, NULL);
+    id = int_at(run, "id");
+    json_decref(run);
+    claim_finish(&f, "success", &done, NULL);
+    ck_assert(done);
+    run = run_get(&f, id);
+    ck_assert_str_eq(str_at(run, "status", NULL), "success");
+    ck_assert(json_is_null(json_object_get(run, "error")));
+    json_decref(run);
+
+    run = launch(&f, TASKS3, 2, 0, NULL);
+    id = int_at(run, "id");
+    json_decref(run);
+    claim_finish(&f, "failed", &done, NULL);
+    ck_assert(!done);
+    claim_finish(&f, "failed", &done, NULL);
+    ck_assert(done);
+    run = run_get(&f, id);
+    ck_assert_str_eq(str_at(run, "status", NULL), "failed");
+    json_decref(run);
+
+    OK(store_run_set_report(f.st, id, "# Report", "{\"ok\":false}", EB));
+    json_t *rep = NULL;
+    OK(store_run_report_get(f.st, id, &rep, EB));
+    ck_assert_str_eq(str_at(rep, "markdown", NULL), "# Report");
+    ck_assert(json_is_false(json_object_get(json_object_get(rep, "json"), "ok")));
+    ck_assert_str_eq(str_at(rep, "status", NULL), "failed");
+    ck_assert_int_eq(int_at(json_object_get(rep, "token_totals"), "prompt_tokens"), 0);
+    json_decref(rep);
+    ck_assert_int_eq(store_run_report_get(f.st, 999, &rep, &eb), ERR_NOT_FOUND);
+    ck_assert_int_eq(store_run_set_report(f.st, 999, "x", NULL, &eb), ERR_NOT_FOUND);
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_windowing)
+{
+    struct fx f;
+    if (!fx_open(&f, _i))
+        return;
+    json_t *out = NULL;
+    OK(store_run_last_success(f.st, "log_triage", &out, EB));
+    ck_assert(json_is_null(json_object_get(out, "run")));
+    ck_assert(json_is_null(json_object_get(out, "since")));
+    json_decref(out);
+
+    json_t *r1 = launch(&f, TASKS3, 1, 0, NULL);
+    json_t *j1 = json_array_get(json_object_get(r1, "jobs"), 0);
+    /* A first run looks back lookback_ms (one hour) from its window end. */
+    ck_assert_ptr_nonnull(str_at(j1, "window_start", NULL));
+    ck_assert_str_lt(str_at(j1, "window_start", NULL), str_at(j1, "window_end", NULL));
+    char *end1 = xstrdup(str_at(j1, "window_end", NULL));
+    bool done = false;
+    claim_finish(&f, "success", &done, NULL);
+
+    json_t *r2 = launch(&f, TASKS3, 2, 0, NULL);
+    json_t *j2 = json_array_get(json_object_get(r2, "jobs"), 0);
+    ck_assert_str_eq(str_at(j2, "window_start", NULL), end1);
+    claim_finish(&f, "failed", &done, NULL);
+    claim_finish(&f, "success", &done, NULL); /* gpu_report of r2 */
+
+    json_t *r3 = launch(&f, TASKS3, 1, 0, NULL);
+    json_t *j3 = json_array_get(json_object_get(r3, "jobs"), 0);
+    ck_assert_str_eq(str_at(j3, "window_start", NULL), end1); /* the failure did not move it */
+
+    OK(store_run_last_success(f.st, "log_triage", &out, EB));
+    ck_assert_str_eq(str_at(out, "task", NULL), "log_triage");
+    ck_assert_str_eq(str_at(out, "since", NULL), end1);
+    ck_assert_int_eq(int_at(json_object_get(out, "run"), "id"), int_at(r1, "id"));
+    json_decref(out);
+    OK(store_run_last_success(f.st, "gpu_report", &out, EB));
+    ck_assert_int_eq(int_at(json_object_get(out, "run"), "id"), int_at(r2, "id"));
+    json_decref(out);
+    xfree(end1);
+    json_decref(r1);
+    json_decref(r2);
+    json_decref(r3);
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_cancel)
+{
+    struct fx f;
+    if (!fx_open(&f, _i))
+        return;
+    json_t *run = launch(&f, TASKS3, 2, 0, NULL);
+    int64_t id = int_at(run, "id");
+    json_decref(run);
+    struct store_claim c;
+    bool got = false, is_cancelled = true, done = false;
+    OK(store_job_claim(f.st, "i", 60000, &c, &got, EB));
+    ck_assert(got);
+    OK(store_job_is_cancelled(f.st, c.job_id, &is_cancelled, EB));
+    ck_assert(!is_cancelled);
+    OK(store_run_cancel(f.st, id, &run, EB));
+    ck_assert_str_eq(str_at(run, "status", NULL), "running");
+    json_t *jobs = json_object_get(run, "jobs");
+    ck_assert_str_eq(str_at(json_array_get(jobs, 0), "status", NULL), "running");
+    ck_assert_str_eq(str_at(json_array_get(jobs, 1), "status", NULL), "cancelled");
+    json_decref(run);
+    OK(store_job_is_cancelled(f.st, c.job_id, &is_cancelled, EB));
+    ck_assert(is_cancelled);
+    OK(store_job_finish(f.st, c.job_id, "cancelled", "cancelled by request", NULL, &done, EB));
+    ck_assert(done);
+    store_claim_fini(&c);
+    run = run_get(&f, id);
+    ck_assert_str_eq(str_at(run, "status", NULL), "cancelled");
+    ck_assert_ptr_nonnull(str_at(run, "finished_at", NULL));
+    json_decref(run);
+
+    struct errbuf eb = {{0}};
+    ck_assert_int_eq(store_run_cancel(f.st, id, &run, &eb), ERR_CONFLICT);
+    char want[64];
+    snprintf(want, sizeof(want), "run %lld already ended (cancelled)", (long long)id);
+    ck_assert_str_eq(errbuf_get(&eb, ERR_CONFLICT), want);
+    ck_assert_int_eq(store_run_cancel(f.st, 999, &run, &eb), ERR_NOT_FOUND);
+
+    run = launch(&f, TASKS3, 3, 0, NULL);
+    id = int_at(run, "id");
+    json_decref(run);
+    OK(store_run_cancel(f.st, id, &run, EB));
+    ck_assert_str_eq(str_at(run, "status", NULL), "cancelled");
+    ck_assert_ptr_nonnull(str_at(run, "finished_at", NULL));
+    json_decref(run);
+    OK(store_job_claim(f.st, "i", 60000, &c, &got, EB));
+    ck_assert(!got); /* nothing of the cancelled run is handed out */
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_recover)
+{
+    struct fx f;
+    if (!fx_open(&f, _i))
+        return;
+    json_t *ra = launch(&f, TASKS3, 1, 0, NULL);
+    json_t *rb = launch(&f, TASKS3, 2, 0, NULL);
+    struct store_claim c1, c2, c3;
+    bool got = false, done = false;
+    OK(store_job_claim(f.st, "dead", 60000, &c1, &got, EB));
+    OK(store_job_claim(f.st, "dead", 60000, &c2, &got, EB));
+    int n = 0;
+    OK(store_recover(f.st, &n, EB));
+    ck_assert_int_eq(n, 2);
+    json_t *a = run_get(&f, int_at(ra, "id"));
+    ck_assert_str_eq(str_at(a, "status", NULL), "failed");
+    ck_assert_str_eq(str_at(json_array_get(json_object_get(a, "jobs"), 0), "error", NULL),
+                     "orchestrator restarted while the job ran");
+    json_t *b = run_get(&f, int_at(rb, "id"));
+    ck_assert_str_eq(str_at(b, "status", NULL), "running");
+    ck_assert_str_eq(str_at(json_array_get(json_object_get(b, "jobs"), 1), "status", NULL),
+                     "queued");
+    json_decref(b);
+    ck_assert_int_eq(store_job_finish(f.st, c1.job_id, "success", NULL, NULL, &done, NULL),
+                     ERR_CONFLICT);
+    OK(store_recover(f.st, &n, EB));
+    ck_assert_int_eq(n, 0);
+    OK(store_job_claim(f.st, "new", 60000, &c3, &got, EB));
+    ck_assert(got);
+    OK(store_job_finish(f.st, c3.job_id, "success", NULL, NULL, &done, EB));
+    ck_assert(done);
+    b = run_get(&f, int_at(rb, "id"));
+    ck_assert_str_eq(str_at(b, "status", NULL), "partial");
+    store_claim_fini(&c1);
+    store_claim_fini(&c2);
+    store_claim_fini(&c3);
+    json_decref(a);
+    json_decref(b);
+    json_decref(ra);
+    json_decref(rb);
+    fx_close(&f);
+}
+END_TEST
+
+#define N_THREADS 8
+#define N_JOBS    50
+
+struct claimer {
+    struct store *st;
+    int64_t ids[N_JOBS + 1];
+    int n;
+    enum err e;
+};
+
+static void *claim_thread(void *p)
+{
+    struct claimer *cl = p;
+    for (;;) {
+        struct store_claim c;
+        bool got = false;
+        cl->e = store_job_claim(cl->st, "t", 60000, &c, &got, NULL);
+        if (cl->e != ERR_OK || !got || cl->n > N_JOBS)
+            break;
+        cl->ids[cl->n++] = c.job_id;
+        store_claim_fini(&c);
+    }
+    return NULL;
+}
+
+START_TEST(test_concurrent_claims)
+{
+    struct fx f;
+    if (!fx_open_n(&f, _i, N_THREADS, true))
+        return;
+    for (int i = 0; i < N_JOBS / 2; i++)
+        json_decref(launch(&f, TASKS3, 2, 0, NULL));
+    static struct claimer cl[N_THREADS];
+    pthread_t th[N_THREADS];
+    for (int i = 0; i < N_THREADS; i++) {
+        cl[i] = (struct claimer){.st = f.st};
+        pthread_create(&th[i], NULL, claim_thread, &cl[i]);
+    }
+    int seen[N_JOBS * 2 + 2] = {0};
+    int total = 0;
+    for (int i = 0; i < N_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_int_eq(cl[i].e, ERR_OK);
+        for (int k = 0; k < cl[i].n; k++) {
+            int64_t id = cl[i].ids[k];
+            ck_assert(id > 0 && id <= N_JOBS);
+            ck_assert_int_eq(seen[id], 0); /* never handed out twice */
+            seen[id]++;
+            total++;
+        }
+    }
+    ck_assert_int_eq(total, N_JOBS);
+    json_t *list = NULL;
+    int64_t count = 0;
+    OK(store_job_list(f.st, 0, 0, 100, &list, &count, EB));
+    ck_assert_int_eq(count, N_JOBS);
+    size_t i;
+    json_t *job;
+    json_array_foreach(list, i, job)
+    {
+        ck_assert_str_eq(str_at(job, "status", NULL), "running");
+        ck_assert_int_eq(int_at(job, "attempts"), 1);
+    }
+    json_decref(list);
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_tokens)
+{
+    struct fx f;
+    if (!fx_open(&f, _i))
+        return;
+    char *tok = NULL, *tok2 = NULL;
+    bool ok = false;
+    OK(store_token_create(f.st, "ci", &tok, EB));
+    OK(store_token_create(f.st, "other", &tok2, EB));
+    ck_assert_int_eq(strncmp(tok, "cb_", 3), 0);
+    ck_assert_uint_eq(strlen(tok), 3 + 64);
+    ck_assert_str_ne(tok, tok2);
+    OK(store_token_check(f.st, tok, &ok, EB));
+    ck_assert(ok);
+    OK(store_token_check(f.st, tok2, &ok, EB));
+    ck_assert(ok);
+    char wrong[80];
+    snprintf(wrong, sizeof(wrong), "%s", tok);
+    wrong[10] = wrong[10] == 'a' ? 'b' : 'a';
+    OK(store_token_check(f.st, wrong, &ok, EB));
+    ck_assert(!ok);
+    OK(store_token_check(f.st, "", &ok, EB));
+    ck_assert(!ok);
+    struct errbuf eb = {{0}};
+    char *none = NULL;
+    ck_assert_int_eq(store_token_create(f.st, "", &none, &eb), ERR_INVALID);
+
+    /* The plain token is stored nowhere in the table; its SHA-256 is. */
+    char hash[CRYPTO_SHA256_HEX_LEN];
+    crypto_sha256_hex(tok, strlen(tok), hash);
+    struct db *db = store_db_get(f.st);
+    json_t *rows = NULL;
+    OK(db_query(db, "SELECT * FROM api_tokens ORDER BY id", NULL, 0, &rows, EB));
+    store_db_put(f.st, db);
+    char *dump = jsonx_dumps(rows);
+    ck_assert_ptr_null(strstr(dump, tok));
+    ck_assert_ptr_null(strstr(dump, tok + 3));
+    ck_assert_ptr_nonnull(strstr(dump, hash));
+    ck_assert_ptr_nonnull(str_at(json_array_get(rows, 0), "last_used_at", NULL));
+    xfree(dump);
+    json_decref(rows);
+    xfree_zero(tok, strlen(tok));
+    xfree_zero(tok2, strlen(tok2));
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_artifacts)
+{
+    struct fx f;
+    if (!fx_open(&f, _i))
+        return;
+    json_t *run = launch(&f, TASKS3, 1, 0, NULL);
+    int64_t id = int_at(run, "id");
+    int64_t job = int_at(json_array_get(json_object_get(run, "jobs"), 0), "id");
+    char sha[CRYPTO_SHA256_HEX_LEN];
+    crypto_sha256_hex("x", 1, sha);
+    OK(store_artifact_add(f.st, id, 0, "report.md", 120, sha, "text/markdown", EB));
+    OK(store_artifact_add(f.st, id, job, "jobs/log_triage/result.json", 42, sha, "application/json",
+                          EB));
+    struct errbuf eb = {{0}};
+    ck_assert_int_eq(store_artifact_add(f.st, id, 0, "report.md", 1, NULL, NULL, &eb),
+                     ERR_CONFLICT);
+    ck_assert_int_eq(store_artifact_add(f.st, id, 0, "../etc/passwd", 1, NULL, NULL, &eb),
+                     ERR_INVALID);
+    ck_assert_int_eq(store_artifact_add(f.st, id, 0, "/abs", 1, NULL, NULL, &eb), ERR_INVALID);
+    json_t *list = NULL;
+    OK(store_artifact_list(f.st, id, &list, EB));
+    ck_assert_int_eq(json_array_size(list), 2);
+    json_t *a0 = json_array_get(list, 0);
+    ck_assert_str_eq(str_at(a0, "name", NULL), "jobs/log_triage/result.json");
+    ck_assert_int_eq(int_at(a0, "size_bytes"), 42);
+    ck_assert_int_eq(int_at(a0, "job_id"), job);
+    ck_assert_str_eq(str_at(a0, "sha256", NULL), sha);
+    ck_assert(json_is_null(json_object_get(json_array_get(list, 1), "job_id")));
+    json_decref(list);
+    OK(store_artifact_list(f.st, id + 1, &list, EB));
+    ck_assert_int_eq(json_array_size(list), 0);
+    json_decref(list);
+    json_decref(run);
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_pg_reconnect)
+{
+    struct fx f;
+    if (!fx_open_n(&f, 1, 1, true))
+        return;
+    int64_t pid = 0;
+    struct db *db = store_db_get(f.st);
+    OK(db_query_int(db, "SELECT pg_backend_pid() AS pid", NULL, 0, "pid", &pid, EB));
+    store_db_put(f.st, db);
+    ck_assert_int_gt(pid, 0);
+    char sql[96];
+    snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%lld)", (long long)pid);
+    PGconn *c = PQconnectdb(getenv("CB_TEST_PG"));
+    PGresult *r = PQexec(c, sql);
+    ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+    PQclear(r);
+    PQfinish(c);
+    /* The pooled connection was killed; the store notices and reconnects. */
+    OK(store_ping(f.st, EB));
+    json_t *run = launch(&f, TASKS3, 1, 0, NULL);
+    ck_assert_int_gt(int_at(run, "id"), 0);
+    json_decref(run);
+    fx_close(&f);
+}
+END_TEST
+
+static Suite *store_suite(void)
+{
+    Suite *s = suite_create("store");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    /* Loop index 0 = SQLite, 1 = PostgreSQL. */
+    tcase_add_loop_test(tc, test_migrate_and_seed, 0, 2);
+    tcase_add_loop_test(tc, test_migrate_concurrent, 0, 2);
+    tcase_add_loop_test(tc, test_directive_versions, 0, 2);
+    tcase_add_loop_test(tc, test_launch, 0, 2);
+    tcase_add_loop_test(tc, test_list_filters, 0, 2);
+    tcase_add_loop_test(tc, test_lifecycle, 0, 2);
+    tcase_add_loop_test(tc, test_windowing, 0, 2);
+    tcase_add_loop_test(tc, test_cancel, 0, 2);
+    tcase_add_loop_test(tc, test_recover, 0, 2);
+    tcase_add_loop_test(tc, test_concurrent_claims, 0, 2);
+    tcase_add_loop_test(tc, test_tokens, 0, 2);
+    tcase_add_loop_test(tc, test_artifacts, 0, 2);
+    tcase_add_test(tc, test_pg_reconnect);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    srand((unsigned)getpid());
+    log_init(2, LOG_WARN, false);
+    SRunner *sr = srunner_create(store_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
