@@ -136,6 +136,18 @@ class Client:
                 run_id, run["status"], timeout)
             time.sleep(0.1)
 
+    def wait_report(self, run_id, timeout=10):
+        """Return the run's report once stored. The server stores it just after the run's
+        terminal state (a known race, reported), so poll briefly."""
+        deadline = time.monotonic() + timeout
+        while True:
+            r = self.get("/api/runs/%d/report/" % run_id)
+            assert r.status_code == 200, r.text
+            rep = r.json()
+            if rep["markdown"] is not None or time.monotonic() > deadline:
+                return rep
+            time.sleep(0.05)
+
     def list_all(self, path, page_size=100):
         """Follow `next` links of a paginated list; return every result."""
         sep = "&" if "?" in path else "?"

