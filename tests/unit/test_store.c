@@ -339,6 +339,15 @@ START_TEST(test_launch)
     ck_assert(json_is_null(json_object_get(run, "directive_id")));
     ck_assert_str_eq(str_at(run, "directive_snapshot", "key"), "custom");
     ck_assert_str_eq(str_at(run, "directive_snapshot", "text"), "only look at nginx");
+    /* Every run also snapshots each task's default directive (D1..D3) as it is now. */
+    json_t *defs = json_object_get(json_object_get(run, "directive_snapshot"), "defaults");
+    ck_assert_str_eq(str_at(defs, "log_triage", "key"), "D1");
+    ck_assert_str_eq(str_at(defs, "gpu_report", "key"), "D2");
+    ck_assert_str_eq(str_at(defs, "service_map", "key"), "D3");
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(
+            json_object_get(json_object_get(defs, "gpu_report"), "config"), "temp_c_warn")),
+        80);
     ck_assert_int_eq(json_array_size(json_object_get(run, "jobs")), 3);
     for (size_t i = 0; i < 3; i++)
         ck_assert_str_eq(str_at(json_array_get(json_object_get(run, "jobs"), i), "task", NULL),
