@@ -144,11 +144,12 @@ struct store_claim {
     char *directive_snapshot; /* JSON text of the run's snapshot */
 };
 
-/* Atomically take the oldest queued job (FOR UPDATE SKIP LOCKED on PostgreSQL): it becomes
- * running with started_at, deadline_at = now + timeout_ms, attempts+1, claimed_by = instance;
- * its run becomes running. *got is false when nothing is queued. */
+/* Atomically take the oldest queued job (FOR UPDATE SKIP LOCKED on PostgreSQL), of run_id
+ * only when run_id > 0: it becomes running with started_at, deadline_at = now + timeout_ms,
+ * attempts+1, claimed_by = instance; its run becomes running. *got is false when nothing is
+ * queued. */
 enum err store_job_claim(struct store *st, const char *instance, int64_t timeout_ms,
-                         struct store_claim *out, bool *got, struct errbuf *eb);
+                         int64_t run_id, struct store_claim *out, bool *got, struct errbuf *eb);
 /* Free the strings of a claim. */
 void store_claim_fini(struct store_claim *c);
 /* Finish job_id as success|failed|cancelled with an error text (or NULL) and a summary
