@@ -201,7 +201,8 @@ void api_page_reply_text(const struct http_req *req,
                    pg->page_size, &b);
     page_link_text(req, base, keep, "previous", pg->page > 1, pg->page - 1, pg->page_size, &b);
     buf_puts(&b, ",\"results\":");
-    buf_append(&b, buf_len(results) ? buf_str(results) : "[]", buf_len(results) ? buf_len(results) : 2);
+    buf_append(&b, buf_len(results) ? buf_str(results) : "[]",
+               buf_len(results) ? buf_len(results) : 2);
     buf_puts(&b, "}");
     size_t len = buf_len(&b);
     http_reply_json_take(resp, 200, buf_take(&b), len);

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* app_run.c -- `cyberbrain run TASK...`: launch through the store, dispatch, print the report. */
-#include "app/app_int.h"
-
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "app/app_int.h"
 #include "core/clock.h"
 #include "core/jsonx.h"
 #include "tasks/tasks.h"
@@ -46,8 +45,8 @@ static int parse_tasks(int argc, char **argv, const char **tasks, size_t *n_task
 }
 
 /* Poll the run until it ends; the dispatcher threads do the work meanwhile. */
-static enum err wait_run(struct store *st, int64_t run_id, int64_t limit_ms, char *status,
-                         size_t status_cap)
+static enum err
+wait_run(struct store *st, int64_t run_id, int64_t limit_ms, char *status, size_t status_cap)
 {
     int64_t until = clock_mono_ms() + limit_ms;
     struct timespec pause = {0, 100 * 1000 * 1000};
@@ -81,16 +80,19 @@ int app_cmd_run(struct config *cfg, int argc, char **argv)
     rc = 1;
     if (app_store_open_current(cfg, 4, false, &st) != ERR_OK)
         goto out;
-    struct store_launch req = {.tasks = tasks,
-                               .n_tasks = n_tasks,
-                               .lookback_ms = cfg->lookback_s * 1000};
+    struct store_launch req = {
+        .tasks = tasks, .n_tasks = n_tasks, .lookback_ms = cfg->lookback_s * 1000};
     if (store_run_launch(st, &req, &run, &eb) != ERR_OK) {
         fprintf(stderr, "cyberbrain: cannot launch: %s\n", eb.msg);
         goto out;
     }
     int64_t run_id = json_integer_value(json_object_get(run, "id"));
     fprintf(stderr, "run %lld queued (%zu task(s))\n", (long long)run_id, n_tasks);
-    struct tasks_opts topts = {.cfg = cfg, .st = st, .ev = NULL, .n_slots = cfg->max_concurrent_jobs};
+    struct tasks_opts topts = {.cfg = cfg,
+                               .st = st,
+                               .ev = NULL,
+                               .n_slots = cfg->max_concurrent_jobs,
+                               .only_run_id = run_id};
     if (tasks_start(&topts, &tk, &eb) != ERR_OK) {
         fprintf(stderr, "cyberbrain: cannot start the dispatcher: %s\n", eb.msg);
         goto out;

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* app_serve.c -- `cyberbrain serve`: store, event bus, dispatcher and HTTP server. */
-#include "app/app_int.h"
-
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
+#include "app/app_int.h"
 #include "core/events.h"
 #include "core/fs.h"
 #include "core/log.h"

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* app_store.c -- open the configured store; the migrate and token commands. */
-#include "app/app_int.h"
-
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "app/app_int.h"
 #include "core/fs.h"
 #include "core/xalloc.h"
 
@@ -17,12 +16,11 @@ void app_db_label(const struct config *cfg, char *out, size_t out_cap)
         snprintf(out, out_cap, "sqlite:%s", cfg->db_path);
 }
 
-enum err app_store_open(const struct config *cfg, int pool_size, struct store **out,
-                        struct errbuf *eb)
+enum err
+app_store_open(const struct config *cfg, int pool_size, struct store **out, struct errbuf *eb)
 {
-    struct store_opts opts = {.sqlite_path = cfg->db_path,
-                              .pg_conninfo = cfg->pg_conninfo,
-                              .pool_size = pool_size};
+    struct store_opts opts = {
+        .sqlite_path = cfg->db_path, .pg_conninfo = cfg->pg_conninfo, .pool_size = pool_size};
     if (!cfg->pg_conninfo) {
         char *copy = xstrdup(cfg->db_path);
         enum err e = fs_mkdir_p(dirname(copy), 0750, eb);
@@ -33,8 +31,8 @@ enum err app_store_open(const struct config *cfg, int pool_size, struct store **
     return store_open(&opts, out, eb);
 }
 
-enum err app_store_open_current(const struct config *cfg, int pool_size, bool do_migrate,
-                                struct store **out)
+enum err
+app_store_open_current(const struct config *cfg, int pool_size, bool do_migrate, struct store **out)
 {
     struct errbuf eb = {{0}};
     char label[300];

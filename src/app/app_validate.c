@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* app_validate.c -- `cyberbrain validate`: one line per check, exit 0 when all pass. */
-#include "app/app_int.h"
-
 #include <stdio.h>
 #include <unistd.h>
 
+#include "app/app_int.h"
 #include "core/fs.h"
 #include "docker/docker.h"
 

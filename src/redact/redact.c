@@ -31,7 +31,8 @@ static size_t span(const char *in, size_t len, const char *set)
 
 static size_t detect_email(const char *in, size_t len)
 {
-    static const char local[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-";
+    static const char local[] =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-";
     static const char dom[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-";
     size_t l = span(in, len, local);
     if (l == 0 || l >= len || in[l] != '@')
@@ -62,8 +63,8 @@ static size_t detect_ipv4(const char *in, size_t len)
             i++;
         }
     }
-    if (i < len && (isdigit((unsigned char)in[i]) || (in[i] == '.' && i + 1 < len &&
-                                                      isdigit((unsigned char)in[i + 1]))))
+    if (i < len && (isdigit((unsigned char)in[i]) ||
+                    (in[i] == '.' && i + 1 < len && isdigit((unsigned char)in[i + 1]))))
         return 0;
     return i;
 }
@@ -151,14 +152,14 @@ static const struct {
     const char *label; /* NULL: keep the first 4 characters and mask the rest */
     bool needs_word_start;
 } detectors[] = {
-    {detect_email, "[email]", true},    {detect_colon_hex, "[addr]", true},
-    {detect_ipv4, "[ip]", true},        {detect_card, "[card]", true},
+    {detect_email, "[email]", true}, {detect_colon_hex, "[addr]", true},
+    {detect_ipv4, "[ip]", true},     {detect_card, "[card]", true},
     {detect_hex_id, NULL, true},
 };
 
-static const char *const secret_keys[] = {"password", "passwd", "pwd",    "secret", "token",
-                                          "api_key",  "apikey", "auth",   "credential",
-                                          "private_key", "access_key", "session"};
+static const char *const secret_keys[] = {"password",   "passwd",      "pwd",        "secret",
+                                          "token",      "api_key",     "apikey",     "auth",
+                                          "credential", "private_key", "access_key", "session"};
 
 /* key=value or key: value where key names a secret: returns bytes up to the value. */
 static size_t secret_prefix(const char *in, size_t len)
@@ -203,8 +204,8 @@ static size_t value_len(const char *in, size_t len)
 }
 
 /* Rules that keep a prefix and replace what follows. Returns bytes consumed or 0. */
-static size_t try_prefixed(const char *in, size_t len, bool at_word_start, struct buf *out,
-                           enum err *e)
+static size_t
+try_prefixed(const char *in, size_t len, bool at_word_start, struct buf *out, enum err *e)
 {
     size_t p = 0;
     const char *label = "[secret]";

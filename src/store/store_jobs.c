@@ -22,6 +22,7 @@
 static enum err claim_tx(struct db *db,
                          const char *instance,
                          int64_t timeout_ms,
+                         int64_t only_run_id,
                          struct store_claim *out,
                          bool *got,
                          struct errbuf *eb)
@@ -31,12 +32,13 @@ static enum err claim_tx(struct db *db,
     const char *sql = db->kind == STORE_PG
                           ? "SELECT j.id, j.run_id, j.task, j.window_start, j.window_end, "
                             "r.directive_snapshot FROM jobs j JOIN runs r ON r.id = j.run_id "
-                            "WHERE j.status = 'queued' ORDER BY j.id LIMIT 1 "
-                            "FOR UPDATE OF j SKIP LOCKED"
+                            "WHERE j.status = 'queued' AND ($1 = 0 OR j.run_id = $1) ORDER BY j.id "
+                            "LIMIT 1 FOR UPDATE OF j SKIP LOCKED"
                           : "SELECT j.id, j.run_id, j.task, j.window_start, j.window_end, "
                             "r.directive_snapshot FROM jobs j JOIN runs r ON r.id = j.run_id "
-                            "WHERE j.status = 'queued' ORDER BY j.id LIMIT 1";
-    enum err e = db_query_one(db, sql, NULL, 0, &row, eb);
+                            "WHERE j.status = 'queued' AND ($1 = 0 OR j.run_id = $1) ORDER BY j.id "
+                            "LIMIT 1";
+    enum err e = db_query_one(db, sql, (struct db_param[]){DB_I(only_run_id)}, 1, &row, eb);
     if (e != ERR_OK || !row)
         goto out;
     int64_t now_ms = clock_now_ms();
@@ -72,6 +74,7 @@ out:
 enum err store_job_claim(struct store *st,
                          const char *instance,
                          int64_t timeout_ms,
+                         int64_t run_id,
                          struct store_claim *out,
                          bool *got,
                          struct errbuf *eb)
@@ -85,7 +88,7 @@ enum err store_job_claim(struct store *st,
     struct db *db = store_db_get(st);
     enum err e = db_begin(db, eb);
     if (e == ERR_OK) {
-        e = claim_tx(db, instance, timeout_ms, out, got, eb);
+        e = claim_tx(db, instance, timeout_ms, run_id > 0 ? run_id : 0, out, got, eb);
         if (e == ERR_OK)
             e = db_commit(db, eb);
         else

@@ -21,13 +21,27 @@
 
 /* Token totals come with the row (correlated sums over the llm_calls index), so a list
  * of N runs is one query, not N+1. */
-#define RUN_TOKEN_SUM(col, expr)                                                    \
+#define RUN_TOKEN_SUM(col, expr) \
     "(SELECT COALESCE(SUM(" expr "), 0) FROM llm_calls l WHERE l.run_id = r.id) AS " col
-#define RUN_COLS                                                                    \
-    "r.id, r.status, r.tasks, r.directive_id, r.directive_snapshot, r.created_at, " \
-    "r.started_at, r.finished_at, r.error, " RUN_TOKEN_SUM("tt_prompt", "l.prompt_tokens") ", " \
-    RUN_TOKEN_SUM("tt_completion", "l.completion_tokens") ", "                          \
-    RUN_TOKEN_SUM("tt_total", "COALESCE(l.total_tokens, l.prompt_tokens + l.completion_tokens)")
+#define RUN_COLS                                                                                   \
+    "r.id, r.status, r.tasks, r.directive_id, r.directive_snapshot, r.created_at, "                \
+    "r.started_at, r.finished_at, r.error, " RUN_TOKEN_SUM(                                        \
+        "tt_prompt",                                                                               \
+        "l.prompt_tokens") ", " RUN_TOKEN_SUM("tt_completion",                                     \
+                                              "l.completion_tokens") ", " RUN_TOKEN_SUM("tt_"      \
+                                                                                        "total",   \
+                                                                                        "COALESCE" \
+                                                                                        "(l."      \
+                                                                                        "total_"   \
+                                                                                        "tokens, " \
+                                                                                        "l."       \
+                                                                                        "prompt_"  \
+                                                                                        "tokens "  \
+                                                                                        "+ "       \
+                                                                                        "l."       \
+                                                                                        "completi" \
+                                                                                        "on_"      \
+                                                                                        "tokens)")
 #define JOB_COLS                                                                     \
     "j.id, j.run_id, j.task, j.status, j.window_start, j.window_end, j.created_at, " \
     "j.started_at, j.finished_at, j.deadline_at, j.error, j.summary, j.attempts"
@@ -191,7 +205,43 @@ static enum err check_launch(const struct store_launch *req, struct errbuf *eb)
     return ERR_OK;
 }
 
-/* Build the directive snapshot as JSON text into *out (NULL-free: "{}" when none). */
+/* The directive each task falls back to (D1..D3), snapshotted on every run. */
+static const char *task_default_key(const char *task)
+{
+    static const char *const map[][2] = {
+        {"log_triage", "D1"}, {"gpu_report", "D2"}, {"service_map", "D3"}};
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (strcmp(task, map[i][0]) == 0)
+            return map[i][1];
+    return NULL;
+}
+
+/* Add "defaults": {task: latest live version of its default directive} to snap. */
+static enum err
+snapshot_defaults(struct db *db, const struct store_launch *req, json_t *snap, struct errbuf *eb)
+{
+    json_t *defaults = json_object();
+    enum err e = ERR_OK;
+    for (size_t i = 0; i < req->n_tasks && e == ERR_OK; i++) {
+        const char *key = task_default_key(req->tasks[i]);
+        json_t *row = NULL;
+        if (!key)
+            continue;
+        e = db_query_one(db,
+                         "SELECT id, key, name, version, text, config FROM directives "
+                         "WHERE key = $1 AND deleted_at IS NULL ORDER BY version DESC LIMIT 1",
+                         (struct db_param[]){DB_S(key)}, 1, &row, eb);
+        if (e == ERR_OK && row) {
+            row_parse_json(row, "config");
+            json_object_set_new(defaults, req->tasks[i], row);
+        }
+    }
+    json_object_set_new(snap, "defaults", defaults);
+    return e;
+}
+
+/* Build the directive snapshot as JSON text into *out: the chosen directive (or custom text,
+ * or key "defaults" when none) plus each task's default directive as it is now. */
 static enum err
 snapshot(struct db *db, const struct store_launch *req, char **out, struct errbuf *eb)
 {
@@ -214,11 +264,13 @@ snapshot(struct db *db, const struct store_launch *req, char **out, struct errbu
         if (!snap)
             return errbuf_set(eb, ERR_INVALID, "directive_text is not valid UTF-8");
     } else {
-        snap = json_object();
+        snap = json_pack("{s:s, s:s}", "key", "defaults", "name", "task defaults");
     }
-    *out = jsonx_dumps(snap);
+    enum err e = snapshot_defaults(db, req, snap, eb);
+    if (e == ERR_OK)
+        *out = jsonx_dumps(snap);
     json_decref(snap);
-    return ERR_OK;
+    return e;
 }
 
 static enum err insert_job(struct db *db,

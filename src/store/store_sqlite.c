@@ -14,8 +14,8 @@
 #include "core/xalloc.h"
 #include "store/store_int.h"
 
-#define STMT_CACHE   16
-#define MAX_COLS     64
+#define STMT_CACHE 16
+#define MAX_COLS   64
 
 struct cached {
     char *sql;
@@ -84,8 +84,7 @@ static bool sq_check(void *conn)
 
 /* Return the cached statement for sql, preparing it (and evicting the least recently used
  * one) when absent. */
-static enum err
-stmt_get(struct sq *c, const char *sql, sqlite3_stmt **out, struct errbuf *eb)
+static enum err stmt_get(struct sq *c, const char *sql, sqlite3_stmt **out, struct errbuf *eb)
 {
     struct cached *slot = &c->cache[0];
     c->tick++;
@@ -218,8 +217,7 @@ columns(sqlite3_stmt *stmt, struct db_cell *cells, bool *is_bool, int *n_cols, s
     return ERR_OK;
 }
 
-static enum err
-rows(struct sq *c, sqlite3_stmt *stmt, db_row_fn *fn, void *ctx, struct errbuf *eb)
+static enum err rows(struct sq *c, sqlite3_stmt *stmt, db_row_fn *fn, void *ctx, struct errbuf *eb)
 {
     struct db_cell cells[MAX_COLS];
     bool is_bool[MAX_COLS];

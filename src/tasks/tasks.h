@@ -22,7 +22,9 @@ struct tasks_opts {
     const struct config *cfg; /* borrowed for the dispatcher's life */
     struct store *st;         /* borrowed */
     struct events *ev;        /* borrowed; may be NULL */
-    int n_slots;              /* jobs run at once; 0 = no threads (only tasks_run_one) */
+    int n_slots;              /* jobs run at once (0..64; 0 = only tasks_run_one) */
+    int64_t only_run_id;      /* 0: every run, with crash recovery at start; else only this
+                               * run's jobs and no recovery (`cyberbrain run` beside a serve) */
 };
 
 /* Return the canonical task name for name or an alias (task1..task3), or NULL. */

@@ -41,7 +41,7 @@ enum err tasks_run_one(struct tasks *t, bool *got, struct errbuf *eb)
     memset(&c, 0, sizeof(c));
     *got = false;
     enum err e = store_job_claim(t->opts.st, t->opts.cfg->instance_id, t->opts.cfg->job_timeout_ms,
-                                 &c, got, eb);
+                                 t->opts.only_run_id, &c, got, eb);
     if (e != ERR_OK || !*got)
         return e;
     tasks_job_run(t, &c);
@@ -158,14 +158,19 @@ enum err tasks_start(const struct tasks_opts *opts, struct tasks **out, struct e
     if (!rt)
         return ERR_UNAVAILABLE;
     int n_failed = 0;
-    enum err e = store_recover(opts->st, &n_failed, eb);
-    if (e != ERR_OK)
-        return e;
+    /* A dispatcher bound to one run shares the database with a serve: recovering would fail
+     * that serve's running jobs and delete their folders. */
+    if (opts->only_run_id == 0) {
+        enum err e = store_recover(opts->st, &n_failed, eb);
+        if (e != ERR_OK)
+            return e;
+    }
     if (n_failed)
         log_warn("tasks", "event=recover.jobs failed=%d", n_failed);
     struct tasks *t = tasks_alloc(opts);
     t->rt = rt;
-    remove_stale(t);
+    if (opts->only_run_id == 0)
+        remove_stale(t);
     if (!rt->is_isolated)
         log_warn("tasks", "event=runtime runtime=%s isolated=false note=%s", rt->name,
                  "workers run as child processes without isolation (development only)");

@@ -151,7 +151,7 @@ static void claim_finish(struct fx *f, const char *status, bool *run_done, int64
 {
     struct store_claim c;
     bool got = false;
-    OK(store_job_claim(f->st, "test", 60000, &c, &got, EB));
+    OK(store_job_claim(f->st, "test", 60000, 0, &c, &got, EB));
     ck_assert(got);
     if (job_id)
         *job_id = c.job_id;
@@ -339,6 +339,15 @@ START_TEST(test_launch)
     ck_assert(json_is_null(json_object_get(run, "directive_id")));
     ck_assert_str_eq(str_at(run, "directive_snapshot", "key"), "custom");
     ck_assert_str_eq(str_at(run, "directive_snapshot", "text"), "only look at nginx");
+    /* Every run also snapshots each task's default directive (D1..D3) as it is now. */
+    json_t *defs = json_object_get(json_object_get(run, "directive_snapshot"), "defaults");
+    ck_assert_str_eq(str_at(defs, "log_triage", "key"), "D1");
+    ck_assert_str_eq(str_at(defs, "gpu_report", "key"), "D2");
+    ck_assert_str_eq(str_at(defs, "service_map", "key"), "D3");
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(
+            json_object_get(json_object_get(defs, "gpu_report"), "config"), "temp_c_warn")),
+        80);
     ck_assert_int_eq(json_array_size(json_object_get(run, "jobs")), 3);
     for (size_t i = 0; i < 3; i++)
         ck_assert_str_eq(str_at(json_array_get(json_object_get(run, "jobs"), i), "task", NULL),
@@ -441,7 +450,7 @@ START_TEST(test_lifecycle)
     struct store_claim c[3];
     bool got = false, done = false;
     for (int i = 0; i < 3; i++) {
-        OK(store_job_claim(f.st, "inst-1", 60000, &c[i], &got, EB));
+        OK(store_job_claim(f.st, "inst-1", 60000, 0, &c[i], &got, EB));
         ck_assert(got);
         ck_assert_int_eq(c[i].run_id, id);
         ck_assert_str_eq(c[i].task, TASKS3[i]);
@@ -449,7 +458,7 @@ START_TEST(test_lifecycle)
         ck_assert_ptr_nonnull(c[i].directive_snapshot);
     }
     struct store_claim none;
-    OK(store_job_claim(f.st, "inst-1", 60000, &none, &got, EB));
+    OK(store_job_claim(f.st, "inst-1", 60000, 0, &none, &got, EB));
     ck_assert(!got);
     run = run_get(&f, id);
     ck_assert_str_eq(str_at(run, "status", NULL), "running");
@@ -576,7 +585,7 @@ START_TEST(test_cancel)
     json_decref(run);
     struct store_claim c;
     bool got = false, is_cancelled = true, done = false;
-    OK(store_job_claim(f.st, "i", 60000, &c, &got, EB));
+    OK(store_job_claim(f.st, "i", 60000, 0, &c, &got, EB));
     ck_assert(got);
     OK(store_job_is_cancelled(f.st, c.job_id, &is_cancelled, EB));
     ck_assert(!is_cancelled);
@@ -610,7 +619,7 @@ START_TEST(test_cancel)
     ck_assert_str_eq(str_at(run, "status", NULL), "cancelled");
     ck_assert_ptr_nonnull(str_at(run, "finished_at", NULL));
     json_decref(run);
-    OK(store_job_claim(f.st, "i", 60000, &c, &got, EB));
+    OK(store_job_claim(f.st, "i", 60000, 0, &c, &got, EB));
     ck_assert(!got); /* nothing of the cancelled run is handed out */
     fx_close(&f);
 }
@@ -625,8 +634,8 @@ START_TEST(test_recover)
     json_t *rb = launch(&f, TASKS3, 2, 0, NULL);
     struct store_claim c1, c2, c3;
     bool got = false, done = false;
-    OK(store_job_claim(f.st, "dead", 60000, &c1, &got, EB));
-    OK(store_job_claim(f.st, "dead", 60000, &c2, &got, EB));
+    OK(store_job_claim(f.st, "dead", 60000, 0, &c1, &got, EB));
+    OK(store_job_claim(f.st, "dead", 60000, 0, &c2, &got, EB));
     int n = 0;
     OK(store_recover(f.st, &n, EB));
     ck_assert_int_eq(n, 2);
@@ -643,7 +652,7 @@ START_TEST(test_recover)
                      ERR_CONFLICT);
     OK(store_recover(f.st, &n, EB));
     ck_assert_int_eq(n, 0);
-    OK(store_job_claim(f.st, "new", 60000, &c3, &got, EB));
+    OK(store_job_claim(f.st, "new", 60000, 0, &c3, &got, EB));
     ck_assert(got);
     OK(store_job_finish(f.st, c3.job_id, "success", NULL, NULL, &done, EB));
     ck_assert(done);
@@ -676,7 +685,7 @@ static void *claim_thread(void *p)
     for (;;) {
         struct store_claim c;
         bool got = false;
-        cl->e = store_job_claim(cl->st, "t", 60000, &c, &got, NULL);
+        cl->e = store_job_claim(cl->st, "t", 60000, 0, &c, &got, NULL);
         if (cl->e != ERR_OK || !got || cl->n > N_JOBS)
             break;
         cl->ids[cl->n++] = c.job_id;
@@ -838,6 +847,33 @@ START_TEST(test_pg_reconnect)
 }
 END_TEST
 
+START_TEST(test_claim_one_run)
+{
+    struct fx f;
+    if (!fx_open(&f, _i))
+        return;
+    json_t *first = launch(&f, TASKS3, 1, 0, NULL);
+    json_t *second = launch(&f, TASKS3, 1, 0, NULL);
+    int64_t second_id = int_at(second, "id");
+    json_decref(first);
+    json_decref(second);
+    struct store_claim c;
+    bool got = false;
+    /* Bound to the second run, the claim skips the older job of the first. */
+    OK(store_job_claim(f.st, "cli", 60000, second_id, &c, &got, EB));
+    ck_assert(got);
+    ck_assert_int_eq(c.run_id, second_id);
+    store_claim_fini(&c);
+    OK(store_job_claim(f.st, "cli", 60000, second_id, &c, &got, EB));
+    ck_assert(!got);
+    OK(store_job_claim(f.st, "serve", 60000, 0, &c, &got, EB));
+    ck_assert(got);
+    ck_assert_int_ne(c.run_id, second_id);
+    store_claim_fini(&c);
+    fx_close(&f);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
     Suite *s = suite_create("store");
@@ -850,6 +886,7 @@ static Suite *store_suite(void)
     tcase_add_loop_test(tc, test_launch, 0, 2);
     tcase_add_loop_test(tc, test_list_filters, 0, 2);
     tcase_add_loop_test(tc, test_lifecycle, 0, 2);
+    tcase_add_loop_test(tc, test_claim_one_run, 0, 2);
     tcase_add_loop_test(tc, test_windowing, 0, 2);
     tcase_add_loop_test(tc, test_cancel, 0, 2);
     tcase_add_loop_test(tc, test_recover, 0, 2);
