@@ -123,7 +123,8 @@ enum err store_run_list(struct store *st,
                         struct errbuf *eb);
 /* Append the runs store_run_list gives for f to out as JSON text (an array of the same
  * objects, members in the same order), without building jansson objects: the hot path of
- * GET /api/runs/. *count is the total matching the filter. Nothing is appended on error. */
+ * GET /api/runs/. *count is the total matching the filter. On error out may hold part of the
+ * array: discard it. */
 enum err store_run_list_text(struct store *st,
                              const struct store_run_filter *f,
                              struct buf *out,

@@ -131,6 +131,8 @@ enum err db_query_each(struct db *db,
 /* Append cell's value to out as JSON text, the value db_query would give it; is_raw: the cell
  * holds JSON text this program wrote (embedded as is; empty or NULL text becomes null). */
 enum err db_cell_json_append(const struct db_cell *cell, bool is_raw, struct buf *out);
+/* Append v to out in decimal. */
+enum err db_int_append(int64_t v, struct buf *out);
 /* Append s (len bytes) to out as a JSON string: UTF-8 kept, control bytes escaped; text that
  * is not valid UTF-8 becomes null. */
 enum err db_json_str_append(const char *s, size_t len, struct buf *out);

@@ -45,12 +45,28 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     return len;
 }
 
-static bool is_utf8(const char *s, size_t n)
+/* 1 for the bytes that need an escape (control bytes, '"', '\\'), 2 for non-ASCII bytes. */
+static const unsigned char byte_class[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
+/* Return whether s is valid UTF-8; *has_escapes tells whether a byte needs an escape. */
+static bool is_utf8(const char *s, size_t n, bool *has_escapes)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
+    *has_escapes = false;
     while (i < n) {
-        if (u[i] < 0x80) {
+        unsigned char cls = byte_class[u[i]];
+        if (cls != 2) {
+            *has_escapes = *has_escapes || cls == 1;
             i++;
             continue;
         }
@@ -62,7 +78,7 @@ static bool is_utf8(const char *s, size_t n)
     return true;
 }
 
-/* Return the escape for byte c into esc (NUL-terminated), or NULL when c goes as is. */
+/* Return the escape for byte c into esc (NUL-terminated). */
 static const char *escape(unsigned char c, char esc[8])
 {
     switch (c) {
@@ -81,35 +97,40 @@ static const char *escape(unsigned char c, char esc[8])
     case '\t':
         return "\\t";
     default:
-        if (c >= 0x20)
-            return NULL;
         snprintf(esc, 8, "\\u%04X", c);
         return esc;
     }
 }
 
-enum err db_json_str_append(const char *s, size_t len, struct buf *out)
+/* Append s escaped (between the quotes). */
+static enum err escaped_append(const char *s, size_t len, struct buf *out)
 {
-    if (!is_utf8(s, len))
-        return buf_append(out, "null", 4);
-    enum err e = buf_append(out, "\"", 1);
+    enum err e = ERR_OK;
     size_t run = 0; /* start of the bytes not yet copied */
     for (size_t i = 0; i < len && e == ERR_OK; i++) {
         char tmp[8];
-        const char *esc = escape((unsigned char)s[i], tmp);
-        if (!esc)
+        if (byte_class[(unsigned char)s[i]] != 1)
             continue;
         e = buf_append(out, s + run, i - run);
         if (e == ERR_OK)
-            e = buf_puts(out, esc);
+            e = buf_puts(out, escape((unsigned char)s[i], tmp));
         run = i + 1;
     }
+    return e == ERR_OK ? buf_append(out, s + run, len - run) : e;
+}
+
+enum err db_json_str_append(const char *s, size_t len, struct buf *out)
+{
+    bool has_escapes = false;
+    if (!is_utf8(s, len, &has_escapes))
+        return buf_append(out, "null", 4);
+    enum err e = buf_append(out, "\"", 1);
     if (e == ERR_OK)
-        e = buf_append(out, s + run, len - run);
+        e = has_escapes ? escaped_append(s, len, out) : buf_append(out, s, len);
     return e == ERR_OK ? buf_append(out, "\"", 1) : e;
 }
 
-static enum err int_append(int64_t v, struct buf *out)
+enum err db_int_append(int64_t v, struct buf *out)
 {
     char tmp[24];
     char *p = tmp + sizeof(tmp);
@@ -127,7 +148,7 @@ enum err db_cell_json_append(const struct db_cell *cell, bool is_raw, struct buf
 {
     switch (cell->type) {
     case DB_C_INT:
-        return int_append(cell->i, out);
+        return db_int_append(cell->i, out);
     case DB_C_BOOL:
         return cell->i ? buf_append(out, "true", 4) : buf_append(out, "false", 5);
     case DB_C_REAL: {

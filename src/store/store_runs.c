@@ -439,54 +439,96 @@ enum err store_run_list(struct store *st,
     return e;
 }
 
-/* Integer value of a cell as row_int reads it (0 unless an integer or boolean). */
-static int64_t cell_int(const struct db_cell *c)
-{
-    return c && (c->type == DB_C_INT || c->type == DB_C_BOOL) ? c->i : 0;
-}
+#define RUN_TEXT_COLS 16
 
-/* Append the token_totals member built from the tt_* cells. */
-static enum err totals_text(const struct db_cell *tt[3], struct buf *out)
-{
-    return buf_printf(out,
-                      ",\"token_totals\":{\"prompt_tokens\":%lld,\"completion_tokens\":%lld,"
-                      "\"total_tokens\":%lld}}",
-                      (long long)cell_int(tt[0]), (long long)cell_int(tt[1]),
-                      (long long)cell_int(tt[2]));
-}
+enum col_role { COL_PLAIN, COL_RAW, COL_TT };
 
-/* Append one RUN_COLS row to the buffer at ctx as the run object store_run_decorate makes
- * (same members in the same order; tasks and directive_snapshot embedded as stored). */
-static enum err run_text(void *ctx, const struct db_cell *c, size_t n, struct errbuf *eb)
+/* State of one run list query rendered as text. */
+struct run_text {
+    struct buf *out;
+    size_t n_rows;
+    size_t n_cols;                     /* 0 until the first row named the columns */
+    enum col_role role[RUN_TEXT_COLS]; /* what each column is */
+    const struct db_cell *tt[3];       /* the token total cells of the current row */
+    size_t tt_of[RUN_TEXT_COLS];       /* COL_TT: which total */
+    size_t name_len[RUN_TEXT_COLS];
+};
+
+/* Work out what each RUN_COLS column is, once per query. */
+static enum err
+run_text_cols(struct run_text *t, const struct db_cell *c, size_t n, struct errbuf *eb)
 {
     static const char *const tt_names[3] = {"tt_prompt", "tt_completion", "tt_total"};
-    struct buf *out = ctx;
-    const struct db_cell *tt[3] = {NULL, NULL, NULL};
-    bool is_first = true, is_first_row = buf_str(out)[buf_len(out) - 1] == '[';
-    enum err e = is_first_row ? buf_append(out, "{", 1) : buf_append(out, ",{", 2);
-    for (size_t i = 0; i < n && e == ERR_OK; i++) {
-        const char *name = c[i].name;
-        bool is_tt = false;
+    if (n > RUN_TEXT_COLS)
+        return errbuf_set(eb, ERR_INTERNAL, "run rows have more than %d columns", RUN_TEXT_COLS);
+    for (size_t i = 0; i < n; i++) {
+        t->role[i] = COL_PLAIN;
+        t->name_len[i] = strlen(c[i].name);
+        if (strcmp(c[i].name, "tasks") == 0 || strcmp(c[i].name, "directive_snapshot") == 0)
+            t->role[i] = COL_RAW;
         for (size_t k = 0; k < 3; k++)
-            if (strcmp(name, tt_names[k]) == 0) {
-                tt[k] = &c[i];
-                is_tt = true;
+            if (strcmp(c[i].name, tt_names[k]) == 0) {
+                t->role[i] = COL_TT;
+                t->tt_of[i] = k;
             }
-        if (is_tt)
+    }
+    t->n_cols = n;
+    return ERR_OK;
+}
+
+/* Append a token total the way row_int reads it (0 unless an integer or boolean). */
+static enum err total_append(struct buf *out, const char *key, const struct db_cell *c)
+{
+    enum err e = buf_puts(out, key);
+    int64_t v = c && (c->type == DB_C_INT || c->type == DB_C_BOOL) ? c->i : 0;
+    return e == ERR_OK ? db_int_append(v, out) : e;
+}
+
+/* Append one row's members; keys are our own SQL column names (plain identifiers). */
+static enum err run_text_members(struct run_text *t, const struct db_cell *c)
+{
+    struct buf *out = t->out;
+    bool is_first = true;
+    enum err e = ERR_OK;
+    for (size_t i = 0; i < t->n_cols && e == ERR_OK; i++) {
+        if (t->role[i] == COL_TT) {
+            t->tt[t->tt_of[i]] = &c[i];
             continue;
-        bool is_raw = strcmp(name, "tasks") == 0 || strcmp(name, "directive_snapshot") == 0;
-        if (!is_first)
-            e = buf_append(out, ",", 1);
+        }
+        e = buf_append(out, is_first ? "\"" : ",\"", is_first ? 1 : 2);
         is_first = false;
         if (e == ERR_OK)
-            e = db_json_str_append(name, strlen(name), out);
+            e = buf_append(out, c[i].name, t->name_len[i]);
         if (e == ERR_OK)
-            e = buf_append(out, ":", 1);
+            e = buf_append(out, "\":", 2);
         if (e == ERR_OK)
-            e = db_cell_json_append(&c[i], is_raw, out);
+            e = db_cell_json_append(&c[i], t->role[i] == COL_RAW, out);
     }
+    return e;
+}
+
+/* Append one RUN_COLS row as the run object store_run_decorate makes (same members in the
+ * same order; tasks and directive_snapshot embedded as stored, the tt_* cells nested last
+ * as token_totals). */
+static enum err run_text_row(void *ctx, const struct db_cell *c, size_t n, struct errbuf *eb)
+{
+    struct run_text *t = ctx;
+    enum err e = t->n_cols ? ERR_OK : run_text_cols(t, c, n, eb);
+    if (e != ERR_OK)
+        return e;
+    t->tt[0] = t->tt[1] = t->tt[2] = NULL;
+    bool is_first_row = t->n_rows++ == 0;
+    e = is_first_row ? buf_append(t->out, "{", 1) : buf_append(t->out, ",{", 2);
     if (e == ERR_OK)
-        e = totals_text(tt, out);
+        e = run_text_members(t, c);
+    if (e == ERR_OK)
+        e = total_append(t->out, ",\"token_totals\":{\"prompt_tokens\":", t->tt[0]);
+    if (e == ERR_OK)
+        e = total_append(t->out, ",\"completion_tokens\":", t->tt[1]);
+    if (e == ERR_OK)
+        e = total_append(t->out, ",\"total_tokens\":", t->tt[2]);
+    if (e == ERR_OK)
+        e = buf_append(t->out, "}}", 2);
     if (e != ERR_OK)
         return errbuf_set(eb, ERR_INTERNAL, "the run list is too large to send");
     return ERR_OK;
@@ -498,27 +540,25 @@ enum err store_run_list_text(struct store *st,
                              int64_t *count,
                              struct errbuf *eb)
 {
-    struct buf cnt, sql, arr;
+    struct buf cnt, sql;
     struct db_param p[4];
+    struct run_text t = {.out = out};
     size_t n = 0;
     *count = 0;
     buf_init(&cnt, 1024);
     buf_init(&sql, 1024);
-    buf_init(&arr, out->max_len);
     list_sql(f, &cnt, &sql, p, &n);
     struct db *db = store_db_get(st);
     enum err e = db_query_int(db, buf_str(&cnt), p, n, "n", count, eb);
+    if (e == ERR_OK && buf_append(out, "[", 1) != ERR_OK)
+        e = errbuf_set(eb, ERR_INTERNAL, "the run list is too large to send");
     if (e == ERR_OK)
-        e = buf_append(&arr, "[", 1);
-    if (e == ERR_OK)
-        e = db_query_each(db, buf_str(&sql), p, n + 2, run_text, &arr, eb);
+        e = db_query_each(db, buf_str(&sql), p, n + 2, run_text_row, &t, eb);
     store_db_put(st, db);
-    if (e == ERR_OK && (buf_append(&arr, "]", 1) != ERR_OK ||
-                        buf_append(out, buf_str(&arr), buf_len(&arr)) != ERR_OK))
+    if (e == ERR_OK && buf_append(out, "]", 1) != ERR_OK)
         e = errbuf_set(eb, ERR_INTERNAL, "the run list is too large to send");
     buf_fini(&cnt);
     buf_fini(&sql);
-    buf_fini(&arr);
     return e;
 }
 

@@ -19,6 +19,7 @@
 
 struct cached {
     char *sql;
+    uint64_t hash; /* of sql, compared before the text */
     sqlite3_stmt *stmt;
     uint64_t used; /* tick of the last use; 0 = empty slot */
 };
@@ -82,15 +83,25 @@ static bool sq_check(void *conn)
     return conn != NULL;
 }
 
+/* Return the FNV-1a hash of s. */
+static uint64_t hash_of(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
 /* Return the cached statement for sql, preparing it (and evicting the least recently used
  * one) when absent. */
 static enum err stmt_get(struct sq *c, const char *sql, sqlite3_stmt **out, struct errbuf *eb)
 {
     struct cached *slot = &c->cache[0];
+    uint64_t h = hash_of(sql);
     c->tick++;
     for (size_t i = 0; i < STMT_CACHE; i++) {
         struct cached *k = &c->cache[i];
-        if (k->used && strcmp(k->sql, sql) == 0) {
+        if (k->used && k->hash == h && strcmp(k->sql, sql) == 0) {
             k->used = c->tick;
             *out = k->stmt;
             return ERR_OK;
@@ -104,6 +115,7 @@ static enum err stmt_get(struct sq *c, const char *sql, sqlite3_stmt **out, stru
     sqlite3_finalize(slot->stmt);
     xfree(slot->sql);
     slot->sql = xstrdup(sql);
+    slot->hash = h;
     slot->stmt = stmt;
     slot->used = c->tick;
     *out = stmt;
@@ -130,8 +142,13 @@ static enum err prepare(struct sq *c,
     if (e != ERR_OK)
         return e;
     for (size_t i = 0; i < n; i++) {
-        char name[24];
-        snprintf(name, sizeof(name), "$%zu", i + 1);
+        static const char *const names[] = {"$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8"};
+        char tmp[24];
+        const char *name = names[i < 8 ? i : 0];
+        if (i >= 8) {
+            snprintf(tmp, sizeof(tmp), "$%zu", i + 1);
+            name = tmp;
+        }
         int idx = sqlite3_bind_parameter_index(stmt, name);
         int rc = SQLITE_OK;
         if (idx == 0)
