@@ -211,6 +211,19 @@ enum err db_commit(struct db *db, struct errbuf *eb)
     return e;
 }
 
+enum err db_read_begin(struct db *db, struct errbuf *eb)
+{
+    if (!db->be->read_begin_sql)
+        return ERR_OK;
+    return db_exec(db, db->be->read_begin_sql, NULL, 0, NULL, eb);
+}
+
+void db_read_end(struct db *db)
+{
+    if (db->be->read_begin_sql)
+        db_rollback(db);
+}
+
 void db_rollback(struct db *db)
 {
     struct errbuf eb = {{0}};

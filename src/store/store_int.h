@@ -79,6 +79,8 @@ struct store_backend {
     /* Run a multi-statement script without parameters. */
     enum err (*script)(void *conn, const char *sql, struct errbuf *eb);
     const char *begin_sql; /* "BEGIN IMMEDIATE" on SQLite: writers serialise up front */
+    /* Opens one read snapshot for several queries, or NULL (each statement its own). */
+    const char *read_begin_sql;
 };
 
 extern const struct store_backend store_backend_sqlite;
@@ -155,6 +157,11 @@ enum err db_query_int(struct db *db,
 enum err db_begin(struct db *db, struct errbuf *eb);
 /* Commit the transaction (rolled back when the commit fails). */
 enum err db_commit(struct db *db, struct errbuf *eb);
+/* Run the next queries in one read snapshot where that is cheap (SQLite: one read
+ * transaction, so the WAL read lock is taken once, not per query); end with db_read_end. */
+enum err db_read_begin(struct db *db, struct errbuf *eb);
+/* End what db_read_begin started (errors are logged, not returned). */
+void db_read_end(struct db *db);
 /* Roll the transaction back (errors are logged, not returned). */
 void db_rollback(struct db *db);
 

@@ -549,11 +549,16 @@ enum err store_run_list_text(struct store *st,
     buf_init(&sql, 1024);
     list_sql(f, &cnt, &sql, p, &n);
     struct db *db = store_db_get(st);
-    enum err e = db_query_int(db, buf_str(&cnt), p, n, "n", count, eb);
+    enum err e = db_read_begin(db, eb);
+    bool is_reading = e == ERR_OK;
+    if (e == ERR_OK)
+        e = db_query_int(db, buf_str(&cnt), p, n, "n", count, eb);
     if (e == ERR_OK && buf_append(out, "[", 1) != ERR_OK)
         e = errbuf_set(eb, ERR_INTERNAL, "the run list is too large to send");
     if (e == ERR_OK)
         e = db_query_each(db, buf_str(&sql), p, n + 2, run_text_row, &t, eb);
+    if (is_reading)
+        db_read_end(db);
     store_db_put(st, db);
     if (e == ERR_OK && buf_append(out, "]", 1) != ERR_OK)
         e = errbuf_set(eb, ERR_INTERNAL, "the run list is too large to send");

@@ -6,6 +6,7 @@
  * on upgrade. Parameters $1..$n are bound by name, so one may appear twice.
  * Each connection keeps its last STMT_CACHE prepared statements, keyed by SQL text, and
  * resets them after every use, so a statement never holds a read snapshot between calls. */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,9 +41,18 @@ static enum err fail(sqlite3 *h, struct errbuf *eb, const char *what)
     return errbuf_set(eb, ERR_DB, "database error (%s): %s", what, sqlite3_errmsg(h));
 }
 
+/* Process-wide settings, before SQLite initialises: no memory statistics (they take a global
+ * mutex on every allocation, which every pooled connection would contend on). */
+static void sq_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static enum err sq_connect(const struct store_opts *opts, void **conn, struct errbuf *eb)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
     sqlite3 *h = NULL;
+    pthread_once(&once, sq_configure);
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     *conn = NULL;
     if (sqlite3_open_v2(opts->sqlite_path, &h, flags, NULL) != SQLITE_OK) {
@@ -285,4 +295,5 @@ const struct store_backend store_backend_sqlite = {
     .query_each = sq_query_each,
     .script = sq_script,
     .begin_sql = "BEGIN IMMEDIATE",
+    .read_begin_sql = "BEGIN",
 };
