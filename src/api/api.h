@@ -14,15 +14,17 @@
 struct api_server;
 
 struct api_ctx {
-    const struct config *cfg;   /* borrowed */
-    struct store *st;           /* borrowed */
-    struct events *ev;          /* borrowed */
+    const struct config *cfg;            /* borrowed */
+    struct store *st;                    /* borrowed */
+    struct events *ev;                   /* borrowed */
     void (*on_launch)(void *launch_ctx); /* called after a run was queued (wakes the dispatcher) */
     void *launch_ctx;
 };
 
 /* Start serving; *bound_port gets the port actually bound (cfg->port 0 picks a free one). */
-enum err api_server_start(const struct api_ctx *ctx, struct api_server **out, int *bound_port,
+enum err api_server_start(const struct api_ctx *ctx,
+                          struct api_server **out,
+                          int *bound_port,
                           struct errbuf *eb);
 /* Stop accepting, finish in-flight requests, and free s; NULL is fine. */
 void api_server_stop(struct api_server *s);

@@ -54,6 +54,14 @@ void api_page_reply(const struct http_req *req,
                     const struct api_page *pg,
                     int64_t count,
                     json_t *results);
+/* Reply like api_page_reply with results given as JSON array text (copied). */
+void api_page_reply_text(const struct http_req *req,
+                         struct http_resp *resp,
+                         const char *base,
+                         const char *const *keep,
+                         const struct api_page *pg,
+                         int64_t count,
+                         const struct buf *results);
 /* Parse the JSON body into *out (an object; {} when empty); on bad input reply and false. */
 bool api_body_object(const struct api_server *a,
                      const struct http_req *req,

@@ -9,7 +9,8 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 
-#define LAUNCH_MAX_TASKS 16
+#define LAUNCH_MAX_TASKS    16
+#define RUNS_LIST_MAX_BYTES (256u * 1024 * 1024) /* 200 runs with 64 KiB directives escaped */
 
 static const char *const run_states[] = {"queued", "running",   "success", "partial",
                                          "failed", "cancelled", NULL};
@@ -143,7 +144,7 @@ void api_runs_list(void *app, struct http_req *req, struct http_resp *resp)
     struct errbuf eb = {{0}};
     struct api_page pg;
     const char *status = NULL, *task = NULL;
-    json_t *results = NULL;
+    struct buf results;
     int64_t count = 0;
     if (!api_page_parse(req, resp, &pg) || !api_query_get(req, resp, "status", &status) ||
         !api_query_get(req, resp, "task", &task))
@@ -164,12 +165,14 @@ void api_runs_list(void *app, struct http_req *req, struct http_resp *resp)
                                  .task = canon,
                                  .offset = (pg.page - 1) * pg.page_size,
                                  .limit = pg.page_size};
-    enum err e = store_run_list(a->ctx.st, &f, &results, &count, &eb);
-    if (e != ERR_OK) {
+    /* The hot list: rows go straight to JSON text (same body as store_run_list's). */
+    buf_init(&results, RUNS_LIST_MAX_BYTES);
+    enum err e = store_run_list_text(a->ctx.st, &f, &results, &count, &eb);
+    if (e != ERR_OK)
         api_reply_err(resp, e, &eb);
-        return;
-    }
-    api_page_reply(req, resp, "/api/runs/", keep, &pg, count, results);
+    else
+        api_page_reply_text(req, resp, "/api/runs/", keep, &pg, count, &results);
+    buf_fini(&results);
 }
 
 void api_runs_get(void *app, struct http_req *req, struct http_resp *resp)

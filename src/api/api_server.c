@@ -102,6 +102,24 @@ bool api_page_parse(const struct http_req *req, struct http_resp *resp, struct a
     return true;
 }
 
+/* Append the URL of page (only unreserved bytes, '%', '/', '?', '&', '=': JSON-safe). */
+static void page_url_append(const struct http_req *req,
+                            const char *base,
+                            const char *const *keep,
+                            int64_t page,
+                            int64_t page_size,
+                            struct buf *b)
+{
+    buf_printf(b, "%s?page=%lld&page_size=%lld", base, (long long)page, (long long)page_size);
+    for (size_t i = 0; keep && keep[i]; i++) {
+        const char *v = http_req_query(req, keep[i]);
+        if (!v)
+            continue;
+        buf_printf(b, "&%s=", keep[i]);
+        http_url_encode(b, v);
+    }
+}
+
 static json_t *page_url(const struct http_req *req,
                         const char *base,
                         const char *const *keep,
@@ -110,14 +128,7 @@ static json_t *page_url(const struct http_req *req,
 {
     struct buf b;
     buf_init(&b, 4096);
-    buf_printf(&b, "%s?page=%lld&page_size=%lld", base, (long long)page, (long long)page_size);
-    for (size_t i = 0; keep && keep[i]; i++) {
-        const char *v = http_req_query(req, keep[i]);
-        if (!v)
-            continue;
-        buf_printf(&b, "&%s=", keep[i]);
-        http_url_encode(&b, v);
-    }
+    page_url_append(req, base, keep, page, page_size, &b);
     json_t *j = json_string(buf_str(&b));
     buf_fini(&b);
     return j;
@@ -148,6 +159,53 @@ void api_page_reply(const struct http_req *req,
                                      : json_null());
     json_object_set_new(j, "results", results ? results : json_array());
     http_reply_json(resp, 200, j);
+}
+
+/* Append "key":"<url of page>" (or null when !is_there) to b. */
+static void page_link_text(const struct http_req *req,
+                           const char *base,
+                           const char *const *keep,
+                           const char *key,
+                           bool is_there,
+                           int64_t page,
+                           int64_t page_size,
+                           struct buf *b)
+{
+    buf_printf(b, ",\"%s\":", key);
+    if (!is_there) {
+        buf_puts(b, "null");
+        return;
+    }
+    buf_puts(b, "\"");
+    page_url_append(req, base, keep, page, page_size, b);
+    buf_puts(b, "\"");
+}
+
+void api_page_reply_text(const struct http_req *req,
+                         struct http_resp *resp,
+                         const char *base,
+                         const char *const *keep,
+                         const struct api_page *pg,
+                         int64_t count,
+                         const struct buf *results)
+{
+    int64_t offset = (pg->page - 1) * pg->page_size;
+    if (pg->page > 1 && offset >= count) {
+        http_reply_error(resp, ERR_NOT_FOUND, "Invalid page.");
+        return;
+    }
+    struct buf b;
+    buf_init(&b, buf_len(results) + 64 * 1024);
+    buf_printf(&b, "{\"count\":%lld", (long long)count);
+    page_link_text(req, base, keep, "next", offset + pg->page_size < count, pg->page + 1,
+                   pg->page_size, &b);
+    page_link_text(req, base, keep, "previous", pg->page > 1, pg->page - 1, pg->page_size, &b);
+    buf_puts(&b, ",\"results\":");
+    buf_append(&b, buf_len(results) ? buf_str(results) : "[]",
+               buf_len(results) ? buf_len(results) : 2);
+    buf_puts(&b, "}");
+    size_t len = buf_len(&b);
+    http_reply_json_take(resp, 200, buf_take(&b), len);
 }
 
 /* True when the Content-Type names JSON (application/json or +json, any parameters). */

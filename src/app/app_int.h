@@ -19,10 +19,12 @@ int app_cmd_token(struct config *cfg, int argc, char **argv);
 int app_cmd_run(struct config *cfg, int argc, char **argv);
 
 /* Open the configured store (SQLite or PostgreSQL), creating the SQLite folder. */
-enum err app_store_open(const struct config *cfg, int pool_size, struct store **out,
-                        struct errbuf *eb);
+enum err
+app_store_open(const struct config *cfg, int pool_size, struct store **out, struct errbuf *eb);
 /* Open the store; migrate it when do_migrate, else fail unless it is current. Prints why. */
-enum err app_store_open_current(const struct config *cfg, int pool_size, bool do_migrate,
+enum err app_store_open_current(const struct config *cfg,
+                                int pool_size,
+                                bool do_migrate,
                                 struct store **out);
 /* Write a label for the configured database ("sqlite:./x.db", "postgresql:u@h:p/db") to out. */
 void app_db_label(const struct config *cfg, char *out, size_t out_cap);

@@ -49,8 +49,8 @@ const char *config_runtime_name(enum config_runtime rt)
     return "auto";
 }
 
-static enum err get_bool(const char *name, const char *alias, bool def, bool *out,
-                         struct errbuf *eb)
+static enum err
+get_bool(const char *name, const char *alias, bool def, bool *out, struct errbuf *eb)
 {
     const char *v = env2(name, alias);
     *out = def;
@@ -59,8 +59,8 @@ static enum err get_bool(const char *name, const char *alias, bool def, bool *ou
     return ERR_OK;
 }
 
-static enum err get_int(const char *name, long long def, long long lo, long long hi,
-                        long long *out, struct errbuf *eb)
+static enum err get_int(
+    const char *name, long long def, long long lo, long long hi, long long *out, struct errbuf *eb)
 {
     const char *v = env2(name, NULL);
     *out = def;
@@ -70,8 +70,7 @@ static enum err get_int(const char *name, long long def, long long lo, long long
     errno = 0;
     long long n = strtoll(v, &end, 10);
     if (errno || end == v || *end != '\0' || n < lo || n > hi)
-        return errbuf_set(eb, ERR_INVALID, "%s must be an integer from %lld to %lld", name, lo,
-                          hi);
+        return errbuf_set(eb, ERR_INVALID, "%s must be an integer from %lld to %lld", name, lo, hi);
     *out = n;
     return ERR_OK;
 }

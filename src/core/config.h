@@ -14,29 +14,29 @@
 enum config_runtime { CONFIG_RUNTIME_AUTO, CONFIG_RUNTIME_DOCKER, CONFIG_RUNTIME_PROCESS };
 
 struct config {
-    char *logs_dir;            /* CYBER_BRAIN_LOGS, default ./logs */
-    char *uploads_dir;         /* CYBER_BRAIN_UPLOADS, default ./uploads */
-    char *db_path;             /* CYBER_BRAIN_DB, default ./data/cyberbrain.db (SQLite) */
-    char *pg_conninfo;         /* built from POSTGRES_*; NULL when POSTGRES_HOST is unset */
-    char *pg_summary;          /* "user@host:port/db", no password, for messages */
-    char *secret_key;          /* CYBER_BRAIN_SECRET_KEY or DJANGO_SECRET_KEY; may be NULL */
-    char *bind_addr;           /* CYBER_BRAIN_BIND, default 0.0.0.0 */
-    int port;                  /* CYBER_BRAIN_PORT, default 9595, 1..65535 (0 = pick one) */
+    char *logs_dir;              /* CYBER_BRAIN_LOGS, default ./logs */
+    char *uploads_dir;           /* CYBER_BRAIN_UPLOADS, default ./uploads */
+    char *db_path;               /* CYBER_BRAIN_DB, default ./data/cyberbrain.db (SQLite) */
+    char *pg_conninfo;           /* built from POSTGRES_*; NULL when POSTGRES_HOST is unset */
+    char *pg_summary;            /* "user@host:port/db", no password, for messages */
+    char *secret_key;            /* CYBER_BRAIN_SECRET_KEY or DJANGO_SECRET_KEY; may be NULL */
+    char *bind_addr;             /* CYBER_BRAIN_BIND, default 0.0.0.0 */
+    int port;                    /* CYBER_BRAIN_PORT, default 9595, 1..65535 (0 = pick one) */
     enum config_runtime runtime; /* CYBER_BRAIN_RUNTIME auto|docker|process */
-    char *docker_host;         /* DOCKER_HOST, default unix:///var/run/docker.sock */
-    char *docker_socket;       /* the socket path from docker_host */
-    bool is_redacted;          /* DEBUG_REDACTED_MODE, default true */
-    bool is_debug;             /* CYBER_BRAIN_DEBUG or DJANGO_DEBUG, default false */
-    char *log_level;           /* CYBER_BRAIN_LOG_LEVEL error|warn|info|debug, default info */
-    bool is_log_json;          /* CYBER_BRAIN_LOG_FORMAT=json */
-    int http_threads;          /* CYBER_BRAIN_HTTP_THREADS, default 4, 1..64 */
-    int db_pool;               /* CYBER_BRAIN_DB_POOL, default 8, 1..64 */
-    int max_concurrent_jobs;   /* CYBER_BRAIN_MAX_JOBS, default 2, 1..64 */
-    int64_t job_timeout_ms;    /* CYBER_BRAIN_JOB_TIMEOUT (seconds), default 300 */
-    int64_t max_body_bytes;    /* CYBER_BRAIN_MAX_BODY (bytes), default 1 MiB */
-    int64_t lookback_s;        /* CYBER_BRAIN_LOOKBACK (seconds) of a first run, default 86400 */
-    char *worker_bin;          /* CYBER_BRAIN_WORKER_BIN, default: this executable */
-    char *instance_id;         /* random per process, set by config_load */
+    char *docker_host;           /* DOCKER_HOST, default unix:///var/run/docker.sock */
+    char *docker_socket;         /* the socket path from docker_host */
+    bool is_redacted;            /* DEBUG_REDACTED_MODE, default true */
+    bool is_debug;               /* CYBER_BRAIN_DEBUG or DJANGO_DEBUG, default false */
+    char *log_level;             /* CYBER_BRAIN_LOG_LEVEL error|warn|info|debug, default info */
+    bool is_log_json;            /* CYBER_BRAIN_LOG_FORMAT=json */
+    int http_threads;            /* CYBER_BRAIN_HTTP_THREADS, default 4, 1..64 */
+    int db_pool;                 /* CYBER_BRAIN_DB_POOL, default 8, 1..64 */
+    int max_concurrent_jobs;     /* CYBER_BRAIN_MAX_JOBS, default 2, 1..64 */
+    int64_t job_timeout_ms;      /* CYBER_BRAIN_JOB_TIMEOUT (seconds), default 300 */
+    int64_t max_body_bytes;      /* CYBER_BRAIN_MAX_BODY (bytes), default 1 MiB */
+    int64_t lookback_s;          /* CYBER_BRAIN_LOOKBACK (seconds) of a first run, default 86400 */
+    char *worker_bin;            /* CYBER_BRAIN_WORKER_BIN, default: this executable */
+    char *instance_id;           /* random per process, set by config_load */
 };
 
 /* Read and validate the environment into cfg. On error eb names the variable. */

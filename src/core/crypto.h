@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* crypto.h -- random tokens and SHA-256 digests (OpenSSL's libcrypto).
+/* crypto.h -- random tokens and SHA-256 digests (in-tree SHA-256, getrandom).
  *
  * Used for API tokens (stored as SHA-256 hex only) and instance ids. Thread-safe. */
 #pragma once

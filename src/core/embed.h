@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* embed.h -- files embedded into the binary at build time (scripts/gen-embed.sh).
  *
- * gen_migrations holds src/store/migrations/<backend>/NNN_name.sql, gen_web holds every file in web/.
- * Each table ends with a NULL path. Read-only data: any thread. */
+ * gen_migrations holds src/store/migrations/<backend>/NNN_name.sql, gen_web holds every file in
+ * web/. Each table ends with a NULL path. Read-only data: any thread. */
 #pragma once
 
 #include <stddef.h>

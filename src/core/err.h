@@ -9,22 +9,22 @@
 #include <stddef.h>
 
 /* name, HTTP status, JSON-RPC code, short text */
-#define ERR_TABLE(X)                                                                               \
-    X(ERR_OK, 200, 0, "ok")                                                                        \
-    X(ERR_INVALID, 400, -32602, "invalid input")                                                   \
-    X(ERR_PARSE, 400, -32700, "malformed JSON")                                                    \
-    X(ERR_UNAUTHORIZED, 401, -32001, "authentication required")                                    \
-    X(ERR_FORBIDDEN, 403, -32003, "forbidden")                                                     \
-    X(ERR_NOT_FOUND, 404, -32004, "not found")                                                     \
-    X(ERR_METHOD, 405, -32601, "method not allowed")                                               \
-    X(ERR_CONFLICT, 409, -32009, "conflict")                                                       \
-    X(ERR_TOO_LARGE, 413, -32013, "too large")                                                     \
-    X(ERR_UNSUPPORTED_MEDIA, 415, -32015, "unsupported media type")                                \
-    X(ERR_UNPROCESSABLE, 422, -32022, "unprocessable")                                             \
-    X(ERR_UNAVAILABLE, 503, -32050, "service unavailable")                                         \
-    X(ERR_TIMEOUT, 504, -32051, "timed out")                                                       \
-    X(ERR_DB, 500, -32603, "database error")                                                       \
-    X(ERR_IO, 500, -32603, "i/o error")                                                            \
+#define ERR_TABLE(X)                                                \
+    X(ERR_OK, 200, 0, "ok")                                         \
+    X(ERR_INVALID, 400, -32602, "invalid input")                    \
+    X(ERR_PARSE, 400, -32700, "malformed JSON")                     \
+    X(ERR_UNAUTHORIZED, 401, -32001, "authentication required")     \
+    X(ERR_FORBIDDEN, 403, -32003, "forbidden")                      \
+    X(ERR_NOT_FOUND, 404, -32004, "not found")                      \
+    X(ERR_METHOD, 405, -32601, "method not allowed")                \
+    X(ERR_CONFLICT, 409, -32009, "conflict")                        \
+    X(ERR_TOO_LARGE, 413, -32013, "too large")                      \
+    X(ERR_UNSUPPORTED_MEDIA, 415, -32015, "unsupported media type") \
+    X(ERR_UNPROCESSABLE, 422, -32022, "unprocessable")              \
+    X(ERR_UNAVAILABLE, 503, -32050, "service unavailable")          \
+    X(ERR_TIMEOUT, 504, -32051, "timed out")                        \
+    X(ERR_DB, 500, -32603, "database error")                        \
+    X(ERR_IO, 500, -32603, "i/o error")                             \
     X(ERR_INTERNAL, 500, -32603, "internal error")
 
 enum err {

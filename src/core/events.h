@@ -19,9 +19,9 @@ typedef void events_notify_fn(void *ctx);
 
 /* One event; fields owned by the subscriber after events_sub_next (free with events_item_fini). */
 struct events_item {
-    uint64_t seq;   /* per-run sequence number, from 1 */
-    char *type;     /* "job", "progress", "run" */
-    char *data;     /* JSON text */
+    uint64_t seq; /* per-run sequence number, from 1 */
+    char *type;   /* "job", "progress", "run" */
+    char *data;   /* JSON text */
 };
 
 /* Create a bus keeping at most backlog_max events per run and max_subs subscribers. */

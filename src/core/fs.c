@@ -36,8 +36,8 @@ out:
     return e;
 }
 
-enum err fs_read_file(const char *path, size_t max_len, char **out, size_t *out_len,
-                      struct errbuf *eb)
+enum err
+fs_read_file(const char *path, size_t max_len, char **out, size_t *out_len, struct errbuf *eb)
 {
     enum err e = ERR_OK;
     char *data = NULL;

@@ -11,9 +11,10 @@
 
 /* Create dir and its parents with mode (like mkdir -p). */
 enum err fs_mkdir_p(const char *dir, unsigned mode, struct errbuf *eb);
-/* Read the whole file at path, at most max_len bytes (ERR_TOO_LARGE beyond); *out is NUL-terminated, caller frees. */
-enum err fs_read_file(const char *path, size_t max_len, char **out, size_t *out_len,
-                      struct errbuf *eb);
+/* Read the whole file at path, at most max_len bytes (ERR_TOO_LARGE beyond); *out is
+ * NUL-terminated, caller frees. */
+enum err
+fs_read_file(const char *path, size_t max_len, char **out, size_t *out_len, struct errbuf *eb);
 /* Write data to path atomically (temp file in the same folder, fsync, rename). */
 enum err fs_write_atomic(const char *path, const void *data, size_t len, struct errbuf *eb);
 /* Remove dir and everything below it (no symlink following). */

@@ -33,8 +33,7 @@ int jsonx_depth(const char *data, size_t len, int limit)
     return max;
 }
 
-enum err jsonx_parse(const char *data, size_t len, size_t max_len, json_t **out,
-                     struct errbuf *eb)
+enum err jsonx_parse(const char *data, size_t len, size_t max_len, json_t **out, struct errbuf *eb)
 {
     *out = NULL;
     if (len > max_len)

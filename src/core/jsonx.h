@@ -14,8 +14,7 @@
 
 /* Parse len bytes into *out (caller decrefs). ERR_TOO_LARGE over max_len or too deep,
  * ERR_PARSE when malformed; eb says where. */
-enum err jsonx_parse(const char *data, size_t len, size_t max_len, json_t **out,
-                     struct errbuf *eb);
+enum err jsonx_parse(const char *data, size_t len, size_t max_len, json_t **out, struct errbuf *eb);
 /* Return the nesting depth of the JSON text (strings are skipped), stopping past limit. */
 int jsonx_depth(const char *data, size_t len, int limit);
 /* Return a new compact string for j (caller frees with xfree). */

@@ -96,8 +96,9 @@ void log_write(enum log_level level, const char *subsys, const char *fmt, ...)
     if (sink.is_json) {
         char esc[LOG_LINE_MAX];
         json_escape(esc, sizeof(esc), body);
-        n = snprintf(line, sizeof(line), "{\"ts\":\"%s\",\"level\":\"%s\",\"subsys\":\"%s\",\"msg\":\"%s\"}\n",
-                     ts, level_names[level], subsys, esc);
+        n = snprintf(line, sizeof(line),
+                     "{\"ts\":\"%s\",\"level\":\"%s\",\"subsys\":\"%s\",\"msg\":\"%s\"}\n", ts,
+                     level_names[level], subsys, esc);
     } else {
         n = snprintf(line, sizeof(line), "%s %s %s %s\n", ts, level_names[level], subsys, body);
     }

@@ -27,18 +27,18 @@ void log_write(enum log_level level, const char *subsys, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 #define log_error(subsys, ...) log_write(LOG_ERROR, subsys, __VA_ARGS__)
-#define log_warn(subsys, ...)                                                                      \
-    do {                                                                                           \
-        if (log_is_enabled(LOG_WARN))                                                              \
-            log_write(LOG_WARN, subsys, __VA_ARGS__);                                              \
+#define log_warn(subsys, ...)                         \
+    do {                                              \
+        if (log_is_enabled(LOG_WARN))                 \
+            log_write(LOG_WARN, subsys, __VA_ARGS__); \
     } while (0)
-#define log_info(subsys, ...)                                                                      \
-    do {                                                                                           \
-        if (log_is_enabled(LOG_INFO))                                                              \
-            log_write(LOG_INFO, subsys, __VA_ARGS__);                                              \
+#define log_info(subsys, ...)                         \
+    do {                                              \
+        if (log_is_enabled(LOG_INFO))                 \
+            log_write(LOG_INFO, subsys, __VA_ARGS__); \
     } while (0)
-#define log_debug(subsys, ...)                                                                     \
-    do {                                                                                           \
-        if (log_is_enabled(LOG_DEBUG))                                                             \
-            log_write(LOG_DEBUG, subsys, __VA_ARGS__);                                             \
+#define log_debug(subsys, ...)                         \
+    do {                                               \
+        if (log_is_enabled(LOG_DEBUG))                 \
+            log_write(LOG_DEBUG, subsys, __VA_ARGS__); \
     } while (0)

@@ -109,6 +109,9 @@ const char *http_method_name(enum http_method m);
 
 /* Reply with status and j as JSON; steals the reference to j (NULL replies null). */
 void http_reply_json(struct http_resp *resp, int status, json_t *j);
+/* Reply with status and text (len bytes of JSON, heap-allocated with xmalloc; taken: freed
+ * by the server), without parsing it. */
+void http_reply_json_take(struct http_resp *resp, int status, char *text, size_t len);
 /* Reply {"detail": detail or err_text(e)} with err_http_status(e). */
 void http_reply_error(struct http_resp *resp, enum err e, const char *detail);
 /* Reply 400 {"field": ["message"]}. */

@@ -75,7 +75,11 @@ void http_reply_json(struct http_resp *resp, int status, json_t *j)
 {
     char *text = j ? jsonx_dumps(j) : xstrdup("null");
     json_decref(j);
-    size_t len = strlen(text);
+    http_reply_json_take(resp, status, text, strlen(text));
+}
+
+void http_reply_json_take(struct http_resp *resp, int status, char *text, size_t len)
+{
     struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(len, text, free_cb);
     if (!r)
         die("out of memory (MHD response)");

@@ -106,6 +106,44 @@ enum err db_exec(struct db *db,
     return db->be->exec(db->conn, sql, p, n, changes, eb);
 }
 
+enum err db_query_each(struct db *db,
+                       const char *sql,
+                       const struct db_param *p,
+                       size_t n,
+                       db_row_fn *fn,
+                       void *ctx,
+                       struct errbuf *eb)
+{
+    return db->be->query_each(db->conn, sql, p, n, fn, ctx, eb);
+}
+
+static json_t *cell_json(const struct db_cell *c)
+{
+    switch (c->type) {
+    case DB_C_INT:
+        return json_integer(c->i);
+    case DB_C_BOOL:
+        return json_boolean(c->i != 0);
+    case DB_C_REAL:
+        return json_real(c->d);
+    case DB_C_TEXT:
+        return json_stringn(c->s, c->len);
+    case DB_C_NULL:
+    default:
+        return json_null();
+    }
+}
+
+static enum err row_object(void *ctx, const struct db_cell *cells, size_t n, struct errbuf *eb)
+{
+    (void)eb;
+    json_t *row = json_object();
+    for (size_t i = 0; i < n; i++)
+        json_object_set_new(row, cells[i].name, cell_json(&cells[i]));
+    json_array_append_new(ctx, row);
+    return ERR_OK;
+}
+
 enum err db_query(struct db *db,
                   const char *sql,
                   const struct db_param *p,
@@ -113,7 +151,14 @@ enum err db_query(struct db *db,
                   json_t **rows,
                   struct errbuf *eb)
 {
-    return db->be->query(db->conn, sql, p, n, rows, eb);
+    json_t *arr = json_array();
+    enum err e = db_query_each(db, sql, p, n, row_object, arr, eb);
+    if (e != ERR_OK) {
+        json_decref(arr);
+        arr = NULL;
+    }
+    *rows = arr;
+    return e;
 }
 
 enum err db_query_one(struct db *db,

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 
 struct store;
@@ -42,17 +43,16 @@ enum err store_ping(struct store *st, struct errbuf *eb);
 /* Apply every pending migration, each in its own transaction; *applied gets the count. */
 enum err store_migrate(struct store *st, int *applied, struct errbuf *eb);
 /* Report the applied version and the latest embedded version (equal when current). */
-enum err store_migrate_status(struct store *st, int *db_version, int *latest_version,
-                              struct errbuf *eb);
+enum err
+store_migrate_status(struct store *st, int *db_version, int *latest_version, struct errbuf *eb);
 
 /* ---- API tokens (only the SHA-256 of a token is stored) ---- */
 
 /* Create a token named name; *token_out is the plain token (caller frees with xfree_zero). */
-enum err store_token_create(struct store *st, const char *name, char **token_out,
-                            struct errbuf *eb);
+enum err
+store_token_create(struct store *st, const char *name, char **token_out, struct errbuf *eb);
 /* Set *is_valid when token matches an active stored token (updates last_used_at). */
-enum err store_token_check(struct store *st, const char *token, bool *is_valid,
-                           struct errbuf *eb);
+enum err store_token_check(struct store *st, const char *token, bool *is_valid, struct errbuf *eb);
 
 /* ---- directives (D1..D4 seeded; an edit makes a new version) ----
  * A directive object: {"id","key","name","version","description","text","config" (object),
@@ -60,18 +60,22 @@ enum err store_token_check(struct store *st, const char *token, bool *is_valid,
  * each key; GET by an older id still answers (runs reference it). */
 
 /* List the latest version of every live directive, ordered by key; paging by offset/limit. */
-enum err store_directive_list(struct store *st, int64_t offset, int64_t limit, json_t **results,
-                              int64_t *count, struct errbuf *eb);
+enum err store_directive_list(struct store *st,
+                              int64_t offset,
+                              int64_t limit,
+                              json_t **results,
+                              int64_t *count,
+                              struct errbuf *eb);
 /* Get directive id (any version, unless deleted) into *out; ERR_NOT_FOUND when absent. */
 enum err store_directive_get(struct store *st, int64_t id, json_t **out, struct errbuf *eb);
 /* Create a directive from fields {"name" (required), "text", "config", "description", "key"};
  * key defaults to a slug of the name; ERR_CONFLICT when key is taken. */
-enum err store_directive_create(struct store *st, const json_t *fields, json_t **out,
-                                struct errbuf *eb);
+enum err
+store_directive_create(struct store *st, const json_t *fields, json_t **out, struct errbuf *eb);
 /* Edit directive id: inserts version+1 with fields merged over the old ones; *out is the new
  * version. ERR_NOT_FOUND when absent or deleted. */
-enum err store_directive_update(struct store *st, int64_t id, const json_t *fields,
-                                json_t **out, struct errbuf *eb);
+enum err store_directive_update(
+    struct store *st, int64_t id, const json_t *fields, json_t **out, struct errbuf *eb);
 /* Delete (soft) every version of id's key; runs keep their snapshots. */
 enum err store_directive_delete(struct store *st, int64_t id, struct errbuf *eb);
 
@@ -97,7 +101,9 @@ struct store_launch {
 /* In one transaction: snapshot the directive, insert the run (queued) and one queued job per
  * task whose window is [end of the last successful job of that task, now). ERR_NOT_FOUND
  * names an unknown directive. *run_out is the run with its jobs. */
-enum err store_run_launch(struct store *st, const struct store_launch *req, json_t **run_out,
+enum err store_run_launch(struct store *st,
+                          const struct store_launch *req,
+                          json_t **run_out,
                           struct errbuf *eb);
 /* Get run id with its jobs and token totals; ERR_NOT_FOUND when absent. */
 enum err store_run_get(struct store *st, int64_t id, json_t **out, struct errbuf *eb);
@@ -110,25 +116,44 @@ struct store_run_filter {
 };
 
 /* List runs newest first (without jobs); *count is the total matching the filter. */
-enum err store_run_list(struct store *st, const struct store_run_filter *f, json_t **results,
-                        int64_t *count, struct errbuf *eb);
+enum err store_run_list(struct store *st,
+                        const struct store_run_filter *f,
+                        json_t **results,
+                        int64_t *count,
+                        struct errbuf *eb);
+/* Append the runs store_run_list gives for f to out as JSON text (an array of the same
+ * objects, members in the same order), without building jansson objects: the hot path of
+ * GET /api/runs/. *count is the total matching the filter. On error out may hold part of the
+ * array: discard it. */
+enum err store_run_list_text(struct store *st,
+                             const struct store_run_filter *f,
+                             struct buf *out,
+                             int64_t *count,
+                             struct errbuf *eb);
 /* Cancel run id: queued jobs become cancelled now; running jobs are flagged and the
  * dispatcher stops them. ERR_CONFLICT when the run already ended. *out is the run. */
 enum err store_run_cancel(struct store *st, int64_t id, json_t **out, struct errbuf *eb);
 /* Find the newest run whose job of task succeeded. *out: {"task","run" (run or null),
  * "since" (that job's window_end or null)}. */
-enum err store_run_last_success(struct store *st, const char *task, json_t **out,
-                                struct errbuf *eb);
+enum err
+store_run_last_success(struct store *st, const char *task, json_t **out, struct errbuf *eb);
 /* Store the run's report (Markdown and JSON text). */
-enum err store_run_set_report(struct store *st, int64_t run_id, const char *report_md,
-                              const char *report_json, struct errbuf *eb);
-/* Get {"run_id","status","markdown","json" (object or null),"token_totals"}; ERR_NOT_FOUND. */
-enum err store_run_report_get(struct store *st, int64_t run_id, json_t **out,
+enum err store_run_set_report(struct store *st,
+                              int64_t run_id,
+                              const char *report_md,
+                              const char *report_json,
                               struct errbuf *eb);
+/* Get {"run_id","status","markdown","json" (object or null),"token_totals"}; ERR_NOT_FOUND. */
+enum err store_run_report_get(struct store *st, int64_t run_id, json_t **out, struct errbuf *eb);
 
 /* List jobs, oldest first; run_id 0 = all runs. */
-enum err store_job_list(struct store *st, int64_t run_id, int64_t offset, int64_t limit,
-                        json_t **results, int64_t *count, struct errbuf *eb);
+enum err store_job_list(struct store *st,
+                        int64_t run_id,
+                        int64_t offset,
+                        int64_t limit,
+                        json_t **results,
+                        int64_t *count,
+                        struct errbuf *eb);
 /* Get job id; ERR_NOT_FOUND when absent. */
 enum err store_job_get(struct store *st, int64_t id, json_t **out, struct errbuf *eb);
 
@@ -148,20 +173,29 @@ struct store_claim {
  * only when run_id > 0: it becomes running with started_at, deadline_at = now + timeout_ms,
  * attempts+1, claimed_by = instance; its run becomes running. *got is false when nothing is
  * queued. */
-enum err store_job_claim(struct store *st, const char *instance, int64_t timeout_ms,
-                         int64_t run_id, struct store_claim *out, bool *got, struct errbuf *eb);
+enum err store_job_claim(struct store *st,
+                         const char *instance,
+                         int64_t timeout_ms,
+                         int64_t run_id,
+                         struct store_claim *out,
+                         bool *got,
+                         struct errbuf *eb);
 /* Free the strings of a claim. */
 void store_claim_fini(struct store_claim *c);
 /* Finish job_id as success|failed|cancelled with an error text (or NULL) and a summary
  * (JSON text or NULL). If it was the run's last open job, the run ends in the same
  * transaction (success, partial, failed or cancelled) and *run_done is set. A job that
  * already ended is left alone (ERR_CONFLICT). */
-enum err store_job_finish(struct store *st, int64_t job_id, const char *status,
-                          const char *error, const char *summary_json, bool *run_done,
+enum err store_job_finish(struct store *st,
+                          int64_t job_id,
+                          const char *status,
+                          const char *error,
+                          const char *summary_json,
+                          bool *run_done,
                           struct errbuf *eb);
 /* Set *is_cancelled when job_id's run was cancelled (checked while a job runs). */
-enum err store_job_is_cancelled(struct store *st, int64_t job_id, bool *is_cancelled,
-                                struct errbuf *eb);
+enum err
+store_job_is_cancelled(struct store *st, int64_t job_id, bool *is_cancelled, struct errbuf *eb);
 /* After a crash: jobs left running by any instance become failed ("orchestrator restarted
  * while the job ran") and their runs end when nothing else is open. *n_jobs gets the count. */
 enum err store_recover(struct store *st, int *n_jobs, struct errbuf *eb);
@@ -170,9 +204,13 @@ enum err store_recover(struct store *st, int *n_jobs, struct errbuf *eb);
 
 /* Record a file written under the run's folder: {"id","run_id","job_id","name","size_bytes",
  * "sha256","content_type","created_at"}. name is relative to the run folder. */
-enum err store_artifact_add(struct store *st, int64_t run_id, int64_t job_id, const char *name,
-                            int64_t size_bytes, const char *sha256, const char *content_type,
+enum err store_artifact_add(struct store *st,
+                            int64_t run_id,
+                            int64_t job_id,
+                            const char *name,
+                            int64_t size_bytes,
+                            const char *sha256,
+                            const char *content_type,
                             struct errbuf *eb);
 /* List the artifacts of run_id, by name. */
-enum err store_artifact_list(struct store *st, int64_t run_id, json_t **results,
-                             struct errbuf *eb);
+enum err store_artifact_list(struct store *st, int64_t run_id, json_t **results, struct errbuf *eb);

@@ -2,8 +2,10 @@
 /* store_int.h -- the store's private parts: the backend function table and db helpers.
  *
  * SQL is written once with $1, $2 placeholders: PostgreSQL takes them natively and SQLite
- * binds them as named parameters. Rows come back as an array of JSON objects keyed by
- * column name (integers as integers, NULL as null, booleans as booleans, the rest text).
+ * binds them as named parameters. Backends hand each result row to a callback as an array
+ * of typed cells; db_query turns rows into an array of JSON objects keyed by column name
+ * (integers as integers, NULL as null, booleans as booleans, the rest text) and
+ * db_cell_json_append renders the same values straight into JSON text (for hot lists).
  * A struct db is one pooled connection, used by one thread between store_db_get and
  * store_db_put. */
 #pragma once
@@ -14,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "store/store.h"
 
@@ -37,6 +40,21 @@ static inline struct db_param db_param_str(const char *s)
     return p;
 }
 
+enum db_ctype { DB_C_NULL, DB_C_INT, DB_C_BOOL, DB_C_REAL, DB_C_TEXT };
+
+/* One cell of a result row; name and s are borrowed until the row callback returns. */
+struct db_cell {
+    const char *name; /* column name */
+    enum db_ctype type;
+    int64_t i;     /* DB_C_INT, DB_C_BOOL (0/1) */
+    double d;      /* DB_C_REAL */
+    const char *s; /* DB_C_TEXT: NUL-terminated text of len bytes */
+    size_t len;
+};
+
+/* Called once per result row; an error stops the query and is returned by it. */
+typedef enum err db_row_fn(void *ctx, const struct db_cell *cells, size_t n, struct errbuf *eb);
+
 /* What a backend provides; conn is the backend's own connection object. */
 struct store_backend {
     enum err (*connect)(const struct store_opts *opts, void **conn, struct errbuf *eb);
@@ -50,13 +68,14 @@ struct store_backend {
                      size_t n,
                      int64_t *changes,
                      struct errbuf *eb);
-    /* Run one query; *rows gets an array of objects. */
-    enum err (*query)(void *conn,
-                      const char *sql,
-                      const struct db_param *p,
-                      size_t n,
-                      json_t **rows,
-                      struct errbuf *eb);
+    /* Run one query; fn gets each row in order. */
+    enum err (*query_each)(void *conn,
+                           const char *sql,
+                           const struct db_param *p,
+                           size_t n,
+                           db_row_fn *fn,
+                           void *ctx,
+                           struct errbuf *eb);
     /* Run a multi-statement script without parameters. */
     enum err (*script)(void *conn, const char *sql, struct errbuf *eb);
     const char *begin_sql; /* "BEGIN IMMEDIATE" on SQLite: writers serialise up front */
@@ -101,6 +120,22 @@ enum err db_query(struct db *db,
                   size_t n,
                   json_t **rows,
                   struct errbuf *eb);
+/* Run a query; fn gets each row in order. */
+enum err db_query_each(struct db *db,
+                       const char *sql,
+                       const struct db_param *p,
+                       size_t n,
+                       db_row_fn *fn,
+                       void *ctx,
+                       struct errbuf *eb);
+/* Append cell's value to out as JSON text, the value db_query would give it; is_raw: the cell
+ * holds JSON text this program wrote (embedded as is; empty or NULL text becomes null). */
+enum err db_cell_json_append(const struct db_cell *cell, bool is_raw, struct buf *out);
+/* Append v to out in decimal. */
+enum err db_int_append(int64_t v, struct buf *out);
+/* Append s (len bytes) to out as a JSON string: UTF-8 kept, control bytes escaped; text that
+ * is not valid UTF-8 becomes null. */
+enum err db_json_str_append(const char *s, size_t len, struct buf *out);
 /* Run a query; *row is the first row (new reference) or NULL when none. */
 enum err db_query_one(struct db *db,
                       const char *sql,

@@ -2,7 +2,7 @@
 /* store_pg.c -- the PostgreSQL backend: one libpq connection per pooled connection.
  *
  * Parameters go as text with their types left to the server to infer. Result columns
- * of type bool become JSON booleans, int2/int4/int8 (and whole numerics) JSON integers,
+ * of type bool become boolean cells, int2/int4/int8 (and whole numerics) integer cells,
  * everything else text. A connection found broken is reset before use. */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -19,6 +19,7 @@
 #define OID_INT4    23
 #define OID_NUMERIC 1700
 #define MAX_PARAMS  32
+#define MAX_COLS    64
 
 static void quiet_notice(void *arg, const char *msg)
 {
@@ -118,44 +119,58 @@ static enum err pg_exec(void *conn,
     return e;
 }
 
-static json_t *cell(PGresult *r, int row, int col)
+/* Fill *c from row, col of r (text in the server's format, typed by the column's OID). */
+static void cell_get(PGresult *r, int row, int col, Oid t, struct db_cell *c)
 {
-    if (PQgetisnull(r, row, col))
-        return json_null();
+    if (PQgetisnull(r, row, col)) {
+        c->type = DB_C_NULL;
+        return;
+    }
     const char *v = PQgetvalue(r, row, col);
-    Oid t = PQftype(r, col);
-    if (t == OID_BOOL)
-        return json_boolean(v[0] == 't');
-    if (t == OID_INT2 || t == OID_INT4 || t == OID_INT8 || (t == OID_NUMERIC && !strchr(v, '.')))
-        return json_integer(strtoll(v, NULL, 10));
-    return json_string(v);
+    if (t == OID_BOOL) {
+        c->type = DB_C_BOOL;
+        c->i = v[0] == 't';
+    } else if (t == OID_INT2 || t == OID_INT4 || t == OID_INT8 ||
+               (t == OID_NUMERIC && !strchr(v, '.'))) {
+        c->type = DB_C_INT;
+        c->i = strtoll(v, NULL, 10);
+    } else {
+        c->type = DB_C_TEXT;
+        c->s = v;
+        c->len = strlen(v);
+    }
 }
 
-static enum err pg_query(void *conn,
-                         const char *sql,
-                         const struct db_param *p,
-                         size_t n,
-                         json_t **rows,
-                         struct errbuf *eb)
+static enum err pg_query_each(void *conn,
+                              const char *sql,
+                              const struct db_param *p,
+                              size_t n,
+                              db_row_fn *fn,
+                              void *ctx,
+                              struct errbuf *eb)
 {
+    struct db_cell cells[MAX_COLS];
+    enum err e = ERR_OK;
     PGresult *r = run(conn, sql, p, n);
-    *rows = NULL;
     if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
-        enum err e = fail(conn, r, eb, "query");
-        PQclear(r);
-        return e;
+        e = fail(conn, r, eb, "query");
+        goto out;
     }
-    json_t *arr = json_array();
     int n_rows = PQntuples(r), n_cols = PQnfields(r);
-    for (int i = 0; i < n_rows; i++) {
-        json_t *row = json_object();
-        for (int j = 0; j < n_cols; j++)
-            json_object_set_new(row, PQfname(r, j), cell(r, i, j));
-        json_array_append_new(arr, row);
+    if (n_cols > MAX_COLS) {
+        e = errbuf_set(eb, ERR_DB, "database error (query): more than %d columns", MAX_COLS);
+        goto out;
     }
+    for (int j = 0; j < n_cols; j++)
+        cells[j].name = PQfname(r, j);
+    for (int i = 0; i < n_rows && e == ERR_OK; i++) {
+        for (int j = 0; j < n_cols; j++)
+            cell_get(r, i, j, PQftype(r, j), &cells[j]);
+        e = fn(ctx, cells, (size_t)n_cols, eb);
+    }
+out:
     PQclear(r);
-    *rows = arr;
-    return ERR_OK;
+    return e;
 }
 
 static enum err pg_script(void *conn, const char *sql, struct errbuf *eb)
@@ -173,7 +188,7 @@ const struct store_backend store_backend_pg = {
     .disconnect = pg_disconnect,
     .check = pg_check,
     .exec = pg_exec,
-    .query = pg_query,
+    .query_each = pg_query_each,
     .script = pg_script,
     .begin_sql = "BEGIN",
 };

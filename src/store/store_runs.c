@@ -386,6 +386,24 @@ static size_t run_where(const struct store_run_filter *f, struct buf *sql, struc
     return n;
 }
 
+/* Write the count and page queries of f into cnt and sql; *n_where gets the number of
+ * parameters the count takes (the page query takes two more). */
+static void list_sql(const struct store_run_filter *f,
+                     struct buf *cnt,
+                     struct buf *sql,
+                     struct db_param p[4],
+                     size_t *n_where)
+{
+    buf_puts(cnt, "SELECT COUNT(*) AS n FROM runs r");
+    buf_puts(sql, "SELECT " RUN_COLS " FROM runs r");
+    size_t n = run_where(f, cnt, p);
+    run_where(f, sql, p);
+    buf_printf(sql, " ORDER BY r.id DESC LIMIT $%zu OFFSET $%zu", n + 1, n + 2);
+    p[n] = DB_I(f->limit);
+    p[n + 1] = DB_I(f->offset);
+    *n_where = n;
+}
+
 enum err store_run_list(struct store *st,
                         const struct store_run_filter *f,
                         json_t **results,
@@ -394,17 +412,12 @@ enum err store_run_list(struct store *st,
 {
     struct buf cnt, sql;
     struct db_param p[4];
+    size_t n = 0;
     *results = NULL;
     *count = 0;
     buf_init(&cnt, 1024);
     buf_init(&sql, 1024);
-    buf_puts(&cnt, "SELECT COUNT(*) AS n FROM runs r");
-    buf_puts(&sql, "SELECT " RUN_COLS " FROM runs r");
-    size_t n = run_where(f, &cnt, p);
-    run_where(f, &sql, p);
-    buf_printf(&sql, " ORDER BY r.id DESC LIMIT $%zu OFFSET $%zu", n + 1, n + 2);
-    p[n] = DB_I(f->limit);
-    p[n + 1] = DB_I(f->offset);
+    list_sql(f, &cnt, &sql, p, &n);
     struct db *db = store_db_get(st);
     enum err e = db_query_int(db, buf_str(&cnt), p, n, "n", count, eb);
     if (e == ERR_OK)
@@ -423,6 +436,129 @@ enum err store_run_list(struct store *st,
         json_decref(*results);
         *results = NULL;
     }
+    return e;
+}
+
+#define RUN_TEXT_COLS 16
+
+enum col_role { COL_PLAIN, COL_RAW, COL_TT };
+
+/* State of one run list query rendered as text. */
+struct run_text {
+    struct buf *out;
+    size_t n_rows;
+    size_t n_cols;                     /* 0 until the first row named the columns */
+    enum col_role role[RUN_TEXT_COLS]; /* what each column is */
+    const struct db_cell *tt[3];       /* the token total cells of the current row */
+    size_t tt_of[RUN_TEXT_COLS];       /* COL_TT: which total */
+    size_t name_len[RUN_TEXT_COLS];
+};
+
+/* Work out what each RUN_COLS column is, once per query. */
+static enum err
+run_text_cols(struct run_text *t, const struct db_cell *c, size_t n, struct errbuf *eb)
+{
+    static const char *const tt_names[3] = {"tt_prompt", "tt_completion", "tt_total"};
+    if (n > RUN_TEXT_COLS)
+        return errbuf_set(eb, ERR_INTERNAL, "run rows have more than %d columns", RUN_TEXT_COLS);
+    for (size_t i = 0; i < n; i++) {
+        t->role[i] = COL_PLAIN;
+        t->name_len[i] = strlen(c[i].name);
+        if (strcmp(c[i].name, "tasks") == 0 || strcmp(c[i].name, "directive_snapshot") == 0)
+            t->role[i] = COL_RAW;
+        for (size_t k = 0; k < 3; k++)
+            if (strcmp(c[i].name, tt_names[k]) == 0) {
+                t->role[i] = COL_TT;
+                t->tt_of[i] = k;
+            }
+    }
+    t->n_cols = n;
+    return ERR_OK;
+}
+
+/* Append a token total the way row_int reads it (0 unless an integer or boolean). */
+static enum err total_append(struct buf *out, const char *key, const struct db_cell *c)
+{
+    enum err e = buf_puts(out, key);
+    int64_t v = c && (c->type == DB_C_INT || c->type == DB_C_BOOL) ? c->i : 0;
+    return e == ERR_OK ? db_int_append(v, out) : e;
+}
+
+/* Append one row's members; keys are our own SQL column names (plain identifiers). */
+static enum err run_text_members(struct run_text *t, const struct db_cell *c)
+{
+    struct buf *out = t->out;
+    bool is_first = true;
+    enum err e = ERR_OK;
+    for (size_t i = 0; i < t->n_cols && e == ERR_OK; i++) {
+        if (t->role[i] == COL_TT) {
+            t->tt[t->tt_of[i]] = &c[i];
+            continue;
+        }
+        e = buf_append(out, is_first ? "\"" : ",\"", is_first ? 1 : 2);
+        is_first = false;
+        if (e == ERR_OK)
+            e = buf_append(out, c[i].name, t->name_len[i]);
+        if (e == ERR_OK)
+            e = buf_append(out, "\":", 2);
+        if (e == ERR_OK)
+            e = db_cell_json_append(&c[i], t->role[i] == COL_RAW, out);
+    }
+    return e;
+}
+
+/* Append one RUN_COLS row as the run object store_run_decorate makes (same members in the
+ * same order; tasks and directive_snapshot embedded as stored, the tt_* cells nested last
+ * as token_totals). */
+static enum err run_text_row(void *ctx, const struct db_cell *c, size_t n, struct errbuf *eb)
+{
+    struct run_text *t = ctx;
+    enum err e = t->n_cols ? ERR_OK : run_text_cols(t, c, n, eb);
+    if (e != ERR_OK)
+        return e;
+    t->tt[0] = t->tt[1] = t->tt[2] = NULL;
+    bool is_first_row = t->n_rows++ == 0;
+    e = is_first_row ? buf_append(t->out, "{", 1) : buf_append(t->out, ",{", 2);
+    if (e == ERR_OK)
+        e = run_text_members(t, c);
+    if (e == ERR_OK)
+        e = total_append(t->out, ",\"token_totals\":{\"prompt_tokens\":", t->tt[0]);
+    if (e == ERR_OK)
+        e = total_append(t->out, ",\"completion_tokens\":", t->tt[1]);
+    if (e == ERR_OK)
+        e = total_append(t->out, ",\"total_tokens\":", t->tt[2]);
+    if (e == ERR_OK)
+        e = buf_append(t->out, "}}", 2);
+    if (e != ERR_OK)
+        return errbuf_set(eb, ERR_INTERNAL, "the run list is too large to send");
+    return ERR_OK;
+}
+
+enum err store_run_list_text(struct store *st,
+                             const struct store_run_filter *f,
+                             struct buf *out,
+                             int64_t *count,
+                             struct errbuf *eb)
+{
+    struct buf cnt, sql;
+    struct db_param p[4];
+    struct run_text t = {.out = out};
+    size_t n = 0;
+    *count = 0;
+    buf_init(&cnt, 1024);
+    buf_init(&sql, 1024);
+    list_sql(f, &cnt, &sql, p, &n);
+    struct db *db = store_db_get(st);
+    enum err e = db_query_int(db, buf_str(&cnt), p, n, "n", count, eb);
+    if (e == ERR_OK && buf_append(out, "[", 1) != ERR_OK)
+        e = errbuf_set(eb, ERR_INTERNAL, "the run list is too large to send");
+    if (e == ERR_OK)
+        e = db_query_each(db, buf_str(&sql), p, n + 2, run_text_row, &t, eb);
+    store_db_put(st, db);
+    if (e == ERR_OK && buf_append(out, "]", 1) != ERR_OK)
+        e = errbuf_set(eb, ERR_INTERNAL, "the run list is too large to send");
+    buf_fini(&cnt);
+    buf_fini(&sql);
     return e;
 }
 

@@ -41,8 +41,7 @@ enum err tasks_run_one(struct tasks *t, bool *got, struct errbuf *eb)
     memset(&c, 0, sizeof(c));
     *got = false;
     enum err e = store_job_claim(t->opts.st, t->opts.cfg->instance_id, t->opts.cfg->job_timeout_ms,
-                                 t->opts.only_run_id,
-                                 &c, got, eb);
+                                 t->opts.only_run_id, &c, got, eb);
     if (e != ERR_OK || !*got)
         return e;
     tasks_job_run(t, &c);

@@ -2,6 +2,7 @@
 /* test_core.c -- unit tests for core/: buf, err, clock, jsonx, fs, crypto, config, log. */
 #include <check.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -384,6 +385,21 @@ START_TEST(test_crypto)
     ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     crypto_sha256_hex("", 0, hex);
     ck_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    /* Every length around the block and padding edges, and a long input, agree with
+     * libcrypto. */
+    static unsigned char data[70000];
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (unsigned char)(i * 131 + (i >> 8));
+    for (size_t len = 0; len <= sizeof(data); len = len < 300 ? len + 1 : len * 3 + 7) {
+        unsigned char md[32];
+        unsigned md_len = 0;
+        char want[CRYPTO_SHA256_HEX_LEN];
+        EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL);
+        for (unsigned i = 0; i < 32; i++)
+            snprintf(want + 2 * i, 3, "%02x", md[i]);
+        crypto_sha256_hex(data, len, hex);
+        ck_assert_msg(strcmp(hex, want) == 0, "sha256 of %zu bytes", len);
+    }
 
     char r1[33], r2[33];
     ck_assert_int_eq(crypto_random_hex(16, r1, sizeof(r1)), ERR_OK);

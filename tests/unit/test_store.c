@@ -439,6 +439,110 @@ START_TEST(test_list_filters)
 }
 END_TEST
 
+/* Return the fast path's text of f and check its count against store_run_list's. */
+static char *list_text(struct fx *f, const struct store_run_filter *flt, int64_t want_count)
+{
+    struct buf out;
+    int64_t count = -1;
+    buf_init(&out, 1 << 20);
+    OK(store_run_list_text(f->st, flt, &out, &count, EB));
+    ck_assert_int_eq(count, want_count);
+    return buf_take(&out);
+}
+
+/* The text fast path gives store_run_list's objects, byte for byte as jansson dumps them. */
+static void check_list_text(struct fx *f, const struct store_run_filter *flt)
+{
+    json_t *list = NULL;
+    int64_t count = 0;
+    OK(store_run_list(f->st, flt, &list, &count, EB));
+    char *want = jsonx_dumps(list);
+    char *got = list_text(f, flt, count);
+    json_t *parsed = json_loads(got, 0, NULL);
+    ck_assert_msg(parsed != NULL, "fast path text is not JSON: %s", got);
+    ck_assert(json_equal(parsed, list));
+    ck_assert_str_eq(got, want);
+    json_decref(parsed);
+    json_decref(list);
+    xfree(want);
+    xfree(got);
+}
+
+START_TEST(test_list_text)
+{
+    struct fx f;
+    if (!fx_open(&f, _i))
+        return;
+    /* Quotes, backslash, control bytes, DEL, multi-byte UTF-8 and a slash. */
+    const char *tricky = "say \"hi\" \\ tab\there\nnew \x01\x1f\x7f caf\xc3\xa9 \xe2\x9c\x93 "
+                         "\xf0\x9f\x98\x80 </script>";
+    json_t *run = launch(&f, TASKS3, 3, 0, tricky);
+    int64_t first = int_at(run, "id");
+    json_decref(run);
+    json_decref(launch(&f, TASKS3 + 1, 1, directive_id_of(&f, "D2"), NULL));
+    json_decref(launch(&f, TASKS3 + 2, 1, 0, NULL));
+    bool run_done = false;
+    claim_finish(&f, "failed", &run_done, NULL);
+    struct db *db = store_db_get(f.st);
+    for (int i = 0; i < 2; i++)
+        OK(db_exec(db,
+                   "INSERT INTO llm_calls (run_id, model, prompt_tokens, completion_tokens, "
+                   "total_tokens, status, created_at) VALUES ($1, 'm', 7, 5, $2, 'ok', "
+                   "'2026-01-01T00:00:00.000Z')",
+                   (struct db_param[]){DB_I(first), i ? DB_I(20) : DB_N}, 2, NULL, EB));
+    store_db_put(f.st, db);
+    struct store_run_filter all = {NULL, NULL, 0, 50};
+    check_list_text(&f, &all);
+    struct store_run_filter page = {NULL, NULL, 1, 1};
+    check_list_text(&f, &page);
+    struct store_run_filter by_task = {NULL, "gpu_report", 0, 50};
+    check_list_text(&f, &by_task);
+    struct store_run_filter none = {"cancelled", NULL, 0, 50};
+    char *text = list_text(&f, &none, 0);
+    ck_assert_str_eq(text, "[]");
+    xfree(text);
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_json_text_cells)
+{
+    /* Every byte below 0x80 escapes as jansson escapes it. */
+    char all[128];
+    for (int i = 0; i < 128; i++)
+        all[i] = (char)i;
+    json_t *j = json_stringn(all, sizeof(all));
+    char *want = jsonx_dumps(j);
+    struct buf out;
+    buf_init(&out, 4096);
+    ck_assert_int_eq(db_json_str_append(all, sizeof(all), &out), ERR_OK);
+    ck_assert_str_eq(buf_str(&out), want);
+    xfree(want);
+    json_decref(j);
+    /* Text that is not UTF-8 (bad lead byte, overlong, surrogate, truncated) becomes null. */
+    static const char *const bad[] = {"\xff", "\xc0\xaf", "\xed\xa0\x80", "\xe2\x9c"};
+    for (size_t i = 0; i < 4; i++) {
+        buf_reset(&out);
+        ck_assert_int_eq(db_json_str_append(bad[i], strlen(bad[i]), &out), ERR_OK);
+        ck_assert_str_eq(buf_str(&out), "null");
+    }
+    struct db_cell cells[] = {
+        {.type = DB_C_INT, .i = INT64_MIN},
+        {.type = DB_C_BOOL, .i = 1},
+        {.type = DB_C_NULL},
+        {.type = DB_C_TEXT, .s = "", .len = 0},
+        {.type = DB_C_TEXT, .s = "[1]", .len = 3},
+    };
+    buf_reset(&out);
+    for (size_t i = 0; i < 5; i++) {
+        ck_assert_int_eq(db_cell_json_append(&cells[i], i >= 3, &out), ERR_OK);
+        buf_append(&out, " ", 1);
+    }
+    ck_assert_str_eq(buf_str(&out), "-9223372036854775808 true null null [1] ");
+    buf_fini(&out);
+}
+END_TEST
+
 START_TEST(test_lifecycle)
 {
     struct fx f;
@@ -885,6 +989,8 @@ static Suite *store_suite(void)
     tcase_add_loop_test(tc, test_directive_versions, 0, 2);
     tcase_add_loop_test(tc, test_launch, 0, 2);
     tcase_add_loop_test(tc, test_list_filters, 0, 2);
+    tcase_add_loop_test(tc, test_list_text, 0, 2);
+    tcase_add_test(tc, test_json_text_cells);
     tcase_add_loop_test(tc, test_lifecycle, 0, 2);
     tcase_add_loop_test(tc, test_claim_one_run, 0, 2);
     tcase_add_loop_test(tc, test_windowing, 0, 2);
