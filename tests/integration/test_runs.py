@@ -268,5 +268,7 @@ def test_artifacts_download_and_traversal(server):
 def test_result_json_written(server):
     run = server.wait_run(server.launch({})["id"])
     folder = os.path.join(server.instance.uploads, "runs", str(run["id"]))
-    found = glob.glob(os.path.join(folder, "**", "result.json"), recursive=True)
-    assert len(found) == len(run["jobs"]), found
+    # Layout: runs/<run>/jobs/<job>/result.json (output/ is the worker's scratch folder).
+    found = glob.glob(os.path.join(folder, "jobs", "*", "result.json"))
+    assert sorted(int(p.split(os.sep)[-2]) for p in found) == sorted(
+        j["id"] for j in run["jobs"]), found
