@@ -72,6 +72,11 @@ int app_main(int argc, char **argv)
         if (config_load(&cfg, &eb) != ERR_OK) {
             fprintf(stderr, "cyberbrain: configuration error: %s\n", eb.msg);
             config_fini(&cfg);
+            /* validate reports a bad setting as a failed check (exit 1), like its others. */
+            if (commands[i].fn == app_cmd_validate) {
+                printf("FAIL config     %s\n", eb.msg);
+                return 1;
+            }
             return 2;
         }
         setup_logging(&cfg);

@@ -147,3 +147,6 @@ void http_url_encode(struct buf *b, const char *s);
 /* Return true when name is a safe relative path: 1..max_len bytes, no leading '/', no empty,
  * "." or ".." segment, no backslash or control byte. */
 bool http_relpath_is_safe(const char *name, size_t max_len);
+/* Decode %XX escapes of s in place, except %00, which stays literal text so that a decoded
+ * NUL cannot cut a name short; returns the new length. */
+size_t http_unescape(char *s);

@@ -193,3 +193,32 @@ bool http_relpath_is_safe(const char *name, size_t max_len)
     }
     return true;
 }
+
+static int hex_val(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+size_t http_unescape(char *s)
+{
+    char *w = s;
+    for (const char *r = s; *r; r++) {
+        int hi = r[0] == '%' ? hex_val(r[1]) : -1;
+        int lo = hi >= 0 ? hex_val(r[2]) : -1;
+        /* %00 stays as text: a decoded NUL would cut the string and hide what followed it. */
+        if (hi >= 0 && lo >= 0 && (hi | lo) != 0) {
+            *w++ = (char)(hi * 16 + lo);
+            r += 2;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}

@@ -164,6 +164,13 @@ static bool make_addr(const char *addr, int port, struct sockaddr_storage *ss, b
     return false;
 }
 
+static size_t on_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    return http_unescape(s);
+}
+
 static struct MHD_Daemon *
 start_daemon(struct http_server *s, unsigned flags, struct sockaddr_storage *ss)
 {
@@ -174,7 +181,8 @@ start_daemon(struct http_server *s, unsigned flags, struct sockaddr_storage *ss)
                             MHD_OPTION_THREAD_POOL_SIZE, pool, MHD_OPTION_CONNECTION_LIMIT,
                             s->o.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, s->o.timeout_s,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY_BYTES,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, NULL, MHD_OPTION_END);
 }
 
 static void opts_defaults(struct http_server_opts *o)

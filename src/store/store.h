@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/buf.h"
@@ -137,6 +138,19 @@ enum err store_run_cancel(struct store *st, int64_t id, json_t **out, struct err
  * "since" (that job's window_end or null)}. */
 enum err
 store_run_last_success(struct store *st, const char *task, json_t **out, struct errbuf *eb);
+/* Write into status (cap >= 16) how run_id will end given its jobs now ("" while a job is
+ * open): success, partial, failed or cancelled. Read-only. */
+enum err store_run_outcome(
+    struct store *st, int64_t run_id, char *status, size_t status_cap, struct errbuf *eb);
+/* End run_id, whose jobs all ended, in one transaction: its status (store_run_outcome's),
+ * finished_at, error, and its report (Markdown and JSON text; either may be NULL), so the
+ * report is there the moment the run reads as ended. A run that already ended (cancel) keeps
+ * its status and gets the report only if it has none. ERR_CONFLICT while a job is open. */
+enum err store_run_end(struct store *st,
+                       int64_t run_id,
+                       const char *report_md,
+                       const char *report_json,
+                       struct errbuf *eb);
 /* Store the run's report (Markdown and JSON text). */
 enum err store_run_set_report(struct store *st,
                               int64_t run_id,
@@ -183,9 +197,10 @@ enum err store_job_claim(struct store *st,
 /* Free the strings of a claim. */
 void store_claim_fini(struct store_claim *c);
 /* Finish job_id as success|failed|cancelled with an error text (or NULL) and a summary
- * (JSON text or NULL). If it was the run's last open job, the run ends in the same
- * transaction (success, partial, failed or cancelled) and *run_done is set. A job that
- * already ended is left alone (ERR_CONFLICT). */
+ * (JSON text or NULL). If it was the run's last open job, *run_done is set: the caller
+ * then writes the report and ends the run with store_run_end (until then the run reads as
+ * running; crash recovery ends such runs). A job that already ended is left alone
+ * (ERR_CONFLICT). */
 enum err store_job_finish(struct store *st,
                           int64_t job_id,
                           const char *status,

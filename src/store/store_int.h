@@ -174,7 +174,10 @@ void row_parse_json(json_t *row, const char *key);
 /* Fill run with "jobs" (when with_jobs) and "token_totals", parse its JSON fields. */
 enum err store_run_decorate(struct db *db, json_t *run, bool with_jobs, struct errbuf *eb);
 /* End run_id when none of its jobs is open; *is_done tells whether it is (now) ended. */
-enum err store_run_settle(struct db *db, int64_t run_id, bool *is_done, struct errbuf *eb);
+/* Decide run_id's end when no job is open (*is_done); when do_end, also end it (status,
+ * finished_at, error). A run that already ended counts as done. */
+enum err
+store_run_settle(struct db *db, int64_t run_id, bool do_end, bool *is_done, struct errbuf *eb);
 /* Turn a job row into the job object (parses summary, drops internal columns). */
 void store_job_shape(json_t *job);
 /* Return true when a run status is terminal. */

@@ -140,7 +140,7 @@ static enum err finish_tx(struct db *db,
         e = errbuf_set(eb, ERR_CONFLICT, "job %lld already ended (%s)", (long long)job_id,
                        jsonx_get_str(job, "status"));
     if (e == ERR_OK)
-        e = store_run_settle(db, row_int(job, "run_id"), run_done, eb);
+        e = store_run_settle(db, row_int(job, "run_id"), false, run_done, eb);
 out:
     json_decref(job);
     return e;
@@ -234,7 +234,7 @@ static enum err recover_tx(struct db *db, int *n_jobs, struct errbuf *eb)
     {
         bool done = false;
         if (e == ERR_OK)
-            e = store_run_settle(db, row_int(run, "id"), &done, eb);
+            e = store_run_settle(db, row_int(run, "id"), true, &done, eb);
     }
     json_decref(runs);
     return e;

@@ -134,11 +134,45 @@ static const char *end_status(int64_t n_ok, int64_t n_failed, int64_t n_cancelle
     return "partial";
 }
 
-enum err store_run_settle(struct db *db, int64_t run_id, bool *is_done, struct errbuf *eb)
+/* Count run_id's jobs by state and decide its end: *status is NULL while a job is open.
+ * msg (cap 96) gets the error text of a run with failures. */
+static enum err
+run_outcome(struct db *db, int64_t run_id, const char **status, char *msg, struct errbuf *eb)
 {
-    json_t *rows = NULL, *run = NULL;
+    json_t *rows = NULL;
     int64_t n[5] = {0}; /* queued running success failed cancelled */
     static const char *const names[5] = {"queued", "running", "success", "failed", "cancelled"};
+    *status = NULL;
+    msg[0] = '\0';
+    enum err e =
+        db_query(db, "SELECT status, COUNT(*) AS n FROM jobs WHERE run_id = $1 GROUP BY status",
+                 (struct db_param[]){DB_I(run_id)}, 1, &rows, eb);
+    if (e != ERR_OK)
+        return e;
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        const char *s = jsonx_get_str(row, "status");
+        for (int k = 0; k < 5 && s; k++)
+            if (strcmp(names[k], s) == 0)
+                n[k] = row_int(row, "n");
+    }
+    json_decref(rows);
+    if (n[0] + n[1] > 0)
+        return ERR_OK;
+    *status = end_status(n[2], n[3], n[4]);
+    if (n[3] > 0 && n[4] == 0)
+        snprintf(msg, 96, "%lld of %lld jobs failed", (long long)n[3],
+                 (long long)(n[2] + n[3] + n[4]));
+    return ERR_OK;
+}
+
+enum err
+store_run_settle(struct db *db, int64_t run_id, bool do_end, bool *is_done, struct errbuf *eb)
+{
+    json_t *run = NULL;
+    const char *status = NULL;
     char now[CLOCK_ISO_LEN], msg[96];
     *is_done = false;
     const char *lock = db->kind == STORE_PG
@@ -151,35 +185,74 @@ enum err store_run_settle(struct db *db, int64_t run_id, bool *is_done, struct e
         *is_done = true;
     if (e != ERR_OK || *is_done)
         goto out;
-    e = db_query(db, "SELECT status, COUNT(*) AS n FROM jobs WHERE run_id = $1 GROUP BY status",
-                 (struct db_param[]){DB_I(run_id)}, 1, &rows, eb);
-    if (e != ERR_OK)
+    e = run_outcome(db, run_id, &status, msg, eb);
+    if (e != ERR_OK || !status)
         goto out;
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row)
-    {
-        const char *s = jsonx_get_str(row, "status");
-        for (int k = 0; k < 5 && s; k++)
-            if (strcmp(names[k], s) == 0)
-                n[k] = row_int(row, "n");
+    if (!do_end) {
+        *is_done = true;
+        goto out;
     }
-    if (n[0] + n[1] > 0)
-        goto out;
-    const char *status = end_status(n[2], n[3], n[4]);
-    snprintf(msg, sizeof(msg), "%lld of %lld jobs failed", (long long)n[3],
-             (long long)(n[2] + n[3] + n[4]));
     clock_now_iso(now);
-    e = db_exec(db,
-                "UPDATE runs SET status = $2, finished_at = $3, error = COALESCE(error, $4) "
-                "WHERE id = $1",
-                (struct db_param[]){DB_I(run_id), DB_S(status), DB_S(now),
-                                    n[3] > 0 && n[4] == 0 ? DB_S(msg) : DB_N},
-                4, NULL, eb);
+    e = db_exec(
+        db,
+        "UPDATE runs SET status = $2, finished_at = $3, error = COALESCE(error, $4) "
+        "WHERE id = $1",
+        (struct db_param[]){DB_I(run_id), DB_S(status), DB_S(now), msg[0] ? DB_S(msg) : DB_N}, 4,
+        NULL, eb);
     *is_done = e == ERR_OK;
 out:
-    json_decref(rows);
     json_decref(run);
+    return e;
+}
+
+enum err store_run_outcome(
+    struct store *st, int64_t run_id, char *status, size_t status_cap, struct errbuf *eb)
+{
+    const char *s = NULL;
+    char msg[96];
+    struct db *db = store_db_get(st);
+    enum err e = run_outcome(db, run_id, &s, msg, eb);
+    store_db_put(st, db);
+    snprintf(status, status_cap, "%s", e == ERR_OK && s ? s : "");
+    return e;
+}
+
+static enum err check_reports(const char *report_md, const char *report_json, struct errbuf *eb)
+{
+    if ((report_md && strlen(report_md) > REPORT_MAX) ||
+        (report_json && strlen(report_json) > REPORT_MAX))
+        return errbuf_set(eb, ERR_TOO_LARGE, "a report is larger than %d bytes", REPORT_MAX);
+    return ERR_OK;
+}
+
+enum err store_run_end(struct store *st,
+                       int64_t run_id,
+                       const char *report_md,
+                       const char *report_json,
+                       struct errbuf *eb)
+{
+    bool is_done = false;
+    enum err e = check_reports(report_md, report_json, eb);
+    if (e != ERR_OK)
+        return e;
+    struct db *db = store_db_get(st);
+    e = db_begin(db, eb);
+    if (e == ERR_OK)
+        e = store_run_settle(db, run_id, true, &is_done, eb);
+    if (e == ERR_OK && !is_done)
+        e = errbuf_set(eb, ERR_CONFLICT, "run %lld still has open jobs", (long long)run_id);
+    /* A run that ended another way meanwhile (cancel) keeps its status and first report. */
+    if (e == ERR_OK && (report_md || report_json))
+        e = db_exec(db,
+                    "UPDATE runs SET report_md = COALESCE(report_md, $2), "
+                    "report_json = COALESCE(report_json, $3) WHERE id = $1",
+                    (struct db_param[]){DB_I(run_id), DB_S(report_md), DB_S(report_json)}, 3, NULL,
+                    eb);
+    if (e == ERR_OK)
+        e = db_commit(db, eb);
+    else
+        db_rollback(db);
+    store_db_put(st, db);
     return e;
 }
 
@@ -596,7 +669,7 @@ static enum err cancel_tx(struct db *db, int64_t id, struct errbuf *eb)
     if (e == ERR_OK && changed == 0)
         e = errbuf_set(eb, ERR_CONFLICT, "run %lld already ended", (long long)id);
     if (e == ERR_OK)
-        e = store_run_settle(db, id, &is_done, eb);
+        e = store_run_settle(db, id, true, &is_done, eb);
     return e;
 }
 
@@ -649,13 +722,13 @@ enum err store_run_set_report(struct store *st,
                               struct errbuf *eb)
 {
     int64_t changed = 0;
-    if ((report_md && strlen(report_md) > REPORT_MAX) ||
-        (report_json && strlen(report_json) > REPORT_MAX))
-        return errbuf_set(eb, ERR_TOO_LARGE, "a report is larger than %d bytes", REPORT_MAX);
+    enum err e = check_reports(report_md, report_json, eb);
+    if (e != ERR_OK)
+        return e;
     struct db *db = store_db_get(st);
-    enum err e = db_exec(db, "UPDATE runs SET report_md = $2, report_json = $3 WHERE id = $1",
-                         (struct db_param[]){DB_I(run_id), DB_S(report_md), DB_S(report_json)}, 3,
-                         &changed, eb);
+    e = db_exec(db, "UPDATE runs SET report_md = $2, report_json = $3 WHERE id = $1",
+                (struct db_param[]){DB_I(run_id), DB_S(report_md), DB_S(report_json)}, 3, &changed,
+                eb);
     store_db_put(st, db);
     if (e == ERR_OK && changed == 0)
         e = errbuf_set(eb, ERR_NOT_FOUND, "run %lld not found", (long long)run_id);

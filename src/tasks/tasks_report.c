@@ -245,7 +245,14 @@ void tasks_report_write(struct tasks *t, int64_t run_id)
     struct errbuf eb = {0};
     json_t *run = NULL, *rep = NULL;
     char *md = NULL, *js = NULL;
-    enum err e = store_run_get(t->opts.st, run_id, &run, &eb);
+    char status[16] = "";
+    /* The report carries the status the run is about to get; store_run_end then sets both
+     * in one transaction, so nobody sees an ended run without its report. */
+    enum err e = store_run_outcome(t->opts.st, run_id, status, sizeof(status), &eb);
+    if (e == ERR_OK)
+        e = store_run_get(t->opts.st, run_id, &run, &eb);
+    if (e == ERR_OK && status[0])
+        json_object_set_new(run, "status", json_string(status));
     if (e == ERR_OK) {
         rep = build_json(run);
         e = rep ? ERR_OK
@@ -258,16 +265,17 @@ void tasks_report_write(struct tasks *t, int64_t run_id)
     }
     if (e == ERR_OK)
         e = save(t, run_id, "report.md", md, "text/markdown", &eb);
-    if (e == ERR_OK)
-        e = store_run_set_report(t->opts.st, run_id, md, js, &eb);
     if (e != ERR_OK)
         log_error("tasks", "event=report.fail run_id=%lld err=%s", (long long)run_id, err_name(e));
-    const char *status = run ? jsonx_get_str(run, "status") : NULL;
+    /* The run ends even when its report could not be written. */
+    e = store_run_end(t->opts.st, run_id, e == ERR_OK ? md : NULL, e == ERR_OK ? js : NULL, &eb);
+    if (e != ERR_OK)
+        log_error("tasks", "event=run.end_fail run_id=%lld err=%s", (long long)run_id, err_name(e));
     log_info("tasks", "event=run.end run_id=%lld status=%s", (long long)run_id,
-             status ? status : "?");
+             status[0] ? status : "?");
     if (t->opts.ev) {
         json_t *ev = json_pack("{s:I,s:s}", "run_id", (json_int_t)run_id, "status",
-                               status ? status : "unknown");
+                               status[0] ? status : "unknown");
         char *s = jsonx_dumps(ev);
         events_publish(t->opts.ev, run_id, "run", s);
         xfree(s);

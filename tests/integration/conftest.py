@@ -2,6 +2,8 @@
 # conftest.py -- black-box fixtures: a real `cyberbrain serve` on 127.0.0.1 per test,
 # over SQLite (temp folder) and PostgreSQL (CB_ITEST_PG, reset before each start).
 import datetime
+import fcntl
+import hashlib
 import os
 import re
 import shlex
@@ -187,7 +189,7 @@ class Instance:
             "CYBER_BRAIN_RUNTIME": "process",
             "CYBER_BRAIN_MAX_BODY": str(MAX_BODY),
             "CYBER_BRAIN_SECRET_KEY": "itest-secret-key-not-for-production",
-            "ASAN_OPTIONS": "detect_leaks=0:abort_on_error=0",
+            "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "abort_on_error=0"),
         })
         if backend == "postgresql":
             env.update(pg_env(pg_conninfo))
@@ -311,10 +313,29 @@ def _backends():
     return params
 
 
+_PG_LOCK = []
+
+
+def _lock_pg_database(conninfo):
+    """Every test resets the shared PostgreSQL database: serialise suites that use the
+    same one on this machine (an advisory file lock held for the whole session)."""
+    key = " ".join("%s=%s" % kv for kv in sorted(parse_conninfo(conninfo).items()))
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    f = open(os.path.join(tempfile.gettempdir(), "cyberbrain-itest-%s.lock" % digest), "w")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print("integration: waiting for another suite using %s" % conninfo, flush=True)
+        fcntl.flock(f, fcntl.LOCK_EX)
+    _PG_LOCK.append(f)
+
+
 def pytest_configure(config):
     if os.environ.get("CI") == "true" and not os.environ.get("CB_ITEST_PG"):
         raise pytest.UsageError("CI=true but CB_ITEST_PG is not set: the PostgreSQL "
                                 "integration suite is mandatory in CI")
+    if os.environ.get("CB_ITEST_PG"):
+        _lock_pg_database(os.environ["CB_ITEST_PG"])
     if not os.access(BIN, os.X_OK):
         raise pytest.UsageError("cyberbrain binary not found at %s (set CYBERBRAIN_BIN)" % BIN)
 

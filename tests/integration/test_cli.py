@@ -89,3 +89,10 @@ def test_cli_run_is_visible_to_api(instance):
     c = instance.start()
     runs = c.list_all("/api/runs/")
     assert len(runs) == 1 and runs[0]["status"] == "success"
+
+
+def test_validate_bad_config_exits_1(instance):
+    """`cyberbrain validate` exits 0/1 with one line per check, a bad setting included."""
+    r = instance.cli("validate", env={"CYBER_BRAIN_RUNTIME": "sideways"})
+    assert r.returncode == 1, (r.returncode, r.stderr)
+    assert "CYBER_BRAIN_RUNTIME" in r.stdout, r.stdout

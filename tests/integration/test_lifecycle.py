@@ -63,8 +63,9 @@ def test_50_concurrent_launches_no_double_execution(make_instance):
     for rid in run_ids:
         c.wait_report(rid)
         folder = os.path.join(inst.uploads, "runs", str(rid))
-        found = glob.glob(os.path.join(folder, "**", "result.json"), recursive=True)
-        assert len(found) == 3, (rid, found)
+        found = glob.glob(os.path.join(folder, "jobs", "*", "result.json"))
+        assert sorted(int(p.split(os.sep)[-2]) for p in found) == sorted(
+            j["id"] for j in jobs if j["run_id"] == rid), (rid, found)
         assert os.path.isfile(os.path.join(folder, "report.md")), rid
 
 

@@ -7,7 +7,7 @@ import os
 import time
 import urllib.parse
 
-from conftest import iso
+from conftest import TERMINAL_RUN, iso
 
 ALL_TASKS = {"log_triage", "gpu_report", "service_map"}
 
@@ -268,5 +268,33 @@ def test_artifacts_download_and_traversal(server):
 def test_result_json_written(server):
     run = server.wait_run(server.launch({})["id"])
     folder = os.path.join(server.instance.uploads, "runs", str(run["id"]))
-    found = glob.glob(os.path.join(folder, "**", "result.json"), recursive=True)
-    assert len(found) == len(run["jobs"]), found
+    # Layout: runs/<run>/jobs/<job>/result.json (output/ is the worker's scratch folder).
+    found = glob.glob(os.path.join(folder, "jobs", "*", "result.json"))
+    assert sorted(int(p.split(os.sep)[-2]) for p in found) == sorted(
+        j["id"] for j in run["jobs"]), found
+
+
+def test_report_ready_when_run_ends(server):
+    """Once a run reads as ended, its report is already stored (one transaction)."""
+    ids = [server.launch({"tasks": ["log_triage"]})["id"] for _ in range(10)]
+    for rid in ids:
+        run = server.wait_run(rid)
+        assert run["status"] in TERMINAL_RUN
+        rep = server.get("/api/runs/%d/report/" % rid).json()
+        assert rep["markdown"], (rid, rep)
+        assert rep["json"]["status"] == run["status"], (rid, rep["json"]["status"])
+
+
+def test_artifact_nul_name_refused(server):
+    """%00 in an artifact name must not cut the name short (report.md%00.txt != report.md)."""
+    run = server.launch({"tasks": ["log_triage"]})
+    server.wait_run(run["id"])
+    u = urllib.parse.urlparse(server.base)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=15)
+    conn.putrequest("GET", "/api/runs/%d/artifacts/report.md%%00.txt" % run["id"])
+    conn.putheader("Authorization", "Bearer " + server.token)
+    conn.endheaders()
+    resp = conn.getresponse()
+    resp.read()
+    conn.close()
+    assert 400 <= resp.status < 500, resp.status

@@ -123,6 +123,17 @@ START_TEST(test_url_encode)
 }
 END_TEST
 
+START_TEST(test_unescape_keeps_nul)
+{
+    char a[] = "report.md%00.txt";
+    ck_assert_uint_eq(http_unescape(a), strlen("report.md%00.txt"));
+    ck_assert_str_eq(a, "report.md%00.txt");
+    char b[] = "jobs%2F7%2fresult.json%20x%zz%4";
+    http_unescape(b);
+    ck_assert_str_eq(b, "jobs/7/result.json x%zz%4");
+}
+END_TEST
+
 START_TEST(test_relpath_safety)
 {
     ck_assert(http_relpath_is_safe("report.md", 255));
@@ -153,6 +164,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, test_parse_int64);
     tcase_add_test(tc, test_url_encode);
     tcase_add_test(tc, test_relpath_safety);
+    tcase_add_test(tc, test_unescape_keeps_nul);
     suite_add_tcase(s, tc);
     return s;
 }

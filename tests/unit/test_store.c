@@ -157,6 +157,8 @@ static void claim_finish(struct fx *f, const char *status, bool *run_done, int64
         *job_id = c.job_id;
     OK(store_job_finish(f->st, c.job_id, status, strcmp(status, "failed") == 0 ? "boom" : NULL,
                         "{\"lines\":3}", run_done, EB));
+    if (*run_done)
+        OK(store_run_end(f->st, c.run_id, NULL, NULL, EB));
     store_claim_fini(&c);
 }
 
@@ -579,6 +581,19 @@ START_TEST(test_lifecycle)
     ck_assert(!done);
     OK(store_job_finish(f.st, c[2].job_id, "success", NULL, NULL, &done, EB));
     ck_assert(done);
+    /* The last job ended: the run waits for its report, then ends with it in one step. */
+    run = run_get(&f, id);
+    ck_assert_str_eq(str_at(run, "status", NULL), "running");
+    json_decref(run);
+    char outcome[16];
+    OK(store_run_outcome(f.st, id, outcome, sizeof(outcome), EB));
+    ck_assert_str_eq(outcome, "partial");
+    OK(store_run_end(f.st, id, "# Run", "{\"status\":\"partial\"}", EB));
+    json_t *ended = NULL;
+    OK(store_run_report_get(f.st, id, &ended, EB));
+    ck_assert_str_eq(str_at(ended, "markdown", NULL), "# Run");
+    ck_assert_str_eq(str_at(ended, "status", NULL), "partial");
+    json_decref(ended);
     struct errbuf eb = {{0}};
     ck_assert_int_eq(store_job_finish(f.st, c[2].job_id, "failed", NULL, NULL, &done, &eb),
                      ERR_CONFLICT);
@@ -703,6 +718,7 @@ START_TEST(test_cancel)
     ck_assert(is_cancelled);
     OK(store_job_finish(f.st, c.job_id, "cancelled", "cancelled by request", NULL, &done, EB));
     ck_assert(done);
+    OK(store_run_end(f.st, id, NULL, NULL, EB));
     store_claim_fini(&c);
     run = run_get(&f, id);
     ck_assert_str_eq(str_at(run, "status", NULL), "cancelled");
@@ -760,6 +776,7 @@ START_TEST(test_recover)
     ck_assert(got);
     OK(store_job_finish(f.st, c3.job_id, "success", NULL, NULL, &done, EB));
     ck_assert(done);
+    OK(store_run_end(f.st, int_at(rb, "id"), NULL, NULL, EB));
     b = run_get(&f, int_at(rb, "id"));
     ck_assert_str_eq(str_at(b, "status", NULL), "partial");
     store_claim_fini(&c1);
