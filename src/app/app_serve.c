@@ -10,6 +10,7 @@
 #include "core/events.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/xalloc.h"
 #include "tasks/tasks.h"
 
 static void wake_dispatcher(void *ctx)
@@ -52,6 +53,7 @@ int app_cmd_serve(struct config *cfg, int argc, char **argv)
     sigaddset(&stop_set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
 
+    xalloc_limit_arenas(2);
     if (prepare_folders(cfg) != ERR_OK)
         goto out;
     if (app_store_open_current(cfg, cfg->db_pool, do_migrate, &st) != ERR_OK)

@@ -2,6 +2,7 @@
 /* xalloc.c -- allocation wrappers that abort on OOM. */
 #include "core/xalloc.h"
 
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,4 +89,14 @@ _Noreturn void die(const char *fmt, ...)
     fputc('\n', stderr);
     va_end(ap);
     exit(1);
+}
+
+void xalloc_limit_arenas(int max_arenas)
+{
+    mallopt(M_ARENA_MAX, max_arenas);
+}
+
+void xalloc_release_free(void)
+{
+    malloc_trim(0);
 }

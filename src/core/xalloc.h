@@ -23,5 +23,10 @@ void xfree(void *ptr);
 void xfree_zero(void *ptr, size_t len);
 /* Format into a new heap string (caller frees). */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Cap the allocator's per-thread arenas (a thread-pool server otherwise keeps one per
+ * thread, each holding freed memory). Call once at start-up, before threads exist. */
+void xalloc_limit_arenas(int max_arenas);
+/* Give freed heap memory back to the system (after a burst of work). */
+void xalloc_release_free(void);
 /* Print a message to stderr and exit(1). Only at start-up and on OOM. */
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -66,14 +66,21 @@ static void idle_wait(struct tasks *t)
 static void *slot_main(void *arg)
 {
     struct tasks *t = arg;
+    bool has_worked = false;
     while (!tasks_is_stopping(t)) {
         bool got = false;
         struct errbuf eb = {0};
         enum err e = tasks_run_one(t, &got, &eb);
         if (e != ERR_OK)
             log_error("tasks", "event=claim.fail err=%s", err_name(e));
-        if (e != ERR_OK || !got)
+        has_worked |= got;
+        if (e != ERR_OK || !got) {
+            /* Going idle after jobs: hand the freed heap back, so idle RSS stays small. */
+            if (has_worked)
+                xalloc_release_free();
+            has_worked = false;
             idle_wait(t);
+        }
     }
     return NULL;
 }
