@@ -47,6 +47,11 @@ static enum err reserve(struct buf *b, size_t extra)
     return ERR_OK;
 }
 
+enum err buf_reserve(struct buf *b, size_t len)
+{
+    return reserve(b, len);
+}
+
 enum err buf_append(struct buf *b, const void *data, size_t len)
 {
     enum err e = reserve(b, len);

@@ -24,6 +24,9 @@ void buf_init(struct buf *b, size_t max_len);
 void buf_fini(struct buf *b);
 /* Empty b, keeping its allocation. */
 void buf_reset(struct buf *b);
+/* Make room for len more bytes without changing the content (a size hint; fails like
+ * buf_append when over the maximum). */
+enum err buf_reserve(struct buf *b, size_t len);
 /* Append len bytes of data; ERR_TOO_LARGE when over the maximum. */
 enum err buf_append(struct buf *b, const void *data, size_t len);
 /* Append a NUL-terminated string. */

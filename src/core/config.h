@@ -29,7 +29,7 @@ struct config {
     bool is_debug;               /* CYBER_BRAIN_DEBUG or DJANGO_DEBUG, default false */
     char *log_level;             /* CYBER_BRAIN_LOG_LEVEL error|warn|info|debug, default info */
     bool is_log_json;            /* CYBER_BRAIN_LOG_FORMAT=json */
-    int http_threads;            /* CYBER_BRAIN_HTTP_THREADS, default 4, 1..64 */
+    int http_threads;            /* CYBER_BRAIN_HTTP_THREADS, default cores/2 (1..8), 1..64 */
     int db_pool;                 /* CYBER_BRAIN_DB_POOL, default 8, 1..64 */
     int max_concurrent_jobs;     /* CYBER_BRAIN_MAX_JOBS, default 2, 1..64 */
     int64_t job_timeout_ms;      /* CYBER_BRAIN_JOB_TIMEOUT (seconds), default 300 */

@@ -19,29 +19,12 @@
 #define REPORT_MAX         (16 * 1024 * 1024)
 #define TASK_NAME_MAX      31
 
-/* Token totals come with the row (correlated sums over the llm_calls index), so a list
- * of N runs is one query, not N+1. */
-#define RUN_TOKEN_SUM(col, expr) \
-    "(SELECT COALESCE(SUM(" expr "), 0) FROM llm_calls l WHERE l.run_id = r.id) AS " col
-#define RUN_COLS                                                                                   \
-    "r.id, r.status, r.tasks, r.directive_id, r.directive_snapshot, r.created_at, "                \
-    "r.started_at, r.finished_at, r.error, " RUN_TOKEN_SUM(                                        \
-        "tt_prompt",                                                                               \
-        "l.prompt_tokens") ", " RUN_TOKEN_SUM("tt_completion",                                     \
-                                              "l.completion_tokens") ", " RUN_TOKEN_SUM("tt_"      \
-                                                                                        "total",   \
-                                                                                        "COALESCE" \
-                                                                                        "(l."      \
-                                                                                        "total_"   \
-                                                                                        "tokens, " \
-                                                                                        "l."       \
-                                                                                        "prompt_"  \
-                                                                                        "tokens "  \
-                                                                                        "+ "       \
-                                                                                        "l."       \
-                                                                                        "completi" \
-                                                                                        "on_"      \
-                                                                                        "tokens)")
+/* Token totals live on the run row, kept equal to the llm_calls sums by triggers
+ * (migration 003), so a list of N runs reads N rows and nothing else. */
+#define RUN_COLS                                                                    \
+    "r.id, r.status, r.tasks, r.directive_id, r.directive_snapshot, r.created_at, " \
+    "r.started_at, r.finished_at, r.error, r.prompt_tokens AS tt_prompt, "          \
+    "r.completion_tokens AS tt_completion, r.total_tokens AS tt_total"
 #define JOB_COLS                                                                     \
     "j.id, j.run_id, j.task, j.status, j.window_start, j.window_end, j.created_at, " \
     "j.started_at, j.finished_at, j.deadline_at, j.error, j.summary, j.attempts"

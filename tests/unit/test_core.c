@@ -470,7 +470,9 @@ START_TEST(test_config_defaults)
     ck_assert_int_eq(cfg.runtime, CONFIG_RUNTIME_AUTO);
     ck_assert_str_eq(cfg.docker_socket, "/var/run/docker.sock");
     ck_assert_str_eq(cfg.log_level, "info");
-    ck_assert_int_eq(cfg.http_threads, 4);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    long want_threads = cores >= 2 ? (cores / 2 > 8 ? 8 : cores / 2) : 1;
+    ck_assert_int_eq(cfg.http_threads, want_threads);
     ck_assert_int_eq(cfg.job_timeout_ms, 300000);
     ck_assert_int_eq(cfg.max_body_bytes, 1 << 20);
     ck_assert_uint_eq(strlen(cfg.instance_id), 16);

@@ -493,6 +493,14 @@ START_TEST(test_list_text)
                    "'2026-01-01T00:00:00.000Z')",
                    (struct db_param[]){DB_I(first), i ? DB_I(20) : DB_N}, 2, NULL, EB));
     store_db_put(f.st, db);
+    /* The triggers keep the run's totals equal to the llm_calls sums (total = given or
+     * prompt + completion). */
+    json_t *got = run_get(&f, first);
+    json_t *tt = json_object_get(got, "token_totals");
+    ck_assert_int_eq(int_at(tt, "prompt_tokens"), 14);
+    ck_assert_int_eq(int_at(tt, "completion_tokens"), 10);
+    ck_assert_int_eq(int_at(tt, "total_tokens"), 32);
+    json_decref(got);
     struct store_run_filter all = {NULL, NULL, 0, 50};
     check_list_text(&f, &all);
     struct store_run_filter page = {NULL, NULL, 1, 1};
@@ -503,6 +511,14 @@ START_TEST(test_list_text)
     char *text = list_text(&f, &none, 0);
     ck_assert_str_eq(text, "[]");
     xfree(text);
+    db = store_db_get(f.st);
+    OK(db_exec(db, "DELETE FROM llm_calls WHERE total_tokens IS NULL", NULL, 0, NULL, EB));
+    store_db_put(f.st, db);
+    got = run_get(&f, first);
+    tt = json_object_get(got, "token_totals");
+    ck_assert_int_eq(int_at(tt, "prompt_tokens"), 7);
+    ck_assert_int_eq(int_at(tt, "total_tokens"), 20);
+    json_decref(got);
     fx_close(&f);
 }
 END_TEST
