@@ -174,11 +174,16 @@ static size_t on_unescape(void *cls, struct MHD_Connection *c, char *s)
 static struct MHD_Daemon *
 start_daemon(struct http_server *s, unsigned flags, struct sockaddr_storage *ss)
 {
-    unsigned pool = s->o.threads > 1 ? (unsigned)s->o.threads : 0;
+    /* One thread: MHD's own epoll thread, no pool (a pool size option would only warn). */
+    struct MHD_OptionItem pool[] = {
+        {MHD_OPTION_THREAD_POOL_SIZE, s->o.threads > 1 ? s->o.threads : 0, NULL},
+        {MHD_OPTION_END, 0, NULL}};
+    if (s->o.threads <= 1)
+        pool[0].option = MHD_OPTION_END;
     /* The logger must be the first option or MHD logs to stderr before it is set. */
     return MHD_start_daemon(flags, (uint16_t)s->o.port, NULL, NULL, on_request, s,
                             MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_SOCK_ADDR, ss,
-                            MHD_OPTION_THREAD_POOL_SIZE, pool, MHD_OPTION_CONNECTION_LIMIT,
+                            MHD_OPTION_ARRAY, pool, MHD_OPTION_CONNECTION_LIMIT,
                             s->o.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, s->o.timeout_s,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY_BYTES,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,

@@ -66,6 +66,9 @@ static size_t detect_ipv4(const char *in, size_t len)
     if (i < len && (isdigit((unsigned char)in[i]) ||
                     (in[i] == '.' && i + 1 < len && isdigit((unsigned char)in[i + 1]))))
         return 0;
+    /* The unspecified address and loopback name no one: keep them readable. */
+    if ((i == 7 && strncmp(in, "0.0.0.0", 7) == 0) || strncmp(in, "127.", 4) == 0)
+        return 0;
     return i;
 }
 

@@ -27,6 +27,8 @@ START_TEST(leaves_times_and_versions)
     ck_assert_str_eq(red("2026-11-24T18:52:50.123Z info run_id=42 v1.2.3"),
                      "2026-11-24T18:52:50.123Z info run_id=42 v1.2.3");
     ck_assert_str_eq(red("1.2.3.4.5 is not an ip"), "1.2.3.4.5 is not an ip");
+    ck_assert_str_eq(red("listen addr=0.0.0.0 peer=127.0.0.1 lan=192.168.1.20"),
+                     "listen addr=0.0.0.0 peer=127.0.0.1 lan=[ip]");
 }
 END_TEST
 
