@@ -38,8 +38,11 @@ static size_t detect_email(const char *in, size_t len)
     if (l == 0 || l >= len || in[l] != '@')
         return 0;
     size_t d = span(in + l + 1, len - l - 1, dom);
+    /* A sentence may end right after the address: its final dots are not the domain's. */
+    while (d > 0 && (in[l + d] == '.' || in[l + d] == '-'))
+        d--;
     const char *dot = memchr(in + l + 1, '.', d);
-    if (d < 3 || !dot || dot == in + l + 1 || in[l + d] == '.')
+    if (d < 3 || !dot || dot == in + l + 1)
         return 0;
     return l + 1 + d;
 }

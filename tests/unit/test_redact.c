@@ -19,6 +19,8 @@ START_TEST(email_and_ip)
     ck_assert_str_eq(red("user alice.b@example.com from 10.1.2.3 failed"),
                      "user [email] from [ip] failed");
     ck_assert_str_eq(red("addr 2001:db8::1 mac 00:1a:2b:3c:4d:5e"), "addr [addr] mac [addr]");
+    /* Found by fuzz_redact: a sentence-final dot hid the whole address. */
+    ck_assert_str_eq(red("write to bob@example.com."), "write to [email].");
 }
 END_TEST
 

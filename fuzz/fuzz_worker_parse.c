@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* fuzz_worker_parse.c -- fuzz the worker's pure parsers: level detection, log timestamps
+ * and nvidia-smi CSV. */
+#include <jansson.h>
+#include <stdlib.h>
+
+#include "fuzz.h"
+#include "worker/worker_int.h"
+
+#define FUZZ_INPUT_MAX (64 * 1024)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > FUZZ_INPUT_MAX)
+        return 0;
+    const char *s = (const char *)data;
+    enum worker_level level = worker_level_detect(s, size);
+    if (!worker_level_name(level))
+        abort();
+    int64_t ms = 0;
+    (void)worker_ts_parse(s, size, 2026, &ms);
+    json_t *gpus = NULL;
+    struct errbuf eb = {{0}};
+    if (worker_nvidia_parse(s, size, &gpus, &eb) == ERR_OK) {
+        if (!json_is_array(gpus))
+            abort();
+    } else if (gpus) {
+        abort();
+    }
+    json_decref(gpus);
+    return 0;
+}
