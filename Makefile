@@ -24,6 +24,9 @@ CFLAGS    += -O0 -g3 -DCB_DEBUG
 else ifeq ($(FLAVOUR),asan)
 CFLAGS    += -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS   += -fsanitize=address,undefined
+else ifeq ($(FLAVOUR),tsan)
+CFLAGS    += -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS   += -fsanitize=thread
 else ifeq ($(FLAVOUR),fuzz)
 CFLAGS    += -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 LDFLAGS   += -fsanitize=address,undefined
@@ -43,7 +46,7 @@ TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DEPFLAGS   = -MMD -MP
 
 .PHONY: all build debug test check unit integration bench fuzz fuzz-replay format format-check \
-        lint run clean help deps migrate worker-image
+        lint run clean help deps migrate worker-image tsan
 
 all build: $(BIN)
 	@mkdir -p build && ln -sf $(FLAVOUR)/cyberbrain build/cyberbrain
@@ -103,6 +106,14 @@ integration: $(BIN)
 check:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory FLAVOUR=asan build unit fuzz-replay integration
+
+# ThreadSanitizer on the modules with threads: event bus, dispatcher, store pool, HTTP server.
+TSAN_TESTS := test_events test_tasks test_store test_api
+tsan:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory FLAVOUR=tsan build $(TSAN_TESTS:%=build/tsan/tests/%)
+	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" sh scripts/with-test-env.sh \
+	    sh scripts/run-unit.sh $(TSAN_TESTS:%=build/tsan/tests/%)
 
 run: deps
 	@$(MAKE) --no-print-directory build
