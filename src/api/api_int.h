@@ -54,14 +54,20 @@ void api_page_reply(const struct http_req *req,
                     const struct api_page *pg,
                     int64_t count,
                     json_t *results);
-/* Reply like api_page_reply with results given as JSON array text (copied). */
+/* Head room to reserve at the start of a results buffer for api_page_reply_text. */
+#define API_PAGE_HEAD_ROOM 1024
+
+/* Reply like api_page_reply with results as JSON array text that follows head_room bytes of
+ * reserved room in the buffer: the envelope is written into that room and the buffer is
+ * taken and sent without a copy (results is left empty). */
 void api_page_reply_text(const struct http_req *req,
                          struct http_resp *resp,
                          const char *base,
                          const char *const *keep,
                          const struct api_page *pg,
                          int64_t count,
-                         const struct buf *results);
+                         struct buf *results,
+                         size_t head_room);
 /* Parse the JSON body into *out (an object; {} when empty); on bad input reply and false. */
 bool api_body_object(const struct api_server *a,
                      const struct http_req *req,

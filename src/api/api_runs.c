@@ -167,13 +167,18 @@ void api_runs_list(void *app, struct http_req *req, struct http_resp *resp)
                                  .limit = pg.page_size};
     /* The hot list: rows go straight to JSON text (same body as store_run_list's). */
     buf_init(&results, RUNS_LIST_MAX_BYTES);
-    /* About 1 KiB a run: one allocation instead of a chain of doublings. */
-    buf_reserve(&results, (size_t)pg.page_size * 1024);
+    /* About 1 KiB a run: one allocation instead of a chain of doublings; the first
+     * API_PAGE_HEAD_ROOM bytes are room for the envelope. */
+    buf_reserve(&results, API_PAGE_HEAD_ROOM + (size_t)pg.page_size * 1024);
+    for (size_t i = 0; i < API_PAGE_HEAD_ROOM; i += 64)
+        buf_append(&results, "                                                                ",
+                   64);
     enum err e = store_run_list_text(a->ctx.st, &f, &results, &count, &eb);
     if (e != ERR_OK)
         api_reply_err(resp, e, &eb);
     else
-        api_page_reply_text(req, resp, "/api/runs/", keep, &pg, count, &results);
+        api_page_reply_text(req, resp, "/api/runs/", keep, &pg, count, &results,
+                            API_PAGE_HEAD_ROOM);
     buf_fini(&results);
 }
 

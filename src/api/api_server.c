@@ -187,25 +187,38 @@ void api_page_reply_text(const struct http_req *req,
                          const char *const *keep,
                          const struct api_page *pg,
                          int64_t count,
-                         const struct buf *results)
+                         struct buf *results,
+                         size_t head_room)
 {
     int64_t offset = (pg->page - 1) * pg->page_size;
     if (pg->page > 1 && offset >= count) {
         http_reply_error(resp, ERR_NOT_FOUND, "Invalid page.");
         return;
     }
-    struct buf b;
-    buf_init(&b, buf_len(results) + 64 * 1024);
-    buf_printf(&b, "{\"count\":%lld", (long long)count);
+    if (buf_len(results) <= head_room || buf_append(results, "}", 1) != ERR_OK) {
+        http_reply_error(resp, ERR_INTERNAL, "the list could not be built");
+        return;
+    }
+    struct buf head;
+    buf_init(&head, 64 * 1024);
+    buf_printf(&head, "{\"count\":%lld", (long long)count);
     page_link_text(req, base, keep, "next", offset + pg->page_size < count, pg->page + 1,
-                   pg->page_size, &b);
-    page_link_text(req, base, keep, "previous", pg->page > 1, pg->page - 1, pg->page_size, &b);
-    buf_puts(&b, ",\"results\":");
-    buf_append(&b, buf_len(results) ? buf_str(results) : "[]",
-               buf_len(results) ? buf_len(results) : 2);
-    buf_puts(&b, "}");
-    size_t len = buf_len(&b);
-    http_reply_json_take(resp, 200, buf_take(&b), len);
+                   pg->page_size, &head);
+    page_link_text(req, base, keep, "previous", pg->page > 1, pg->page - 1, pg->page_size, &head);
+    buf_puts(&head, ",\"results\":");
+    size_t head_len = buf_len(&head), len = buf_len(results);
+    if (head_len <= head_room) {
+        /* The envelope goes right in front of the array: no copy of the body. */
+        size_t start = head_room - head_len;
+        char *owned = buf_take(results);
+        memcpy(owned + start, buf_str(&head), head_len);
+        http_reply_json_take_at(resp, 200, owned, start, len - start);
+    } else {
+        buf_append(&head, buf_str(results) + head_room, len - head_room);
+        len = buf_len(&head);
+        http_reply_json_take(resp, 200, buf_take(&head), len);
+    }
+    buf_fini(&head);
 }
 
 /* True when the Content-Type names JSON (application/json or +json, any parameters). */

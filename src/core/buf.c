@@ -54,6 +54,13 @@ enum err buf_reserve(struct buf *b, size_t len)
 
 enum err buf_append(struct buf *b, const void *data, size_t len)
 {
+    /* Fast path: it fits the allocation, which never exceeds max_len + 1. */
+    if (b->data && len < b->cap - b->len) {
+        memcpy(b->data + b->len, data, len);
+        b->len += len;
+        b->data[b->len] = '\0';
+        return ERR_OK;
+    }
     enum err e = reserve(b, len);
     if (e != ERR_OK)
         return e;

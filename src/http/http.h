@@ -112,6 +112,11 @@ void http_reply_json(struct http_resp *resp, int status, json_t *j);
 /* Reply with status and text (len bytes of JSON, heap-allocated with xmalloc; taken: freed
  * by the server), without parsing it. */
 void http_reply_json_take(struct http_resp *resp, int status, char *text, size_t len);
+/* Reply with the len bytes of JSON at owned + offset, taking owned (a heap block from
+ * xmalloc or buf_take), which is freed once sent: a body built behind reserved head room
+ * goes out without a copy. */
+void http_reply_json_take_at(
+    struct http_resp *resp, int status, char *owned, size_t offset, size_t len);
 /* Reply {"detail": detail or err_text(e)} with err_http_status(e). */
 void http_reply_error(struct http_resp *resp, enum err e, const char *detail);
 /* Reply 400 {"field": ["message"]}. */

@@ -87,6 +87,17 @@ void http_reply_json_take(struct http_resp *resp, int status, char *text, size_t
     set_reply(resp, status, r);
 }
 
+void http_reply_json_take_at(
+    struct http_resp *resp, int status, char *owned, size_t offset, size_t len)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer_with_free_callback_cls(len, owned + offset, free_cb, owned);
+    if (!r)
+        die("out of memory (MHD response)");
+    MHD_add_response_header(r, "Content-Type", HTTP_JSON_TYPE);
+    set_reply(resp, status, r);
+}
+
 void http_reply_error(struct http_resp *resp, enum err e, const char *detail)
 {
     json_t *j = json_object();
