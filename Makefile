@@ -2,6 +2,7 @@
 # `make` builds build/cyberbrain; see `make help`.
 
 FLAVOUR   ?= release
+VERSION   := $(shell cat VERSION)
 BUILD     := build/$(FLAVOUR)
 CC        ?= cc
 PKGS      := libmicrohttpd jansson libcurl sqlite3 libpq openssl zlib
@@ -46,7 +47,7 @@ TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DEPFLAGS   = -MMD -MP
 
 .PHONY: all build debug test check unit integration bench fuzz fuzz-replay format format-check \
-        lint run clean help deps migrate worker-image tsan
+        lint run clean help deps migrate worker-image worker-image-if-engine tsan
 
 all build: $(BIN)
 	@mkdir -p build && ln -sf $(FLAVOUR)/cyberbrain build/cyberbrain
@@ -57,6 +58,13 @@ help:
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+# The version has one source, the VERSION file; code includes the generated version.h.
+$(BUILD)/gen/version.h: VERSION
+	@mkdir -p $(dir $@)
+	printf '#define CB_VERSION "%s"\n' "$(VERSION)" > $@.tmp && mv $@.tmp $@
+
+$(OBJ_LIB) $(BUILD)/src/main.o: | $(BUILD)/gen/version.h
 
 $(BUILD)/gen/gen_migrations.c: $(MIGRATIONS) scripts/gen-embed.sh
 	@mkdir -p $(dir $@)
@@ -80,6 +88,27 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs check)
 
+# The worker image: a static worker binary (src/worker + the core files it uses, no
+# store/HTTP/libpq/libmicrohttpd/libcurl) in an image FROM scratch.
+WORKER_BIN := build/worker/cyberbrain-worker
+WORKER_SRC := docker/worker/worker_static_main.c $(sort $(wildcard src/worker/*.c)) \
+              $(addprefix src/core/,buf.c clock.c err.c fs.c jsonx.c log.c xalloc.c)
+WORKER_IMAGE := cyberbrain-worker:$(VERSION)
+
+$(WORKER_BIN): $(WORKER_SRC) $(wildcard src/worker/*.h src/core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 $(WARN) -D_GNU_SOURCE -Isrc -o $@ $(WORKER_SRC) -ljansson -lz -lpthread
+	@! ldd $@ >/dev/null 2>&1 || { echo "$@ is not static"; rm -f $@; exit 1; }
+
+worker-image: $(WORKER_BIN)
+	docker build -q -t $(WORKER_IMAGE) -f docker/worker/Dockerfile build/worker
+
+# Build the worker image first when an engine answers (always with CI=true).
+worker-image-if-engine:
+	@if [ "$$CI" = true ] || docker info >/dev/null 2>&1; then \
+	    $(MAKE) --no-print-directory worker-image; \
+	else echo "worker-image: no docker engine, not built"; fi
+
 deps:
 	@sh scripts/install-deps --check || sh scripts/install-deps
 
@@ -88,6 +117,7 @@ deps:
 test: deps
 	@if [ "$$(id -u)" = 0 ]; then sh scripts/start-services || true; fi
 	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory worker-image-if-engine
 	@CB_SERVICES_STARTED=1 $(MAKE) --no-print-directory unit fuzz-replay integration
 
 unit: $(TEST_BIN)

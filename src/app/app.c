@@ -11,9 +11,10 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "redact/redact.h"
+#include "version.h"
 #include "worker/worker.h"
 
-#define APP_VERSION "0.1.0"
+#define APP_VERSION CB_VERSION
 
 static const struct {
     const char *name;
