@@ -149,8 +149,16 @@ run: deps
 	@$(MAKE) --no-print-directory build
 	@sh scripts/run-dev.sh
 
+BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
 bench: deps
-	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory build $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do $$b || exit 1; done
 	@sh scripts/bench.sh $(abspath $(BIN))
 
 fuzz:
