@@ -135,6 +135,7 @@ integration: $(BIN)
 
 check:
 	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory worker-image-if-engine
 	@$(MAKE) --no-print-directory FLAVOUR=asan build unit fuzz-replay integration
 
 # ThreadSanitizer on the modules with threads: event bus, dispatcher, store pool, HTTP server.

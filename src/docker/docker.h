@@ -16,3 +16,73 @@ enum err
 docker_ping(const char *socket_path, char *api_version, size_t api_version_cap, struct errbuf *eb);
 /* List containers (all=true includes stopped) as the Engine's JSON array (caller decrefs). */
 enum err docker_containers_list(const char *socket_path, int all, json_t **out, struct errbuf *eb);
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+
+#define DOCKER_ID_MAX 128 /* bytes of a container id or name, NUL included */
+
+/* A bind mount of the host folder source at target in the container. */
+struct docker_mount {
+    const char *source;
+    const char *target;
+    bool is_read_only;
+};
+
+/* A hardened container: NetworkMode none, read-only root, all capabilities dropped,
+ * no-new-privileges, a 16 MiB noexec tmpfs at /tmp, the limits below (0: none). */
+struct docker_create_opts {
+    const char *image;
+    const char *const *cmd;    /* NULL-terminated arguments after the entrypoint, or NULL */
+    const char *user;          /* "uid:gid"; NULL keeps the image's */
+    const char *const *labels; /* key, value, key, value, ..., NULL */
+    const struct docker_mount *mounts;
+    size_t n_mounts;
+    int64_t memory_bytes;
+    int64_t pids_limit;
+    int64_t nano_cpus;
+};
+
+/* Create a container (not started); writes its id into id (cap DOCKER_ID_MAX).
+ * ERR_NOT_FOUND when the image does not exist locally (nothing is pulled). */
+enum err docker_container_create(const char *socket_path,
+                                 const struct docker_create_opts *o,
+                                 char *id,
+                                 size_t id_cap,
+                                 struct errbuf *eb);
+/* Start the created container id. */
+enum err docker_container_start(const char *socket_path, const char *id, struct errbuf *eb);
+/* Wait up to timeout_ms for container id to stop; writes its exit status.
+ * ERR_TIMEOUT when it is still running after timeout_ms. */
+enum err docker_container_wait(
+    const char *socket_path, const char *id, long timeout_ms, int *exit_code, struct errbuf *eb);
+/* Send SIGKILL to container id (ERR_CONFLICT when it is not running). */
+enum err docker_container_kill(const char *socket_path, const char *id, struct errbuf *eb);
+/* Remove container id, killing it first if it runs (ERR_NOT_FOUND when it is gone). */
+enum err docker_container_remove(const char *socket_path, const char *id, struct errbuf *eb);
+/* Read container id's stdout and stderr so far (each capped by its buffer; the rest is
+ * dropped). The engine's body is capped at max_bytes. */
+enum err docker_container_logs(const char *socket_path,
+                               const char *id,
+                               size_t max_bytes,
+                               struct buf *out,
+                               struct buf *err,
+                               struct errbuf *eb);
+/* Inspect the local image ref; *out is {"Id": ..., "RepoDigests": [...]} (caller decrefs).
+ * ERR_NOT_FOUND when there is no such image. */
+enum err
+docker_image_inspect(const char *socket_path, const char *ref, json_t **out, struct errbuf *eb);
+/* List all containers (running or not) with the label "key=value" as the Engine's JSON
+ * array (caller decrefs). */
+enum err docker_containers_by_label(
+    const char *socket_path, const char *key, const char *value, json_t **out, struct errbuf *eb);
+
+/* Split a multiplexed log stream (8-byte headers: stream 1 stdout / 2 stderr, 3 zero
+ * bytes, big-endian length) into out and err (each capped by its buffer; what does not
+ * fit is dropped). Writes the bytes of complete frames used to *consumed; a partial last
+ * frame is left. ERR_PARSE on a header that is not a stdout/stderr frame. */
+enum err
+docker_logs_demux(const char *data, size_t len, struct buf *out, struct buf *err, size_t *consumed);

@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,22 +22,16 @@
 #include "core/buf.h"
 #include "core/jsonx.h"
 #include "core/xalloc.h"
+#include "docker/docker_int.h"
 
 #define DOCKER_API_MAX_MINOR 44
 #define DOCKER_API_MIN_MINOR 24
-#define DOCKER_BODY_MAX      (8u * 1024 * 1024)
 #define DOCKER_CONNECT_MS    2000L
 #define DOCKER_TOTAL_MS      10000L
 
-struct reply {
-    struct buf body;
-    bool is_too_large;
-    char api_version[16]; /* from the Api-Version header, if any */
-};
-
 static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 {
-    struct reply *r = ctx;
+    struct docker_reply *r = ctx;
     if (buf_append(&r->body, data, size * n) != ERR_OK) {
         r->is_too_large = true;
         return 0;
@@ -46,7 +41,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 
 static size_t on_header(char *data, size_t size, size_t n, void *ctx)
 {
-    struct reply *r = ctx;
+    struct docker_reply *r = ctx;
     size_t len = size * n;
     static const char name[] = "api-version:";
     if (len > sizeof(name) - 1 && strncasecmp(data, name, sizeof(name) - 1) == 0) {
@@ -93,62 +88,95 @@ static enum err unreachable(const char *socket_path, const char *curl_msg, struc
 
 /* Map an engine error status to enum err, with the engine's message (cut) in eb. */
 static enum err
-engine_error(long status, const struct reply *r, const char *what, struct errbuf *eb)
+engine_error(long status, const struct docker_reply *r, const char *what, struct errbuf *eb)
 {
     enum err e = status == 404   ? ERR_NOT_FOUND
                  : status == 409 ? ERR_CONFLICT
                  : status == 400 ? ERR_INVALID
                                  : ERR_UNAVAILABLE;
-    char msg[128] = "";
+    char msg[DOCKER_ENGINE_MSG_MAX + 3] = "";
     json_t *j = NULL;
     if (jsonx_parse(buf_str(&r->body), buf_len(&r->body), 65536, &j, NULL) == ERR_OK) {
         const char *m = jsonx_get_str(j, "message");
         if (m)
-            snprintf(msg, sizeof(msg), ": %s", m);
+            snprintf(msg, sizeof(msg), ": %.*s", DOCKER_ENGINE_MSG_MAX, m);
     }
     json_decref(j);
     return errbuf_set(eb, e, "docker %s failed with HTTP %ld%s", what, status, msg);
 }
 
-/* GET path (starting with '/') on the engine into r; status 2xx or an error. */
-static enum err get(const char *socket_path, const char *path, struct reply *r, struct errbuf *eb)
+/* Set up the easy handle c for one request. */
+static void setup(CURL *c,
+                  const char *socket_path,
+                  const char *url,
+                  long timeout_ms,
+                  struct docker_reply *r,
+                  char *cerr)
 {
-    enum err e = ERR_OK;
-    char url[512];
-    char cerr[CURL_ERROR_SIZE] = "";
-    curl_once();
-    if (!socket_path || !*socket_path)
-        return errbuf_set(eb, ERR_UNAVAILABLE, "no docker socket configured");
-    snprintf(url, sizeof(url), "http://localhost%s", path);
-    CURL *c = curl_easy_init();
-    if (!c)
-        return errbuf_set(eb, ERR_INTERNAL, "curl_easy_init failed");
     curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, socket_path);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, DOCKER_CONNECT_MS);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, DOCKER_TOTAL_MS);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : DOCKER_TOTAL_MS);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
+}
+
+enum err docker_request(const char *socket_path,
+                        const struct docker_call *call,
+                        struct docker_reply *r,
+                        struct errbuf *eb)
+{
+    enum err e = ERR_OK;
+    char url[1024];
+    char cerr[CURL_ERROR_SIZE] = "";
+    struct curl_slist *hdrs = NULL;
+    curl_once();
+    if (!socket_path || !*socket_path)
+        return errbuf_set(eb, ERR_UNAVAILABLE, "no docker socket configured");
+    if ((size_t)snprintf(url, sizeof(url), "http://localhost%s", call->path) >= sizeof(url))
+        return errbuf_set(eb, ERR_INVALID, "docker %s: request path too long", call->what);
+    CURL *c = curl_easy_init();
+    if (!c)
+        return errbuf_set(eb, ERR_INTERNAL, "curl_easy_init failed");
+    setup(c, socket_path, url, call->timeout_ms, r, cerr);
+    if (call->method && strcmp(call->method, "GET") != 0) {
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, call->method);
+        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, call->body ? call->body : "");
+    }
     CURLcode rc = curl_easy_perform(c);
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
     if (r->is_too_large) {
-        e = errbuf_set(eb, ERR_TOO_LARGE, "docker answer to %s is larger than %u bytes", path,
-                       DOCKER_BODY_MAX);
-    } else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_OPERATION_TIMEDOUT) {
+        e = errbuf_set(eb, ERR_TOO_LARGE, "docker answer to %s is larger than its cap", call->what);
+    } else if (rc == CURLE_COULDNT_CONNECT) {
         e = unreachable(socket_path, cerr[0] ? cerr : curl_easy_strerror(rc), eb);
+    } else if (rc == CURLE_OPERATION_TIMEDOUT) {
+        e = errbuf_set(eb, ERR_TIMEOUT, "docker %s: no answer in time", call->what);
     } else if (rc != CURLE_OK) {
         e = errbuf_set(eb, ERR_UNAVAILABLE, "docker request failed: %s",
                        cerr[0] ? cerr : curl_easy_strerror(rc));
-    } else if (status < 200 || status > 299) {
-        e = engine_error(status, r, path, eb);
+    } else if (r->status < 200 || r->status > 299) {
+        e = engine_error(r->status, r, call->what, eb);
     }
+    curl_slist_free_all(hdrs);
     curl_easy_cleanup(c);
+    return e;
+}
+
+/* GET path (starting with '/') on the engine into r; status 2xx or an error. */
+static enum err
+get(const char *socket_path, const char *path, struct docker_reply *r, struct errbuf *eb)
+{
+    struct docker_call call = {.method = "GET", .path = path, .what = "GET"};
+    enum err e = docker_request(socket_path, &call, r, eb);
+    if (e == ERR_TIMEOUT)
+        return unreachable(socket_path, "timed out", eb);
     return e;
 }
 
@@ -175,7 +203,7 @@ static bool clamp_version(const char *v, char *out, size_t out_cap)
 enum err
 docker_ping(const char *socket_path, char *api_version, size_t api_version_cap, struct errbuf *eb)
 {
-    struct reply r = {0};
+    struct docker_reply r = {0};
     buf_init(&r.body, 4096);
     enum err e = get(socket_path, "/_ping", &r, eb);
     if (e != ERR_OK)
@@ -198,7 +226,7 @@ out:
 enum err docker_containers_list(const char *socket_path, int all, json_t **out, struct errbuf *eb)
 {
     char ver[16], path[128];
-    struct reply r = {0};
+    struct docker_reply r = {0};
     json_t *j = NULL;
     *out = NULL;
     buf_init(&r.body, DOCKER_BODY_MAX);
@@ -222,4 +250,21 @@ out:
     json_decref(j);
     buf_fini(&r.body);
     return e;
+}
+
+enum err docker_api_path(
+    const char *socket_path, char *out, size_t cap, struct errbuf *eb, const char *fmt, ...)
+{
+    char ver[16], rest[DOCKER_PATH_MAX];
+    va_list ap;
+    enum err e = docker_ping(socket_path, ver, sizeof(ver), eb);
+    if (e != ERR_OK)
+        return e;
+    va_start(ap, fmt);
+    int n = vsnprintf(rest, sizeof(rest), fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof(rest) ||
+        (size_t)snprintf(out, cap, "/v%s%s", ver, rest) >= cap)
+        return errbuf_set(eb, ERR_INVALID, "docker request path too long");
+    return ERR_OK;
 }

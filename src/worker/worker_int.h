@@ -45,3 +45,5 @@ json_t *worker_result_failed(const char *task, const char *reason);
 json_t *worker_log_triage(const json_t *job);
 json_t *worker_gpu_report(const json_t *job);
 json_t *worker_service_map(const json_t *job);
+/* The hidden task selfcheck (not offered by the API; for isolation tests). */
+json_t *worker_selfcheck(const json_t *job);

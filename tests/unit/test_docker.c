@@ -9,8 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "core/fs.h"
+#include "core/jsonx.h"
+#include "core/xalloc.h"
 #include "docker/docker.h"
+#include "version.h"
+
+#define IMAGE "cyberbrain-worker:" CB_VERSION
 
 static const char *sock_path(void)
 {
@@ -92,15 +99,224 @@ START_TEST(test_not_a_socket)
 }
 END_TEST
 
+/* True when the engine answers and the worker image exists (`make test` builds it);
+ * under CI a missing image fails, elsewhere it skips. */
+static bool has_image(void)
+{
+    if (!has_engine())
+        return false;
+    json_t *img = NULL;
+    struct errbuf eb = {0};
+    enum err e = docker_image_inspect(sock_path(), IMAGE, &img, &eb);
+    json_decref(img);
+    if (e == ERR_OK)
+        return true;
+    bool is_ci = getenv("CI") && strcmp(getenv("CI"), "true") == 0;
+    ck_assert_msg(!is_ci, "CI=true but no image %s (make worker-image): %s", IMAGE,
+                  errbuf_get(&eb, e));
+    fprintf(stderr, "SKIP: no image %s; run make worker-image\n", IMAGE);
+    return false;
+}
+
+/* A job folder pair under /tmp with job.json; out is writable by the image's user. */
+static void job_dirs(char *root, const char *job_json, char **in, char **out)
+{
+    ck_assert_ptr_nonnull(mkdtemp(root));
+    ck_assert_int_eq(chmod(root, 0755), 0);
+    *in = xasprintf("%s/in", root);
+    *out = xasprintf("%s/out", root);
+    ck_assert_int_eq(fs_mkdir_p(*in, 0755, NULL), ERR_OK);
+    ck_assert_int_eq(fs_mkdir_p(*out, 0777, NULL), ERR_OK);
+    ck_assert_int_eq(chmod(*out, 0777), 0);
+    char *p = xasprintf("%s/job.json", *in);
+    ck_assert_int_eq(fs_write_atomic(p, job_json, strlen(job_json), NULL), ERR_OK);
+    ck_assert_int_eq(chmod(p, 0644), 0);
+    xfree(p);
+}
+
+/* Create (hardened, labelled with tag) a container running job_json; returns its id. */
+static void create_job(const char *tag, const char *in, const char *out, char *id)
+{
+    const char *labels[] = {"cyberbrain.test", tag, NULL};
+    struct docker_mount mounts[] = {{in, "/input", true}, {out, "/output", false}};
+    struct docker_create_opts o = {.image = IMAGE,
+                                   .user = "65534:65534",
+                                   .labels = labels,
+                                   .mounts = mounts,
+                                   .n_mounts = 2,
+                                   .memory_bytes = 256LL << 20,
+                                   .pids_limit = 64,
+                                   .nano_cpus = 1000000000LL};
+    struct errbuf eb = {0};
+    enum err e = docker_container_create(sock_path(), &o, id, DOCKER_ID_MAX, &eb);
+    ck_assert_msg(e == ERR_OK, "create: %s", errbuf_get(&eb, e));
+    ck_assert_uint_ge(strlen(id), 12);
+}
+
+static json_t *read_result(const char *out)
+{
+    char *p = xasprintf("%s/result.json", out), *data = NULL;
+    size_t len = 0;
+    json_t *j = NULL;
+    ck_assert_int_eq(fs_read_file(p, 1 << 20, &data, &len, NULL), ERR_OK);
+    ck_assert_int_eq(jsonx_parse(data, len, 1 << 20, &j, NULL), ERR_OK);
+    xfree(data);
+    xfree(p);
+    return j;
+}
+
+/* The whole cycle, and the isolation seen from inside (task selfcheck). */
+START_TEST(test_container_cycle_hardened)
+{
+    if (!has_image())
+        return;
+    char root[] = "/tmp/cb-docker-XXXXXX", id[DOCKER_ID_MAX], tag[32];
+    char *in, *out;
+    struct errbuf eb = {0};
+    snprintf(tag, sizeof(tag), "cycle-%ld", (long)getpid());
+    job_dirs(root, "{\"task\":\"selfcheck\",\"job_id\":5}", &in, &out);
+    create_job(tag, in, out, id);
+    json_t *list = NULL;
+    ck_assert_int_eq(docker_containers_by_label(sock_path(), "cyberbrain.test", tag, &list, &eb),
+                     ERR_OK);
+    ck_assert_int_eq(json_array_size(list), 1);
+    json_decref(list);
+    enum err e = docker_container_start(sock_path(), id, &eb);
+    ck_assert_msg(e == ERR_OK, "start: %s", errbuf_get(&eb, e));
+    int code = -1;
+    e = docker_container_wait(sock_path(), id, 60000, &code, &eb);
+    ck_assert_msg(e == ERR_OK, "wait: %s", errbuf_get(&eb, e));
+    ck_assert_int_eq(code, 0);
+    struct buf o, er;
+    buf_init(&o, 65536);
+    buf_init(&er, 65536);
+    ck_assert_int_eq(docker_container_logs(sock_path(), id, 1 << 20, &o, &er, &eb), ERR_OK);
+    ck_assert_ptr_nonnull(strstr(buf_str(&o), "\"progress\":100"));
+    buf_fini(&o);
+    buf_fini(&er);
+    json_t *r = read_result(out);
+    ck_assert_str_eq(jsonx_get_str(r, "status"), "success");
+    ck_assert_int_ne(json_integer_value(json_object_get(r, "uid")), 0);
+    ck_assert_str_eq(jsonx_get_str(r, "cap_eff"), "0000000000000000");
+    ck_assert_str_ne(jsonx_get_str(r, "tcp_connect"), "connected");
+    ck_assert(json_is_false(json_object_get(r, "root_writable")));
+    json_t *ifs = json_object_get(r, "net_ifaces");
+    ck_assert_int_eq(json_array_size(ifs), 1);
+    ck_assert_str_eq(json_string_value(json_array_get(ifs, 0)), "lo");
+    json_decref(r);
+    ck_assert_int_eq(docker_container_remove(sock_path(), id, &eb), ERR_OK);
+    ck_assert_int_eq(docker_container_remove(sock_path(), id, &eb), ERR_NOT_FOUND);
+    ck_assert_int_eq(docker_containers_by_label(sock_path(), "cyberbrain.test", tag, &list, &eb),
+                     ERR_OK);
+    ck_assert_int_eq(json_array_size(list), 0);
+    json_decref(list);
+    fs_rm_rf(root, NULL);
+    xfree(in);
+    xfree(out);
+}
+END_TEST
+
+/* A wait that times out, a kill, and a kill of a stopped container (409). */
+START_TEST(test_wait_timeout_and_kill)
+{
+    if (!has_image())
+        return;
+    char root[] = "/tmp/cb-docker-XXXXXX", id[DOCKER_ID_MAX], tag[32];
+    char *in, *out;
+    struct errbuf eb = {0};
+    snprintf(tag, sizeof(tag), "kill-%ld", (long)getpid());
+    job_dirs(root, "{\"task\":\"selfcheck\",\"sleep_s\":60}", &in, &out);
+    create_job(tag, in, out, id);
+    ck_assert_int_eq(docker_container_start(sock_path(), id, &eb), ERR_OK);
+    int code = 12345;
+    enum err e = docker_container_wait(sock_path(), id, 300, &code, &eb);
+    ck_assert_msg(e == ERR_TIMEOUT, "wait: %s", errbuf_get(&eb, e));
+    ck_assert_int_eq(code, 12345);
+    e = docker_container_kill(sock_path(), id, &eb);
+    ck_assert_msg(e == ERR_OK, "kill: %s", errbuf_get(&eb, e));
+    ck_assert_int_eq(docker_container_wait(sock_path(), id, 30000, &code, &eb), ERR_OK);
+    ck_assert_int_eq(code, 137);
+    e = docker_container_kill(sock_path(), id, &eb);
+    ck_assert_int_eq(e, ERR_CONFLICT);
+    ck_assert_ptr_nonnull(strstr(errbuf_get(&eb, e), "is not running"));
+    ck_assert_int_eq(docker_container_remove(sock_path(), id, &eb), ERR_OK);
+    fs_rm_rf(root, NULL);
+    xfree(in);
+    xfree(out);
+}
+END_TEST
+
+START_TEST(test_engine_errors)
+{
+    if (!has_image())
+        return;
+    struct errbuf eb = {0};
+    char id[DOCKER_ID_MAX];
+    struct docker_create_opts o = {.image = "cyberbrain-no-such-image:0"};
+    enum err e = docker_container_create(sock_path(), &o, id, sizeof(id), &eb);
+    ck_assert_int_eq(e, ERR_NOT_FOUND);
+    ck_assert_ptr_nonnull(strstr(errbuf_get(&eb, e), "No such image"));
+    ck_assert_uint_lt(strlen(errbuf_get(&eb, e)), sizeof(eb.msg));
+    e = docker_container_start(sock_path(), "0123456789ab0123456789ab", &eb);
+    ck_assert_int_eq(e, ERR_NOT_FOUND);
+    ck_assert_int_eq(docker_container_start(sock_path(), "../images", &eb), ERR_INVALID);
+    ck_assert_int_eq(docker_container_remove(sock_path(), "", &eb), ERR_INVALID);
+    o.image = "x?all=1";
+    ck_assert_int_eq(docker_container_create(sock_path(), &o, id, sizeof(id), &eb), ERR_INVALID);
+    json_t *img = NULL;
+    ck_assert_int_eq(docker_image_inspect(sock_path(), IMAGE, &img, &eb), ERR_OK);
+    ck_assert_int_eq(strncmp(jsonx_get_str(img, "Id"), "sha256:", 7), 0);
+    ck_assert(json_is_array(json_object_get(img, "RepoDigests")));
+    json_decref(img);
+    e = docker_image_inspect(sock_path(), "cyberbrain-no-such-image:0", &img, &eb);
+    ck_assert_int_eq(e, ERR_NOT_FOUND);
+    ck_assert_ptr_null(img);
+    json_t *list = NULL;
+    ck_assert_int_eq(docker_containers_by_label(sock_path(), "a\"b", "c", &list, &eb), ERR_INVALID);
+}
+END_TEST
+
+/* Two frames, stdout then stderr, then a partial one. */
+START_TEST(test_logs_demux)
+{
+    static const char s[] = "\x01\0\0\0\0\0\0\x03out\x02\0\0\0\0\0\0\x02"
+                            "er\x01\0\0\0\0\0\0\x09part";
+    struct buf o, e;
+    buf_init(&o, 64);
+    buf_init(&e, 64);
+    size_t used = 0;
+    ck_assert_int_eq(docker_logs_demux(s, sizeof(s) - 1, &o, &e, &used), ERR_OK);
+    ck_assert_str_eq(buf_str(&o), "out");
+    ck_assert_str_eq(buf_str(&e), "er");
+    ck_assert_uint_eq(used, 8 + 3 + 8 + 2);
+    buf_reset(&o);
+    ck_assert_int_eq(docker_logs_demux("\x03\0\0\0\0\0\0\x01x", 9, &o, &e, &used), ERR_PARSE);
+    ck_assert_uint_eq(used, 0);
+    ck_assert_int_eq(docker_logs_demux("\x01\0\x01\0\0\0\0\x01x", 9, &o, &e, &used), ERR_PARSE);
+    struct buf tiny;
+    buf_init(&tiny, 2);
+    ck_assert_int_eq(docker_logs_demux(s, sizeof(s) - 1, &tiny, NULL, &used), ERR_OK);
+    ck_assert_uint_eq(buf_len(&tiny), 0); /* over the cap: dropped, not cut mid-frame */
+    ck_assert_uint_eq(used, 21);
+    buf_fini(&tiny);
+    buf_fini(&o);
+    buf_fini(&e);
+}
+END_TEST
+
 int main(void)
 {
     Suite *su = suite_create("docker");
     TCase *tc = tcase_create("client");
-    tcase_set_timeout(tc, 30);
+    tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_ping_real);
     tcase_add_test(tc, test_list_real);
     tcase_add_test(tc, test_missing_socket);
     tcase_add_test(tc, test_not_a_socket);
+    tcase_add_test(tc, test_container_cycle_hardened);
+    tcase_add_test(tc, test_wait_timeout_and_kill);
+    tcase_add_test(tc, test_engine_errors);
+    tcase_add_test(tc, test_logs_demux);
     suite_add_tcase(su, tc);
     SRunner *sr = srunner_create(su);
     srunner_run_all(sr, CK_NORMAL);
