@@ -11,6 +11,7 @@
 #include "core/buf.h"
 #include "core/crypto.h"
 #include "core/xalloc.h"
+#include "version.h"
 
 static const char *env2(const char *name, const char *alias)
 {
@@ -206,6 +207,7 @@ enum err config_load(struct config *cfg, struct errbuf *eb)
     cfg->secret_key = secret ? xstrdup(secret) : NULL;
     const char *wb = env2("CYBER_BRAIN_WORKER_BIN", NULL);
     cfg->worker_bin = wb ? xstrdup(wb) : NULL;
+    cfg->worker_image = dup_env("CYBER_BRAIN_WORKER_IMAGE", NULL, "cyberbrain-worker:" CB_VERSION);
     char id[17];
     if (crypto_random_hex(8, id, sizeof(id)) != ERR_OK)
         return errbuf_set(eb, ERR_IO, "cannot read random bytes for the instance id");
@@ -242,6 +244,7 @@ void config_fini(struct config *cfg)
     xfree(cfg->docker_socket);
     xfree(cfg->log_level);
     xfree(cfg->worker_bin);
+    xfree(cfg->worker_image);
     xfree(cfg->instance_id);
     memset(cfg, 0, sizeof(*cfg));
 }

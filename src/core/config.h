@@ -36,6 +36,7 @@ struct config {
     int64_t max_body_bytes;      /* CYBER_BRAIN_MAX_BODY (bytes), default 1 MiB */
     int64_t lookback_s;          /* CYBER_BRAIN_LOOKBACK (seconds) of a first run, default 86400 */
     char *worker_bin;            /* CYBER_BRAIN_WORKER_BIN, default: this executable */
+    char *worker_image;          /* CYBER_BRAIN_WORKER_IMAGE, default cyberbrain-worker:<version> */
     char *instance_id;           /* random per process, set by config_load */
 };
 

@@ -120,17 +120,6 @@ static void remove_stale(const struct tasks *t)
     xfree(runs);
 }
 
-static const struct tasks_runtime *pick_runtime(const struct config *cfg, struct errbuf *eb)
-{
-    if (cfg->runtime == CONFIG_RUNTIME_DOCKER) {
-        errbuf_set(eb, ERR_UNAVAILABLE,
-                   "CYBER_BRAIN_RUNTIME=docker: the docker runtime is not built yet; "
-                   "use process or auto");
-        return NULL;
-    }
-    return &tasks_runtime_process;
-}
-
 static struct tasks *tasks_alloc(const struct tasks_opts *opts)
 {
     struct tasks *t = xcalloc(1, sizeof(*t));
@@ -161,7 +150,7 @@ enum err tasks_start(const struct tasks_opts *opts, struct tasks **out, struct e
     *out = NULL;
     if (!opts || !opts->cfg || !opts->st || opts->n_slots < 0 || opts->n_slots > 64)
         return errbuf_set(eb, ERR_INVALID, "tasks_start needs a config, a store and 0..64 slots");
-    const struct tasks_runtime *rt = pick_runtime(opts->cfg, eb);
+    const struct tasks_runtime *rt = tasks_runtime_pick(opts->cfg, eb);
     if (!rt)
         return ERR_UNAVAILABLE;
     int n_failed = 0;

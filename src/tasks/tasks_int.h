@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/buf.h"
 #include "tasks/tasks.h"
 
 #define TASKS_RESULT_MAX     (8 * 1024 * 1024) /* bytes of result.json */
@@ -41,10 +42,18 @@ struct tasks_job {
     void *rt_data;     /* the runtime's own state */
 };
 
+/* A worker's stdout being turned into progress events (see tasks_progress.c). */
+struct tasks_progress {
+    struct buf line;   /* the stdout line being assembled */
+    bool is_line_long; /* dropping the rest of an over-long line */
+    int n;             /* events published */
+};
+
 /* A worker runtime: start a worker for job, wait for it, kill it. */
 struct tasks_runtime {
     const char *name;
     bool is_isolated;
+    const char *logs_dir; /* CYBER_BRAIN_LOGS as the worker sees it; NULL: the host path */
     /* Start the worker for job (job.json is in job->input_dir). */
     enum err (*start)(struct tasks_job *job, struct errbuf *eb);
     /* Wait until the worker ends or deadline_mono_ms passes (checking cancel and shutdown). */
@@ -67,6 +76,19 @@ struct tasks {
 };
 
 extern const struct tasks_runtime tasks_runtime_process;
+extern const struct tasks_runtime tasks_runtime_docker;
+
+/* Start, feed (stdout bytes), flush (a last line without '\n') and finish a progress reader. */
+void tasks_progress_init(struct tasks_progress *p);
+void tasks_progress_feed(struct tasks_job *job,
+                         struct tasks_progress *p,
+                         const char *data,
+                         size_t len);
+void tasks_progress_flush(struct tasks_job *job, struct tasks_progress *p);
+void tasks_progress_fini(struct tasks_progress *p);
+/* Pick the runtime for cfg (auto: docker when the engine answers and the worker image
+ * exists, else process); NULL with eb set when the one asked for cannot run. */
+const struct tasks_runtime *tasks_runtime_pick(const struct config *cfg, struct errbuf *eb);
 
 /* Return true when the dispatcher is stopping (any thread). */
 bool tasks_is_stopping(struct tasks *t);

@@ -72,7 +72,8 @@ static enum err write_job_json(struct tasks_job *job, struct errbuf *eb)
         jsonx_parse(c->directive_snapshot, strlen(c->directive_snapshot), TASKS_RESULT_MAX, &dir,
                     NULL);
     json_object_set_new(j, "directive", dir ? dir : json_null());
-    char *logs = abs_path(job->t->opts.cfg->logs_dir);
+    const char *rt_logs = job->t->rt->logs_dir;
+    char *logs = rt_logs ? xstrdup(rt_logs) : abs_path(job->t->opts.cfg->logs_dir);
     json_object_set_new(j, "logs_dir", json_string(logs));
     xfree(logs);
     if (strcmp(c->task, "service_map") == 0)

@@ -24,12 +24,10 @@
 #include "tasks/tasks_int.h"
 
 struct proc {
-    int out_fd;        /* stdout pipe, -1 once closed */
-    int err_fd;        /* stderr pipe, -1 once closed */
-    struct buf line;   /* the stdout line being assembled */
-    bool is_line_long; /* dropping the rest of an over-long line */
-    int n_progress;
-    struct buf err; /* stderr, capped */
+    int out_fd;                     /* stdout pipe, -1 once closed */
+    int err_fd;                     /* stderr pipe, -1 once closed */
+    struct tasks_progress progress; /* stdout lines to progress events */
+    struct buf err;                 /* stderr, capped */
 };
 
 /* Exec the worker in the child; never returns. Only async-signal-safe calls here: the
@@ -98,7 +96,7 @@ static enum err proc_start(struct tasks_job *job, struct errbuf *eb)
     struct proc *p = xcalloc(1, sizeof(*p));
     p->out_fd = out_p[0];
     p->err_fd = err_p[0];
-    buf_init(&p->line, TASKS_PROGRESS_LINE);
+    tasks_progress_init(&p->progress);
     buf_init(&p->err, TASKS_STDERR_MAX);
     job->rt_data = p;
     pthread_mutex_lock(&job->t->mu);
@@ -107,42 +105,6 @@ static enum err proc_start(struct tasks_job *job, struct errbuf *eb)
     log_info("tasks", "event=worker.start runtime=process isolated=false job_id=%lld pid=%ld",
              (long long)job->claim.job_id, (long)pid);
     return ERR_OK;
-}
-
-/* Publish one complete stdout line as a progress event when it is a JSON object. */
-static void progress_line(struct tasks_job *job, struct proc *p)
-{
-    json_t *j = NULL;
-    if (p->n_progress >= TASKS_PROGRESS_MAX || !job->t->opts.ev)
-        return;
-    if (jsonx_parse(buf_str(&p->line), buf_len(&p->line), TASKS_PROGRESS_LINE, &j, NULL) !=
-            ERR_OK ||
-        !json_is_object(j)) {
-        json_decref(j);
-        return;
-    }
-    json_object_set_new(j, "job_id", json_integer(job->claim.job_id));
-    json_object_set_new(j, "run_id", json_integer(job->claim.run_id));
-    json_object_set_new(j, "task", json_string(job->claim.task));
-    char *s = jsonx_dumps(j);
-    events_publish(job->t->opts.ev, job->claim.run_id, "progress", s);
-    p->n_progress++;
-    xfree(s);
-    json_decref(j);
-}
-
-static void on_stdout(struct tasks_job *job, struct proc *p, const char *data, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        if (data[i] == '\n') {
-            if (!p->is_line_long)
-                progress_line(job, p);
-            p->is_line_long = false;
-            buf_reset(&p->line);
-        } else if (!p->is_line_long && buf_append(&p->line, data + i, 1) != ERR_OK) {
-            p->is_line_long = true;
-        }
-    }
 }
 
 /* Read what is there on fd; closes it (sets *fd = -1) at EOF. */
@@ -158,7 +120,7 @@ static void drain(struct tasks_job *job, struct proc *p, int *fd)
         return;
     }
     if (fd == &p->out_fd)
-        on_stdout(job, p, chunk, (size_t)n);
+        tasks_progress_feed(job, &p->progress, chunk, (size_t)n);
     else
         buf_append(&p->err, chunk, (size_t)n); /* past the cap the rest is dropped */
 }
@@ -259,15 +221,14 @@ static enum tasks_outcome proc_wait(struct tasks_job *job, int64_t deadline)
         pump(job, p, (int)(left < 100 ? left : 100));
     }
     reap(job, oc != TASKS_EXITED);
-    if (buf_len(&p->line) && !p->is_line_long)
-        progress_line(job, p); /* a last line without '\n' */
+    tasks_progress_flush(job, &p->progress); /* a last line without '\n' */
     if (buf_len(&p->err))
         job->stderr_text = buf_take(&p->err);
     if (p->out_fd >= 0)
         close(p->out_fd);
     if (p->err_fd >= 0)
         close(p->err_fd);
-    buf_fini(&p->line);
+    tasks_progress_fini(&p->progress);
     buf_fini(&p->err);
     xfree(p);
     job->rt_data = NULL;
