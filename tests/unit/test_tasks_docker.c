@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/* test_tasks_docker.c -- the dispatcher with the docker runtime, on a real SQLite store
+ * and the real engine with the worker image (`make test` builds it).
+ *
+ * Without an engine or the image the tests skip, except with CI=true, where they fail. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/events.h"
+#include "core/fs.h"
+#include "core/jsonx.h"
+#include "core/xalloc.h"
+#include "docker/docker.h"
+#include "store/store.h"
+#include "tasks/tasks.h"
+#include "version.h"
+
+#define IMAGE "cyberbrain-worker:" CB_VERSION
+
+struct fx {
+    char root[128];
+    char instance[32];
+    struct config cfg;
+    struct store *st;
+    struct events *ev;
+    struct tasks *t;
+};
+
+static struct fx fx;
+
+static const char *sock_path(void)
+{
+    const char *p = getenv("DOCKER_SOCKET");
+    return p && *p ? p : "/var/run/docker.sock";
+}
+
+/* True when the engine answers and the image exists; fails under CI when not. */
+static bool has_image(void)
+{
+    json_t *img = NULL;
+    struct errbuf eb = {0};
+    enum err e = docker_image_inspect(sock_path(), IMAGE, &img, &eb);
+    json_decref(img);
+    if (e == ERR_OK)
+        return true;
+    bool is_ci = getenv("CI") && strcmp(getenv("CI"), "true") == 0;
+    ck_assert_msg(!is_ci, "CI=true but no engine or image %s: %s", IMAGE, errbuf_get(&eb, e));
+    fprintf(stderr, "SKIP: %s\n", errbuf_get(&eb, e));
+    return false;
+}
+
+static void setup(void)
+{
+    struct errbuf eb = {0};
+    memset(&fx, 0, sizeof(fx));
+    snprintf(fx.root, sizeof(fx.root), "/tmp/cb-test-tdock-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(fx.root));
+    snprintf(fx.instance, sizeof(fx.instance), "tdock-%ld", (long)getpid());
+    fx.cfg.logs_dir = xasprintf("%s/logs", fx.root);
+    fx.cfg.uploads_dir = xasprintf("%s/uploads", fx.root);
+    fx.cfg.docker_socket = xstrdup(sock_path());
+    fx.cfg.instance_id = xstrdup(fx.instance);
+    fx.cfg.worker_image = xstrdup(IMAGE);
+    fx.cfg.runtime = CONFIG_RUNTIME_DOCKER;
+    fx.cfg.job_timeout_ms = 60000;
+    fs_mkdir_p(fx.cfg.logs_dir, 0755, NULL);
+    char *p = xasprintf("%s/app.log", fx.cfg.logs_dir);
+    const char *line = "2099-01-01T00:00:00 ERROR disk on fire\n";
+    ck_assert_int_eq(fs_write_atomic(p, line, strlen(line), NULL), ERR_OK);
+    chmod(p, 0644);
+    xfree(p);
+    char *db = xasprintf("%s/cb.db", fx.root);
+    struct store_opts o = {.sqlite_path = db, .pool_size = 4};
+    enum err e = store_open(&o, &fx.st, &eb);
+    ck_assert_msg(e == ERR_OK, "store_open: %s", errbuf_get(&eb, e));
+    int applied = 0;
+    ck_assert_int_eq(store_migrate(fx.st, &applied, &eb), ERR_OK);
+    xfree(db);
+    fx.ev = events_new(512, 8);
+}
+
+static void teardown(void)
+{
+    tasks_stop(fx.t);
+    store_close(fx.st);
+    events_free(fx.ev);
+    fs_rm_rf(fx.root, NULL);
+    config_fini(&fx.cfg);
+}
+
+static int count_events(struct events_sub *s, const char *type)
+{
+    struct events_item it;
+    int n = 0;
+    while (events_sub_next(s, &it)) {
+        n += strcmp(it.type, type) == 0;
+        events_item_fini(&it);
+    }
+    return n;
+}
+
+START_TEST(test_docker_jobs_run_and_are_removed)
+{
+    if (!has_image())
+        return;
+    static const char *const tasks[] = {"log_triage", "gpu_report"};
+    struct errbuf eb = {0};
+    struct tasks_opts o = {.cfg = &fx.cfg, .st = fx.st, .ev = fx.ev, .n_slots = 0};
+    enum err e = tasks_start(&o, &fx.t, &eb);
+    ck_assert_msg(e == ERR_OK, "tasks_start: %s", errbuf_get(&eb, e));
+    json_t *run = NULL;
+    struct store_launch req = {.tasks = tasks, .n_tasks = 2, .lookback_ms = 86400000};
+    ck_assert_int_eq(store_run_launch(fx.st, &req, &run, &eb), ERR_OK);
+    int64_t id = json_integer_value(json_object_get(run, "id"));
+    json_decref(run);
+    struct events_sub *sub = events_subscribe(fx.ev, id, 0);
+    for (int i = 0; i < 2; i++) {
+        bool got = false;
+        e = tasks_run_one(fx.t, &got, &eb);
+        ck_assert_msg(e == ERR_OK && got, "run_one: %s", errbuf_get(&eb, e));
+    }
+    ck_assert_int_eq(store_run_get(fx.st, id, &run, NULL), ERR_OK);
+    json_t *jobs = json_object_get(run, "jobs");
+    for (size_t i = 0; i < json_array_size(jobs); i++)
+        ck_assert_msg(strcmp(jsonx_get_str(json_array_get(jobs, i), "status"), "success") == 0,
+                      "job %zu: %s", i, jsonx_get_str(json_array_get(jobs, i), "error"));
+    ck_assert_str_eq(jsonx_get_str(run, "status"), "success");
+    json_decref(run);
+    /* started + done from each worker, read from the container logs */
+    ck_assert_int_ge(count_events(sub, "progress"), 4);
+    events_unsubscribe(sub);
+    json_t *left = NULL;
+    ck_assert_int_eq(
+        docker_containers_by_label(sock_path(), "cyberbrain.instance", fx.instance, &left, &eb),
+        ERR_OK);
+    ck_assert_int_eq(json_array_size(left), 0);
+    json_decref(left);
+}
+END_TEST
+
+START_TEST(test_docker_missing_image_refused)
+{
+    if (!has_image())
+        return;
+    struct errbuf eb = {0};
+    xfree(fx.cfg.worker_image);
+    fx.cfg.worker_image = xstrdup("cyberbrain-no-such-image:0");
+    struct tasks_opts o = {.cfg = &fx.cfg, .st = fx.st, .ev = fx.ev, .n_slots = 0};
+    ck_assert_int_eq(tasks_start(&o, &fx.t, &eb), ERR_UNAVAILABLE);
+    ck_assert_ptr_null(fx.t);
+    ck_assert_ptr_nonnull(strstr(errbuf_get(&eb, ERR_UNAVAILABLE), "No such image"));
+    fx.cfg.runtime = CONFIG_RUNTIME_AUTO; /* auto falls back to the process runtime */
+    ck_assert_int_eq(tasks_start(&o, &fx.t, &eb), ERR_OK);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *su = suite_create("tasks_docker");
+    TCase *tc = tcase_create("docker runtime");
+    tcase_set_timeout(tc, 120);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_docker_jobs_run_and_are_removed);
+    tcase_add_test(tc, test_docker_missing_image_refused);
+    suite_add_tcase(su, tc);
+    SRunner *sr = srunner_create(su);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
