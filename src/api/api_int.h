@@ -106,3 +106,16 @@ void api_artifacts_download(void *app, struct http_req *req, struct http_resp *r
 void api_health_get(void *app, struct http_req *req, struct http_resp *resp);
 void api_metrics_get(void *app, struct http_req *req, struct http_resp *resp);
 void api_schema_get(void *app, struct http_req *req, struct http_resp *resp);
+void api_images_list(void *app, struct http_req *req, struct http_resp *resp);
+void api_images_create(void *app, struct http_req *req, struct http_resp *resp);
+void api_images_get(void *app, struct http_req *req, struct http_resp *resp);
+void api_images_put(void *app, struct http_req *req, struct http_resp *resp);
+void api_images_patch(void *app, struct http_req *req, struct http_resp *resp);
+void api_images_delete(void *app, struct http_req *req, struct http_resp *resp);
+void api_containers_list(void *app, struct http_req *req, struct http_resp *resp);
+void api_containers_create(void *app, struct http_req *req, struct http_resp *resp);
+void api_containers_get(void *app, struct http_req *req, struct http_resp *resp);
+void api_containers_put(void *app, struct http_req *req, struct http_resp *resp);
+void api_containers_patch(void *app, struct http_req *req, struct http_resp *resp);
+void api_containers_delete(void *app, struct http_req *req, struct http_resp *resp);
+void api_audit_list(void *app, struct http_req *req, struct http_resp *resp);

@@ -229,3 +229,112 @@ enum err store_artifact_add(struct store *st,
                             struct errbuf *eb);
 /* List the artifacts of run_id, by name. */
 enum err store_artifact_list(struct store *st, int64_t run_id, json_t **results, struct errbuf *eb);
+
+/* ---- worker-image allowlist (store_allow.c) ----
+ * An entry: {"id","image_name","image_tag","digest" (or null),"requires_gpu","min_vram_mb"
+ * (or null),"is_active","created_at"}. image_name is kept normalised by docker_ref_parse:
+ * image "nginx" tag "latest" is stored as image_name "docker.io/library/nginx", image_tag
+ * "latest"; (image_name, image_tag) is unique (ERR_CONFLICT). Fields for create/update:
+ * image_name (a reference without digest; it may carry the tag when image_tag is not given),
+ * image_tag, digest ("sha256:<64 hex>" or null), requires_gpu, min_vram_mb (0..16777216),
+ * is_active. */
+
+/* Check fields (is_full: image_name required); ERR_INVALID with a message for one field,
+ * whose name goes to *bad_field (may be NULL). */
+enum err store_worker_image_validate(const json_t *fields,
+                                     bool is_full,
+                                     const char **bad_field,
+                                     struct errbuf *eb);
+/* List entries by image_name, image_tag; paging by offset/limit. */
+enum err store_worker_image_list(struct store *st,
+                                 int64_t offset,
+                                 int64_t limit,
+                                 json_t **results,
+                                 int64_t *count,
+                                 struct errbuf *eb);
+/* Get entry id; ERR_NOT_FOUND when absent. */
+enum err store_worker_image_get(struct store *st, int64_t id, json_t **out, struct errbuf *eb);
+/* Create an entry from fields; *out is the stored entry. */
+enum err store_worker_image_create(struct store *st,
+                                   const json_t *fields,
+                                   json_t **out,
+                                   struct errbuf *eb);
+/* Edit entry id: is_full replaces every field (PUT), else fields are merged (PATCH). */
+enum err store_worker_image_update(struct store *st,
+                                   int64_t id,
+                                   const json_t *fields,
+                                   bool is_full,
+                                   json_t **out,
+                                   struct errbuf *eb);
+/* Delete entry id; ERR_NOT_FOUND when absent. */
+enum err store_worker_image_delete(struct store *st, int64_t id, struct errbuf *eb);
+/* THE spawn gate. Normalise ref (any form docker_ref_parse takes) and look it up by
+ * name and tag. ERR_OK: allowed, *entry_out is the entry (caller decrefs); when the entry
+ * has a digest, ref carried the same digest, and the caller must still check that the
+ * engine resolves the image to it (docker_image_inspect RepoDigests) before it spawns.
+ * ERR_FORBIDDEN (eb says why): an invalid reference, no entry, an inactive entry, or a
+ * pinned digest that ref lacks or contradicts; a "deny" audit row has been written.
+ * ERR_DB: the store failed (nothing decided; refuse). */
+enum err
+store_worker_image_check(struct store *st, const char *ref, json_t **entry_out, struct errbuf *eb);
+
+/* ---- container allowlist (store_containers.c) ----
+ * An entry: {"id","container_ref","is_active","note" (or null),"created_at"}; container_ref
+ * (unique, ERR_CONFLICT) is a container id (12..64 lowercase hex) or a name matching
+ * [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 128 bytes). */
+
+/* True when ref is a valid container_ref. */
+bool store_container_ref_ok(const char *ref);
+/* Check fields {container_ref, is_active, note}; like store_worker_image_validate. */
+enum err store_container_validate(const json_t *fields,
+                                  bool is_full,
+                                  const char **bad_field,
+                                  struct errbuf *eb);
+/* List entries by container_ref; paging by offset/limit. */
+enum err store_container_list(struct store *st,
+                              int64_t offset,
+                              int64_t limit,
+                              json_t **results,
+                              int64_t *count,
+                              struct errbuf *eb);
+/* Get entry id; ERR_NOT_FOUND when absent. */
+enum err store_container_get(struct store *st, int64_t id, json_t **out, struct errbuf *eb);
+/* Create (id 0) or edit entry id (is_full: replace, else merge); *out is the entry. */
+enum err store_container_save(struct store *st,
+                              int64_t id,
+                              const json_t *fields,
+                              bool is_full,
+                              json_t **out,
+                              struct errbuf *eb);
+/* Delete entry id; ERR_NOT_FOUND when absent. */
+enum err store_container_delete(struct store *st, int64_t id, struct errbuf *eb);
+/* Set *is_allowed when an active entry names the container: its name, its full id, or an
+ * id prefix of at least 12 digits. */
+enum err store_container_is_allowed(
+    struct store *st, const char *id, const char *name, bool *is_allowed, struct errbuf *eb);
+
+/* ---- worker audit (store_audit.c) ----
+ * A row: {"id","ts","action","image","container_id","run_id","job_id","reason"} (absent
+ * values null). Never pass env, tokens or prompts: reason is a short human text. */
+
+/* True when action is one of spawn, deny, deadline_kill, exit, remove, reconcile. */
+bool store_audit_action_ok(const char *action);
+/* Append a row (image cut to 512 bytes, container_id to 128, reason to 1024; run_id/job_id
+ * <= 0 mean none). ERR_INVALID for an unknown action. */
+enum err store_audit_add(struct store *st,
+                         const char *action,
+                         const char *image,
+                         const char *container_id,
+                         int64_t run_id,
+                         int64_t job_id,
+                         const char *reason,
+                         struct errbuf *eb);
+/* List rows newest first; action NULL and run_id <= 0 mean no filter. */
+enum err store_audit_list(struct store *st,
+                          const char *action,
+                          int64_t run_id,
+                          int64_t offset,
+                          int64_t limit,
+                          json_t **results,
+                          int64_t *count,
+                          struct errbuf *eb);
