@@ -166,7 +166,12 @@ static enum err split_name(const char *name, struct docker_ref *out, struct errb
         c += cn + (end ? 1 : 0);
     }
     bool official = strcmp(out->registry, "docker.io") == 0 && !strchr(path, '/');
-    snprintf(out->repository, sizeof(out->repository), "%s%s", official ? "library/" : "", path);
+    const char *prefix = official ? "library/" : "";
+    size_t pn = strlen(prefix), n = strlen(path);
+    if (pn + n > DOCKER_REF_MAX)
+        return errbuf_set(eb, ERR_INVALID, "image repository is too long");
+    memcpy(out->repository, prefix, pn);
+    memcpy(out->repository + pn, path, n + 1);
     return ERR_OK;
 }
 

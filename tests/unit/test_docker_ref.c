@@ -157,6 +157,8 @@ START_TEST(test_length)
     refused(s, "longer than 255");
     /* Valid by itself, too long once normalised. */
     s[250] = '\0';
+    refused(s, "repository is too long"); /* with "library/" it is 258 */
+    s[240] = '\0';
     refused(s, "normalised");
     refused(NULL, "missing");
 }
