@@ -255,10 +255,8 @@ enum err store_worker_image_list(struct store *st,
 /* Get entry id; ERR_NOT_FOUND when absent. */
 enum err store_worker_image_get(struct store *st, int64_t id, json_t **out, struct errbuf *eb);
 /* Create an entry from fields; *out is the stored entry. */
-enum err store_worker_image_create(struct store *st,
-                                   const json_t *fields,
-                                   json_t **out,
-                                   struct errbuf *eb);
+enum err
+store_worker_image_create(struct store *st, const json_t *fields, json_t **out, struct errbuf *eb);
 /* Edit entry id: is_full replaces every field (PUT), else fields are merged (PATCH). */
 enum err store_worker_image_update(struct store *st,
                                    int64_t id,

@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/docker_ref.h"
 #include "core/jsonx.h"
 #include "core/xalloc.h"
-#include "docker/docker.h"
 #include "store/store_int.h"
 
 #define IMG_COLS                                                                \

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "docker/docker.h"
+#include "core/docker_ref.h"
 
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 

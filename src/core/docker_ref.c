@@ -5,7 +5,7 @@
  * component := alnum+ (separator alnum+)* with alnum [a-z0-9] and separator "." | "_" |
  * "__" | "-"+; domain := host-component ("." host-component)* [":" port]; tag :=
  * [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}; digest := "sha256:" 64 lowercase hex. Pure code. */
-#include "docker/docker.h"
+#include "core/docker_ref.h"
 
 #include <stdbool.h>
 #include <stdio.h>
