@@ -51,7 +51,7 @@ CREATE INDEX jobs_status_id_idx ON jobs (status, id);
 CREATE INDEX jobs_run_id_idx ON jobs (run_id);
 CREATE INDEX jobs_task_status_idx ON jobs (task, status);
 
--- Token counts only: never any prompt or response text.
+-- Token counts only: no LLM message content is ever stored here.
 CREATE TABLE llm_calls (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     run_id INTEGER REFERENCES runs(id) ON DELETE CASCADE,
