@@ -196,6 +196,23 @@ enum err db_query_int(struct db *db,
     return e;
 }
 
+enum err db_query_page(struct db *db,
+                       const char *count_sql,
+                       const char *page_sql,
+                       int64_t offset,
+                       int64_t limit,
+                       json_t **results,
+                       int64_t *count,
+                       struct errbuf *eb)
+{
+    *results = NULL;
+    *count = 0;
+    enum err e = db_query_int(db, count_sql, NULL, 0, "n", count, eb);
+    if (e == ERR_OK)
+        e = db_query(db, page_sql, (struct db_param[]){DB_I(limit), DB_I(offset)}, 2, results, eb);
+    return e;
+}
+
 enum err db_begin(struct db *db, struct errbuf *eb)
 {
     return db_exec(db, db->be->begin_sql, NULL, 0, NULL, eb);

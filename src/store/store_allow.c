@@ -161,16 +161,11 @@ enum err store_worker_image_list(struct store *st,
                                  int64_t *count,
                                  struct errbuf *eb)
 {
-    *results = NULL;
-    *count = 0;
     struct db *db = store_db_get(st);
-    enum err e =
-        db_query_int(db, "SELECT COUNT(*) AS n FROM worker_images", NULL, 0, "n", count, eb);
-    if (e == ERR_OK)
-        e = db_query(db,
-                     "SELECT " IMG_COLS " FROM worker_images ORDER BY image_name, image_tag "
-                     "LIMIT $1 OFFSET $2",
-                     (struct db_param[]){DB_I(limit), DB_I(offset)}, 2, results, eb);
+    enum err e = db_query_page(db, "SELECT COUNT(*) AS n FROM worker_images",
+                               "SELECT " IMG_COLS " FROM worker_images "
+                               "ORDER BY image_name, image_tag LIMIT $1 OFFSET $2",
+                               offset, limit, results, count, eb);
     store_db_put(st, db);
     size_t i;
     json_t *row;

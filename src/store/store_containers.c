@@ -90,16 +90,11 @@ enum err store_container_list(struct store *st,
                               int64_t *count,
                               struct errbuf *eb)
 {
-    *results = NULL;
-    *count = 0;
     struct db *db = store_db_get(st);
-    enum err e =
-        db_query_int(db, "SELECT COUNT(*) AS n FROM container_allowlist", NULL, 0, "n", count, eb);
-    if (e == ERR_OK)
-        e = db_query(db,
-                     "SELECT " CT_COLS " FROM container_allowlist ORDER BY container_ref "
-                     "LIMIT $1 OFFSET $2",
-                     (struct db_param[]){DB_I(limit), DB_I(offset)}, 2, results, eb);
+    enum err e = db_query_page(db, "SELECT COUNT(*) AS n FROM container_allowlist",
+                               "SELECT " CT_COLS " FROM container_allowlist "
+                               "ORDER BY container_ref LIMIT $1 OFFSET $2",
+                               offset, limit, results, count, eb);
     store_db_put(st, db);
     return e;
 }

@@ -153,6 +153,16 @@ enum err db_query_int(struct db *db,
                       const char *col,
                       int64_t *v,
                       struct errbuf *eb);
+/* Count the rows with count_sql, then fetch one page with page_sql, which takes $1 = limit
+ * and $2 = offset; *results is an array (new reference, NULL on error). */
+enum err db_query_page(struct db *db,
+                       const char *count_sql,
+                       const char *page_sql,
+                       int64_t offset,
+                       int64_t limit,
+                       json_t **results,
+                       int64_t *count,
+                       struct errbuf *eb);
 /* Start a write transaction. */
 enum err db_begin(struct db *db, struct errbuf *eb);
 /* Commit the transaction (rolled back when the commit fails). */
