@@ -336,3 +336,18 @@ enum err store_audit_list(struct store *st,
                           json_t **results,
                           int64_t *count,
                           struct errbuf *eb);
+
+/* ---- settings (store_settings.c) ----
+ * Small facts the orchestrator keeps about itself: key (1..64 bytes) -> value (<= 1 KiB
+ * text). Never secrets. */
+
+/* *value gets key's value (caller frees); ERR_NOT_FOUND when the key is not set. */
+enum err store_setting_get(struct store *st, const char *key, char **value, struct errbuf *eb);
+/* Set key to value; is_only_if_absent keeps an existing value (first writer wins, also
+ * across processes). *is_set (may be NULL) says whether this call wrote the row. */
+enum err store_setting_set(struct store *st,
+                           const char *key,
+                           const char *value,
+                           bool is_only_if_absent,
+                           bool *is_set,
+                           struct errbuf *eb);

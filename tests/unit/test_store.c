@@ -921,6 +921,37 @@ START_TEST(test_tokens)
 }
 END_TEST
 
+START_TEST(test_settings)
+{
+    struct fx f;
+    if (!fx_open(&f, _i))
+        return;
+    char *v = NULL;
+    bool is_set = false;
+    struct errbuf eb = {{0}};
+    ck_assert_int_eq(store_setting_get(f.st, "instance_id", &v, &eb), ERR_NOT_FOUND);
+    ck_assert_ptr_null(v);
+    OK(store_setting_set(f.st, "instance_id", "first", true, &is_set, EB));
+    ck_assert(is_set);
+    OK(store_setting_set(f.st, "instance_id", "second", true, &is_set, EB));
+    ck_assert(!is_set); /* the first writer wins */
+    OK(store_setting_get(f.st, "instance_id", &v, EB));
+    ck_assert_str_eq(v, "first");
+    xfree(v);
+    OK(store_setting_set(f.st, "instance_id", "third", false, &is_set, EB));
+    ck_assert(is_set);
+    OK(store_setting_get(f.st, "instance_id", &v, EB));
+    ck_assert_str_eq(v, "third");
+    xfree(v);
+    ck_assert_int_eq(store_setting_set(f.st, "", "x", false, NULL, &eb), ERR_INVALID);
+    char big[1100];
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    ck_assert_int_eq(store_setting_set(f.st, "k", big, false, NULL, &eb), ERR_INVALID);
+    fx_close(&f);
+}
+END_TEST
+
 START_TEST(test_artifacts)
 {
     struct fx f;
@@ -1032,6 +1063,7 @@ static Suite *store_suite(void)
     tcase_add_loop_test(tc, test_concurrent_claims, 0, 2);
     tcase_add_loop_test(tc, test_tokens, 0, 2);
     tcase_add_loop_test(tc, test_artifacts, 0, 2);
+    tcase_add_loop_test(tc, test_settings, 0, 2);
     tcase_add_test(tc, test_pg_reconnect);
     suite_add_tcase(s, tc);
     return s;
