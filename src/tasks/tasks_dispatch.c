@@ -210,6 +210,8 @@ enum err tasks_start(const struct tasks_opts *opts, struct tasks **out, struct e
         return ERR_UNAVAILABLE;
     struct tasks *t = tasks_alloc(opts);
     t->rt = rt;
+    if (opts->only_run_id == 0 && rt == &tasks_runtime_docker)
+        tasks_docker_seed(opts->cfg, opts->st);
     enum err e = recover(t, eb);
     if (e != ERR_OK) {
         tasks_stop(t);
