@@ -103,3 +103,8 @@ void tasks_job_publish(struct tasks *t,
 void tasks_report_write(struct tasks *t, int64_t run_id);
 /* Return the folder of run_id under the uploads folder (caller frees). */
 char *tasks_run_dir(const struct tasks *t, int64_t run_id);
+
+/* Take run c->run_id's inventory snapshot (source run) when c is its first gpu_report or
+ * service_map job to start; any other job is a no-op. Failures are logged, never returned:
+ * the job goes on. */
+void tasks_inventory_on_job(struct tasks *t, const struct store_claim *c);
