@@ -148,6 +148,7 @@ tsan:
 
 run: deps
 	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory worker-image-if-engine
 	@sh scripts/run-dev.sh
 
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
@@ -157,7 +158,7 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
-bench: deps
+bench: deps worker-image-if-engine
 	@$(MAKE) --no-print-directory build $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 	@sh scripts/bench.sh $(abspath $(BIN))

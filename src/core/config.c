@@ -208,6 +208,8 @@ enum err config_load(struct config *cfg, struct errbuf *eb)
     const char *wb = env2("CYBER_BRAIN_WORKER_BIN", NULL);
     cfg->worker_bin = wb ? xstrdup(wb) : NULL;
     cfg->worker_image = dup_env("CYBER_BRAIN_WORKER_IMAGE", NULL, "cyberbrain-worker:" CB_VERSION);
+    const char *gi = env2("CYBER_BRAIN_GPU_WORKER_IMAGE", NULL);
+    cfg->gpu_worker_image = gi && *gi ? xstrdup(gi) : NULL;
     char id[17];
     if (crypto_random_hex(8, id, sizeof(id)) != ERR_OK)
         return errbuf_set(eb, ERR_IO, "cannot read random bytes for the instance id");
@@ -245,6 +247,7 @@ void config_fini(struct config *cfg)
     xfree(cfg->log_level);
     xfree(cfg->worker_bin);
     xfree(cfg->worker_image);
+    xfree(cfg->gpu_worker_image);
     xfree(cfg->instance_id);
     memset(cfg, 0, sizeof(*cfg));
 }

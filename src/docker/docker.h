@@ -33,7 +33,9 @@ struct docker_mount {
 };
 
 /* A hardened container: NetworkMode none, read-only root, all capabilities dropped,
- * no-new-privileges, a 16 MiB noexec tmpfs at /tmp, the limits below (0: none). */
+ * no-new-privileges, a 16 MiB noexec tmpfs at /tmp, the limits below (0: none), and with
+ * is_gpu a request for every NVIDIA GPU (DeviceRequests: driver nvidia, count -1,
+ * capabilities [["gpu"]]). */
 struct docker_create_opts {
     const char *image;
     const char *const *cmd;    /* NULL-terminated arguments after the entrypoint, or NULL */
@@ -44,6 +46,7 @@ struct docker_create_opts {
     int64_t memory_bytes;
     int64_t pids_limit;
     int64_t nano_cpus;
+    bool is_gpu;
 };
 
 /* Create a container (not started); writes its id into id (cap DOCKER_ID_MAX).

@@ -75,16 +75,21 @@ static json_t *host_config(const struct docker_create_opts *o)
         json_array_append_new(mounts, json_pack("{s:s,s:s,s:s,s:b}", "Type", "bind", "Source",
                                                 o->mounts[i].source, "Target", o->mounts[i].target,
                                                 "ReadOnly", o->mounts[i].is_read_only));
-    return json_pack("{s:s,s:b,s:[s],s:[s],s:I,s:I,s:I,s:I,s:o,s:{s:s}}", "NetworkMode", "none",
-                     "ReadonlyRootfs", 1, "CapDrop", "ALL", "SecurityOpt", "no-new-privileges",
-                     "Memory", (json_int_t)o->memory_bytes, "MemorySwap",
-                     (json_int_t)o->memory_bytes, "PidsLimit", (json_int_t)o->pids_limit,
-                     "NanoCpus", (json_int_t)o->nano_cpus, "Mounts", mounts, "Tmpfs", "/tmp",
-                     "rw,size=16m,noexec");
+    json_t *hc =
+        json_pack("{s:s,s:b,s:[s],s:[s],s:I,s:I,s:I,s:I,s:o,s:{s:s}}", "NetworkMode", "none",
+                  "ReadonlyRootfs", 1, "CapDrop", "ALL", "SecurityOpt", "no-new-privileges",
+                  "Memory", (json_int_t)o->memory_bytes, "MemorySwap", (json_int_t)o->memory_bytes,
+                  "PidsLimit", (json_int_t)o->pids_limit, "NanoCpus", (json_int_t)o->nano_cpus,
+                  "Mounts", mounts, "Tmpfs", "/tmp", "rw,size=16m,noexec");
+    /* All NVIDIA GPUs, as `docker run --gpus all` asks for them. */
+    if (hc && o->is_gpu)
+        json_object_set_new(hc, "DeviceRequests",
+                            json_pack("[{s:s,s:i,s:[[s]]}]", "Driver", "nvidia", "Count", -1,
+                                      "Capabilities", "gpu"));
+    return hc;
 }
 
-/* The create body as text (caller frees), or NULL when an argument is missing. */
-static char *create_body(const struct docker_create_opts *o)
+TESTABLE char *docker_create_body(const struct docker_create_opts *o)
 {
     json_t *labels = json_object();
     for (size_t i = 0; o->labels && o->labels[i] && o->labels[i + 1]; i += 2)
@@ -118,7 +123,7 @@ enum err docker_container_create(const char *socket_path,
     enum err e = docker_api_path(socket_path, path, sizeof(path), eb, "/containers/create");
     if (e != ERR_OK)
         return e;
-    body = create_body(o);
+    body = docker_create_body(o);
     if (!body)
         return errbuf_set(eb, ERR_INVALID, "docker container create: incomplete options");
     struct docker_call call = {"POST", path, body, 0, "container create"};

@@ -9,6 +9,12 @@
 #include "core/buf.h"
 #include "core/err.h"
 
+#ifdef TESTABLE_EXTERN
+#define TESTABLE
+#else
+#define TESTABLE static
+#endif
+
 #define DOCKER_BODY_MAX       (8u * 1024 * 1024) /* bytes of an engine answer */
 #define DOCKER_PATH_MAX       768                /* bytes of a request path */
 #define DOCKER_ENGINE_MSG_MAX 200                /* bytes of the engine's message kept */
@@ -41,3 +47,7 @@ enum err docker_request(const char *socket_path,
 enum err docker_api_path(
     const char *socket_path, char *out, size_t cap, struct errbuf *eb, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* Return the body of a container create for o as JSON text (caller frees), or NULL when an
+ * argument is missing. */
+struct docker_create_opts;
+TESTABLE char *docker_create_body(const struct docker_create_opts *o);

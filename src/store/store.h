@@ -232,12 +232,21 @@ enum err store_artifact_list(struct store *st, int64_t run_id, json_t **results,
 
 /* ---- worker-image allowlist (store_allow.c) ----
  * An entry: {"id","image_name","image_tag","digest" (or null),"requires_gpu","min_vram_mb"
- * (or null),"is_active","created_at"}. image_name is kept normalised by docker_ref_parse:
+ * (or null),"is_active","created_at","memory_mb","cpus","pids_limit" (each or null)}.
+ * image_name is kept normalised by docker_ref_parse:
  * image "nginx" tag "latest" is stored as image_name "docker.io/library/nginx", image_tag
  * "latest"; (image_name, image_tag) is unique (ERR_CONFLICT). Fields for create/update:
  * image_name (a reference without digest; it may carry the tag when image_tag is not given),
  * image_tag, digest ("sha256:<64 hex>" or null), requires_gpu, min_vram_mb (0..16777216),
- * is_active. */
+ * is_active, and the container limits (null: the runtime's default of 512 MiB, 1 CPU, 128
+ * processes): memory_mb (16..1048576), cpus (a number, 0.01..256; stored as thousandths,
+ * so it comes back rounded to 0.001), pids_limit (16..32768). */
+#define STORE_IMAGE_MEMORY_MIN_MB  16
+#define STORE_IMAGE_MEMORY_MAX_MB  1048576
+#define STORE_IMAGE_CPUS_MIN_MILLI 10
+#define STORE_IMAGE_CPUS_MAX_MILLI 256000
+#define STORE_IMAGE_PIDS_MIN       16
+#define STORE_IMAGE_PIDS_MAX       32768
 
 /* Check fields (is_full: image_name required); ERR_INVALID with a message for one field,
  * whose name goes to *bad_field (may be NULL). */
@@ -268,13 +277,19 @@ enum err store_worker_image_update(struct store *st,
 enum err store_worker_image_delete(struct store *st, int64_t id, struct errbuf *eb);
 /* THE spawn gate. Normalise ref (any form docker_ref_parse takes) and look it up by
  * name and tag. ERR_OK: allowed, *entry_out is the entry (caller decrefs); when the entry
- * has a digest, ref carried the same digest, and the caller must still check that the
- * engine resolves the image to it (docker_image_inspect RepoDigests) before it spawns.
- * ERR_FORBIDDEN (eb says why): an invalid reference, no entry, an inactive entry, or a
- * pinned digest that ref lacks or contradicts; a "deny" audit row has been written.
- * ERR_DB: the store failed (nothing decided; refuse). */
-enum err
-store_worker_image_check(struct store *st, const char *ref, json_t **entry_out, struct errbuf *eb);
+ * pins a digest, ref carried no digest or the same one, and the caller must still check
+ * that the engine resolves the image to it (docker_image_inspect Id or RepoDigests) before
+ * it spawns. ERR_FORBIDDEN (eb says why, naming the image: 'worker image "x:1" is not on
+ * the worker-image allowlist'): an invalid reference, no entry, an inactive entry, or a
+ * digest in ref that contradicts the pinned one; a "deny" audit row with run_id and job_id
+ * (<= 0: none) and that text as reason has been written. ERR_DB: the store failed (nothing
+ * decided; refuse). */
+enum err store_worker_image_check(struct store *st,
+                                  const char *ref,
+                                  int64_t run_id,
+                                  int64_t job_id,
+                                  json_t **entry_out,
+                                  struct errbuf *eb);
 
 /* ---- container allowlist (store_containers.c) ----
  * An entry: {"id","container_ref","is_active","note" (or null),"created_at"}; container_ref

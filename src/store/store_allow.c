@@ -14,8 +14,18 @@
 
 #define IMG_COLS                                                                \
     "id, image_name, image_tag, digest, requires_gpu, min_vram_mb, is_active, " \
-    "created_at"
+    "created_at, memory_mb, cpus_milli, pids_limit"
 #define VRAM_MAX_MB 16777216
+
+/* The optional integer limits of an entry, with their ranges (NULL: the runtime default). */
+static const struct {
+    const char *key;
+    int64_t min, max;
+} int_fields[] = {
+    {"min_vram_mb", 0, VRAM_MAX_MB},
+    {"memory_mb", STORE_IMAGE_MEMORY_MIN_MB, STORE_IMAGE_MEMORY_MAX_MB},
+    {"pids_limit", STORE_IMAGE_PIDS_MIN, STORE_IMAGE_PIDS_MAX},
+};
 
 /* A composed reference: name[:tag][@digest] (each part at most DOCKER_REF_MAX). */
 struct ref_text {
@@ -79,6 +89,32 @@ static enum err check_parts(const json_t *fields, const char **bad, struct errbu
     return ERR_OK;
 }
 
+/* Check the optional limits: integers in their ranges, cpus a number in its range. */
+static enum err check_limits(const json_t *fields, const char **bad, struct errbuf *eb)
+{
+    for (size_t i = 0; i < sizeof(int_fields) / sizeof(int_fields[0]); i++) {
+        json_t *v = json_object_get(fields, int_fields[i].key);
+        if (!v || json_is_null(v))
+            continue;
+        if (!json_is_integer(v) || json_integer_value(v) < int_fields[i].min ||
+            json_integer_value(v) > int_fields[i].max) {
+            *bad = int_fields[i].key;
+            return errbuf_set(eb, ERR_INVALID, "Must be an integer from %lld to %lld.",
+                              (long long)int_fields[i].min, (long long)int_fields[i].max);
+        }
+    }
+    json_t *cpus = json_object_get(fields, "cpus");
+    if (cpus && !json_is_null(cpus) &&
+        (!json_is_number(cpus) ||
+         !(json_number_value(cpus) >= STORE_IMAGE_CPUS_MIN_MILLI / 1000.0 &&
+           json_number_value(cpus) <= STORE_IMAGE_CPUS_MAX_MILLI / 1000.0))) {
+        *bad = "cpus";
+        return errbuf_set(eb, ERR_INVALID, "Must be a number from %g to %g.",
+                          STORE_IMAGE_CPUS_MIN_MILLI / 1000.0, STORE_IMAGE_CPUS_MAX_MILLI / 1000.0);
+    }
+    return ERR_OK;
+}
+
 enum err store_worker_image_validate(const json_t *fields,
                                      bool is_full,
                                      const char **bad_field,
@@ -103,13 +139,8 @@ enum err store_worker_image_validate(const json_t *fields,
             e = errbuf_set(eb, ERR_INVALID, "Must be a valid boolean.");
         }
     }
-    json_t *vram = json_object_get(fields, "min_vram_mb");
-    if (e == ERR_OK && vram && !json_is_null(vram) &&
-        (!json_is_integer(vram) || json_integer_value(vram) < 0 ||
-         json_integer_value(vram) > VRAM_MAX_MB)) {
-        bad = "min_vram_mb";
-        e = errbuf_set(eb, ERR_INVALID, "Must be an integer from 0 to %d.", VRAM_MAX_MB);
-    }
+    if (e == ERR_OK)
+        e = check_limits(fields, &bad, eb);
     if (bad_field)
         *bad_field = bad;
     return e;
@@ -142,6 +173,12 @@ static void shape(json_t *row)
     json_t *d = json_object_get(row, "digest");
     if (json_is_string(d) && !*json_string_value(d))
         json_object_set_new(row, "digest", json_null());
+    json_t *milli = json_object_get(row, "cpus_milli");
+    json_object_set_new(row, "cpus",
+                        json_is_integer(milli)
+                            ? json_real((double)json_integer_value(milli) / 1000.0)
+                            : json_null());
+    json_object_del(row, "cpus_milli");
 }
 
 static enum err get_img(struct db *db, int64_t id, json_t **out, struct errbuf *eb)
@@ -191,12 +228,22 @@ static int flag(const json_t *fields, const json_t *old, const char *k, int dflt
     return json_is_boolean(v) ? json_is_true(v) : dflt;
 }
 
-static struct db_param vram_param(const json_t *fields, const json_t *old)
+/* Integer field k: fields[k] when given (null clears it), else old[k]. */
+static struct db_param int_param(const json_t *fields, const json_t *old, const char *k)
 {
-    json_t *v = json_object_get(fields, "min_vram_mb");
+    json_t *v = json_object_get(fields, k);
     if (!v)
-        v = json_object_get(old, "min_vram_mb");
+        v = json_object_get(old, k);
     return json_is_integer(v) ? DB_I(json_integer_value(v)) : DB_N;
+}
+
+/* "cpus" (a number of CPUs) as thousandths, rounded; like int_param. */
+static struct db_param cpus_param(const json_t *fields, const json_t *old)
+{
+    json_t *v = json_object_get(fields, "cpus");
+    if (!v)
+        v = json_object_get(old, "cpus");
+    return json_is_number(v) ? DB_I((int64_t)(json_number_value(v) * 1000.0 + 0.5)) : DB_N;
 }
 
 /* Write fields merged over old (NULL for a full replacement) into row *id (0: insert one
@@ -224,21 +271,24 @@ save_tx(struct db *db, const json_t *old, const json_t *fields, int64_t *id, str
                            DB_S(r.tag),
                            DB_S(r.digest[0] ? r.digest : NULL),
                            DB_I(flag(fields, old, "requires_gpu", 0)),
-                           vram_param(fields, old),
+                           int_param(fields, old, "min_vram_mb"),
                            DB_I(flag(fields, old, "is_active", 1)),
-                           old_id ? DB_I(old_id) : DB_S(now)};
+                           old_id ? DB_I(old_id) : DB_S(now),
+                           int_param(fields, old, "memory_mb"),
+                           cpus_param(fields, old),
+                           int_param(fields, old, "pids_limit")};
     if (old_id)
         return db_exec(db,
                        "UPDATE worker_images SET image_name = $1, image_tag = $2, digest = $3, "
-                       "requires_gpu = ($4 <> 0), min_vram_mb = $5, is_active = ($6 <> 0) "
-                       "WHERE id = $7",
-                       p, 7, NULL, eb);
+                       "requires_gpu = ($4 <> 0), min_vram_mb = $5, is_active = ($6 <> 0), "
+                       "memory_mb = $8, cpus_milli = $9, pids_limit = $10 WHERE id = $7",
+                       p, 10, NULL, eb);
     json_t *row = NULL;
     e = db_query_one(db,
                      "INSERT INTO worker_images (image_name, image_tag, digest, requires_gpu, "
-                     "min_vram_mb, is_active, created_at) VALUES ($1, $2, $3, $4 <> 0, $5, "
-                     "$6 <> 0, $7) RETURNING id",
-                     p, 7, &row, eb);
+                     "min_vram_mb, is_active, created_at, memory_mb, cpus_milli, pids_limit) "
+                     "VALUES ($1, $2, $3, $4 <> 0, $5, $6 <> 0, $7, $8, $9, $10) RETURNING id",
+                     p, 10, &row, eb);
     *id = row_int(row, "id");
     json_decref(row);
     return e;
@@ -307,7 +357,8 @@ enum err store_worker_image_delete(struct store *st, int64_t id, struct errbuf *
     return e;
 }
 
-/* Decide whether r is allowed; *reason is set on a refusal. */
+/* Decide whether r is allowed; *reason is set on a refusal. An entry that pins a digest
+ * accepts a reference without one: the caller checks what the engine resolves. */
 static enum err check_ref(struct db *db,
                           const struct docker_ref *r,
                           json_t **entry,
@@ -323,26 +374,30 @@ static enum err check_ref(struct db *db,
     shape(*entry);
     const char *want = jsonx_get_str(*entry, "digest");
     if (!*entry)
-        *reason = "image not allowlisted";
+        *reason = "is not on the worker-image allowlist";
     else if (!json_is_true(json_object_get(*entry, "is_active")))
-        *reason = "image allowlist entry is inactive";
-    else if (want && strcmp(want, r->digest) != 0)
-        *reason = r->digest[0] ? "image digest does not match the allowlisted digest"
-                               : "image allowlist entry pins a digest; give it";
+        *reason = "is refused: its allowlist entry is inactive";
+    else if (want && r->digest[0] && strcmp(want, r->digest) != 0)
+        *reason = "is refused: its digest does not match the digest pinned on the allowlist";
     return ERR_OK;
 }
 
-enum err
-store_worker_image_check(struct store *st, const char *ref, json_t **entry_out, struct errbuf *eb)
+enum err store_worker_image_check(struct store *st,
+                                  const char *ref,
+                                  int64_t run_id,
+                                  int64_t job_id,
+                                  json_t **entry_out,
+                                  struct errbuf *eb)
 {
     struct docker_ref r;
     struct errbuf perr = {{0}};
     json_t *entry = NULL;
     const char *reason = NULL;
-    char why[320];
+    char why[200], img[40], msg[300];
     *entry_out = NULL;
     if (docker_ref_parse(ref, &r, &perr) != ERR_OK) {
-        snprintf(why, sizeof(why), "invalid image reference: %s", errbuf_get(&perr, ERR_INVALID));
+        snprintf(why, sizeof(why), "is refused: invalid image reference: %s",
+                 errbuf_get(&perr, ERR_INVALID));
         reason = why;
     } else {
         struct db *db = store_db_get(st);
@@ -356,11 +411,11 @@ store_worker_image_check(struct store *st, const char *ref, json_t **entry_out, 
         return ERR_OK;
     }
     json_decref(entry);
-    char img[40];
     err_quote_user(img, sizeof(img), ref ? ref : "");
-    enum err e =
-        store_audit_add(st, "deny", reason == why ? img : r.canonical, NULL, 0, 0, reason, eb);
+    snprintf(msg, sizeof(msg), "worker image \"%s\" %s", img, reason);
+    enum err e = store_audit_add(st, "deny", reason == why ? img : r.canonical, NULL, run_id,
+                                 job_id, msg, eb);
     if (e != ERR_OK)
         return e;
-    return errbuf_set(eb, ERR_FORBIDDEN, "%s", reason);
+    return errbuf_set(eb, ERR_FORBIDDEN, "%s", msg);
 }

@@ -167,6 +167,8 @@ enum err tasks_start(const struct tasks_opts *opts, struct tasks **out, struct e
     t->rt = rt;
     if (opts->only_run_id == 0)
         remove_stale(t);
+    if (opts->only_run_id == 0 && rt == &tasks_runtime_docker)
+        tasks_docker_seed(opts->cfg, opts->st);
     if (!rt->is_isolated)
         log_warn("tasks", "event=runtime runtime=%s isolated=false note=%s", rt->name,
                  "workers run as child processes without isolation (development only)");

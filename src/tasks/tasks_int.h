@@ -104,6 +104,48 @@ void tasks_report_write(struct tasks *t, int64_t run_id);
 /* Return the folder of run_id under the uploads folder (caller frees). */
 char *tasks_run_dir(const struct tasks *t, int64_t run_id);
 
+/* ---- the docker runtime's spawn gate, audit and seeding (tasks_docker_gate.c) ---- */
+
+#define TASKS_DOCKER_MEMORY_MB 512          /* default container memory (no entry limit) */
+#define TASKS_DOCKER_PIDS      128          /* default container pids limit */
+#define TASKS_DOCKER_NANO_CPUS 1000000000LL /* default: one CPU */
+
+/* What the gate allowed for one job. */
+struct tasks_gate {
+    const char *ref;    /* the image reference as configured (borrowed from the config) */
+    char image_id[128]; /* what the engine resolved it to ("sha256:..."): create from this */
+    int64_t memory_bytes;
+    int64_t nano_cpus;
+    int64_t pids_limit;
+    bool is_gpu; /* the entry requires a GPU: request every NVIDIA GPU */
+};
+
+/* Return the image job runs: CYBER_BRAIN_GPU_WORKER_IMAGE for gpu_report when set, else
+ * CYBER_BRAIN_WORKER_IMAGE (borrowed from the config). */
+const char *tasks_job_image(const struct tasks_job *job);
+/* Decide whether job may spawn its image (allowlist, the engine's resolution against a
+ * pinned digest, a GPU when required) and fill g. A refusal has eb naming the image and
+ * the reason and a "deny" audit row (ERR_FORBIDDEN for the allowlist and digest,
+ * ERR_UNAVAILABLE for the GPU); other errors (store, engine) are not audited. */
+enum err tasks_gate_check(struct tasks_job *job, struct tasks_gate *g, struct errbuf *eb);
+/* Append a worker audit row for job (its run and job ids); a failure is logged only. */
+void tasks_audit(struct tasks_job *job,
+                 const char *action,
+                 const char *image,
+                 const char *container_id,
+                 const char *reason);
+/* Parse nvidia-smi's "index, memory.free" CSV rows (no header, no units): *n_gpus rows,
+ * *max_free_mb the most free MiB among rows that say ("[N/A]" is unknown, not zero),
+ * *is_known whether any did. ERR_PARSE on anything else. */
+enum err tasks_gpu_parse(const char *text, int *n_gpus, int64_t *max_free_mb, bool *is_known);
+/* Ask nvidia-smi (looked up on PATH, no shell, killed after 5 s, output capped) about
+ * this host's GPUs, as tasks_gpu_parse says. ERR_NOT_FOUND when it is absent or fails. */
+enum err tasks_gpu_probe(int *n_gpus, int64_t *max_free_mb, bool *is_known, struct errbuf *eb);
+/* On the first start ever (settings key worker_images_seeded absent; set now, once, across
+ * processes), allowlist cfg->worker_image (normalised name and tag, no digest) unless an
+ * entry exists. Failures are logged. */
+void tasks_docker_seed(const struct config *cfg, struct store *st);
+
 /* Take run c->run_id's inventory snapshot (source run) when c is its first gpu_report or
  * service_map job to start; any other job is a no-op. Failures are logged, never returned:
  * the job goes on. */

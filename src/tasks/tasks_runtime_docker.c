@@ -3,12 +3,14 @@
  * container of the worker image, through the Engine API.
  *
  * The container has no network, a read-only root, no capabilities, no-new-privileges,
- * the user 65534:65534, memory/pids/CPU limits, a small noexec tmpfs at /tmp, and three
- * bind mounts: CYBER_BRAIN_LOGS read-only at /logs, the job's input read-only at /input,
- * its output read-write at /output. It is labelled cyberbrain.run/.job/.instance. The
- * wait asks the engine to wait in short slices, reading the logs in between (progress
- * lines become events), checks cancellation and the deadline, kills the container when
- * it must, and always removes it. */
+ * the user 65534:65534, memory/pids/CPU limits (the allowlist entry's, else defaults), a
+ * small noexec tmpfs at /tmp, and three bind mounts: CYBER_BRAIN_LOGS read-only at /logs,
+ * the job's input read-only at /input, its output read-write at /output. It is labelled
+ * cyberbrain.run/.job/.instance. Before the create the gate (tasks_docker_gate.c) checks
+ * the image and resolves it to the Id the container is created from. The wait asks the
+ * engine to wait in short slices, reading the logs in between (progress lines become
+ * events), checks cancellation and the deadline, kills the container when it must, and
+ * always removes it. spawn, exit / deadline_kill and remove are audited. */
 #include <errno.h>
 #include <limits.h>
 #include <stdatomic.h>
@@ -27,16 +29,14 @@
 
 #define DOCKER_USER       "65534:65534"
 #define DOCKER_UID        65534
-#define DOCKER_MEMORY     (512LL * 1024 * 1024)
-#define DOCKER_PIDS       128
-#define DOCKER_NANO_CPUS  1000000000LL
 #define DOCKER_SLICE_MS   250
 #define DOCKER_LOGS_MAX   (4u * 1024 * 1024) /* bytes of logs read per poll */
 #define DOCKER_LOG_POLLMS 500
 
 struct dock {
     char id[DOCKER_ID_MAX];
-    size_t out_seen; /* stdout bytes already fed to progress */
+    char image[DOCKER_REF_MAX + 1]; /* the reference as configured, for the audit */
+    size_t out_seen;                /* stdout bytes already fed to progress */
     struct tasks_progress progress;
     atomic_bool is_kill_asked;
 };
@@ -57,33 +57,51 @@ static enum err share_dirs(struct tasks_job *job, struct errbuf *eb)
     return ERR_OK;
 }
 
-/* Create the container for job into d->id. */
+/* Make the engine's "no GPU driver" answer say what it means. */
+static enum err gpu_error(const struct dock *d, enum err e, struct errbuf *eb)
+{
+    char img_q[40];
+    if (e == ERR_OK || !strstr(errbuf_get(eb, e), "could not select device driver"))
+        return e;
+    err_quote_user(img_q, sizeof(img_q), d->image);
+    return errbuf_set(eb, ERR_UNAVAILABLE,
+                      "worker image \"%s\" requires a GPU but the Docker engine has no NVIDIA "
+                      "runtime (install the NVIDIA Container Toolkit)",
+                      img_q);
+}
+
+/* Create the container for job into d->id, from the image the gate resolved. */
 static enum err create(struct tasks_job *job, struct dock *d, struct errbuf *eb)
 {
     const struct config *cfg = job->t->opts.cfg;
+    struct tasks_gate g;
     char run[24], jid[24], in[PATH_MAX], out[PATH_MAX], logs[PATH_MAX];
     if (!realpath(job->input_dir, in) || !realpath(job->output_dir, out))
         return errbuf_set(eb, ERR_IO, "cannot resolve the job folders: %s", strerror(errno));
     if (!realpath(cfg->logs_dir, logs))
         return errbuf_set(eb, ERR_UNAVAILABLE, "CYBER_BRAIN_LOGS cannot be mounted: %s",
                           strerror(errno));
+    enum err e = tasks_gate_check(job, &g, eb);
+    if (e != ERR_OK)
+        return e;
+    snprintf(d->image, sizeof(d->image), "%s", g.ref);
     snprintf(run, sizeof(run), "%lld", (long long)job->claim.run_id);
     snprintf(jid, sizeof(jid), "%lld", (long long)job->claim.job_id);
     const char *labels[] = {"cyberbrain.run", run, "cyberbrain.job", jid, "cyberbrain.instance",
                             cfg->instance_id, NULL};
     struct docker_mount mounts[] = {
         {logs, "/logs", true}, {in, "/input", true}, {out, "/output", false}};
-    struct docker_create_opts o = {.image = cfg->worker_image,
+    struct docker_create_opts o = {.image = g.image_id,
                                    .user = DOCKER_USER,
                                    .labels = labels,
                                    .mounts = mounts,
                                    .n_mounts = 3,
-                                   .memory_bytes = DOCKER_MEMORY,
-                                   .pids_limit = DOCKER_PIDS,
-                                   .nano_cpus = DOCKER_NANO_CPUS};
-    /* TODO(#3): check cfg->worker_image against the worker-image allowlist (normalised
-     * reference, pinned digest vs docker_image_inspect) here, and audit a deny. */
-    return docker_container_create(cfg->docker_socket, &o, d->id, sizeof(d->id), eb);
+                                   .memory_bytes = g.memory_bytes,
+                                   .pids_limit = g.pids_limit,
+                                   .nano_cpus = g.nano_cpus,
+                                   .is_gpu = g.is_gpu};
+    e = docker_container_create(cfg->docker_socket, &o, d->id, sizeof(d->id), eb);
+    return gpu_error(d, e, eb);
 }
 
 static enum err dock_start(struct tasks_job *job, struct errbuf *eb)
@@ -94,14 +112,15 @@ static enum err dock_start(struct tasks_job *job, struct errbuf *eb)
     if (e == ERR_OK)
         e = create(job, d, eb);
     if (e == ERR_OK) {
-        e = docker_container_start(sock, d->id, eb);
-        if (e != ERR_OK)
-            docker_container_remove(sock, d->id, NULL);
+        e = gpu_error(d, docker_container_start(sock, d->id, eb), eb);
+        if (e != ERR_OK && docker_container_remove(sock, d->id, NULL) == ERR_OK)
+            tasks_audit(job, "remove", d->image, d->id, "the container did not start");
     }
     if (e != ERR_OK) {
         xfree(d);
         return e;
     }
+    tasks_audit(job, "spawn", d->image, d->id, NULL);
     tasks_progress_init(&d->progress);
     pthread_mutex_lock(&job->t->mu);
     job->rt_data = d;
@@ -189,6 +208,27 @@ static enum tasks_outcome wait_loop(struct tasks_job *job, struct dock *d, int64
     }
 }
 
+/* Audit how the container ended: its exit code, or why it was killed. */
+static void audit_end(struct tasks_job *job, struct dock *d, enum tasks_outcome oc)
+{
+    char why[64];
+    const char *action = "exit";
+    if (oc == TASKS_EXITED) {
+        snprintf(why, sizeof(why), "exit code %d", job->exit_code);
+    } else if (oc == TASKS_TIMED_OUT) {
+        action = "deadline_kill";
+        int64_t ms = job->t->opts.cfg->job_timeout_ms;
+        if (ms % 1000 == 0)
+            snprintf(why, sizeof(why), "deadline of %lld s exceeded", (long long)(ms / 1000));
+        else
+            snprintf(why, sizeof(why), "deadline of %lld ms exceeded", (long long)ms);
+    } else {
+        snprintf(why, sizeof(why), "%s",
+                 oc == TASKS_CANCELLED ? "cancelled" : "orchestrator shutting down");
+    }
+    tasks_audit(job, action, d->image, d->id, why);
+}
+
 static enum tasks_outcome dock_wait(struct tasks_job *job, int64_t deadline)
 {
     struct dock *d = job->rt_data;
@@ -198,6 +238,7 @@ static enum tasks_outcome dock_wait(struct tasks_job *job, int64_t deadline)
     enum tasks_outcome oc = wait_loop(job, d, deadline);
     if (oc != TASKS_EXITED)
         docker_container_kill(sock, d->id, NULL); /* 409 when it just ended: fine */
+    audit_end(job, d, oc);
     if (!job->stderr_text)
         read_logs(job, d, true);
     tasks_progress_flush(job, &d->progress);
@@ -206,6 +247,8 @@ static enum tasks_outcome dock_wait(struct tasks_job *job, int64_t deadline)
         log_error("tasks", "event=worker.remove.fail job_id=%lld container=%.12s err=%s",
                   (long long)job->claim.job_id, d->id, err_name(e));
     else
+        tasks_audit(job, "remove", d->image, d->id, NULL);
+    if (e == ERR_OK)
         log_info("tasks", "event=worker.end runtime=docker job_id=%lld container=%.12s exit=%d",
                  (long long)job->claim.job_id, d->id, oc == TASKS_EXITED ? job->exit_code : -1);
     pthread_mutex_lock(&job->t->mu);

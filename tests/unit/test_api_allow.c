@@ -114,14 +114,15 @@ START_TEST(test_containers_and_audit)
     reply_fini(&r);
     struct errbuf eb = {{0}};
     json_t *entry = NULL;
-    ck_assert_int_eq(store_worker_image_check(st, "alpine", &entry, &eb), ERR_FORBIDDEN);
+    ck_assert_int_eq(store_worker_image_check(st, "alpine", 0, 0, &entry, &eb), ERR_FORBIDDEN);
     ck_assert_int_eq(store_audit_add(st, "spawn", "x", "c1", 7, 8, NULL, &eb), ERR_OK);
     get("/api/audit/?action=deny", &r);
     ck_assert_int_eq(r.status, 200);
     ck_assert_int_eq(jint(r.json, "count"), 1);
     json_t *row = json_array_get(json_object_get(r.json, "results"), 0);
     ck_assert_str_eq(jstr(row, "image"), "docker.io/library/alpine:latest");
-    ck_assert_str_eq(jstr(row, "reason"), "image not allowlisted");
+    ck_assert_str_eq(jstr(row, "reason"),
+                     "worker image \"alpine\" is not on the worker-image allowlist");
     reply_fini(&r);
     get("/api/audit/?run=7", &r);
     ck_assert_int_eq(jint(r.json, "count"), 1);

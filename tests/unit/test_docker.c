@@ -15,6 +15,7 @@
 #include "core/jsonx.h"
 #include "core/xalloc.h"
 #include "docker/docker.h"
+#include "docker/docker_int.h"
 #include "version.h"
 
 #define IMAGE "cyberbrain-worker:" CB_VERSION
@@ -304,6 +305,48 @@ START_TEST(test_logs_demux)
 }
 END_TEST
 
+/* The create body: the hardening, the limits, and the GPU request only when asked. */
+START_TEST(test_create_body)
+{
+    const char *labels[] = {"cyberbrain.run", "7", NULL};
+    struct docker_mount m = {"/h/out", "/output", false};
+    struct docker_create_opts o = {.image = "sha256:"
+                                            "0123456789abcdef0123456789abcdef"
+                                            "0123456789abcdef0123456789abcdef",
+                                   .user = "65534:65534",
+                                   .labels = labels,
+                                   .mounts = &m,
+                                   .n_mounts = 1,
+                                   .memory_bytes = 64LL << 20,
+                                   .pids_limit = 32,
+                                   .nano_cpus = 250000000};
+    for (int gpu = 0; gpu < 2; gpu++) {
+        o.is_gpu = gpu;
+        char *text = docker_create_body(&o);
+        ck_assert_ptr_nonnull(text);
+        json_t *b = NULL;
+        ck_assert_int_eq(jsonx_parse(text, strlen(text), 1 << 16, &b, NULL), ERR_OK);
+        xfree(text);
+        ck_assert_str_eq(jsonx_get_str(b, "Image"), o.image);
+        json_t *hc = json_object_get(b, "HostConfig");
+        ck_assert_str_eq(jsonx_get_str(hc, "NetworkMode"), "none");
+        ck_assert_int_eq(json_integer_value(json_object_get(hc, "Memory")), 64LL << 20);
+        ck_assert_int_eq(json_integer_value(json_object_get(hc, "PidsLimit")), 32);
+        ck_assert_int_eq(json_integer_value(json_object_get(hc, "NanoCpus")), 250000000);
+        json_t *dr = json_object_get(hc, "DeviceRequests");
+        if (!gpu) {
+            ck_assert_ptr_null(dr);
+        } else {
+            char *got = json_dumps(dr, JSON_COMPACT | JSON_SORT_KEYS);
+            ck_assert_str_eq(got,
+                             "[{\"Capabilities\":[[\"gpu\"]],\"Count\":-1,\"Driver\":\"nvidia\"}]");
+            xfree(got); /* jansson and xalloc share the C heap */
+        }
+        json_decref(b);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *su = suite_create("docker");
@@ -317,6 +360,7 @@ int main(void)
     tcase_add_test(tc, test_wait_timeout_and_kill);
     tcase_add_test(tc, test_engine_errors);
     tcase_add_test(tc, test_logs_demux);
+    tcase_add_test(tc, test_create_body);
     suite_add_tcase(su, tc);
     SRunner *sr = srunner_create(su);
     srunner_run_all(sr, CK_NORMAL);

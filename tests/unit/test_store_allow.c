@@ -165,6 +165,43 @@ START_TEST(test_image_crud)
 }
 END_TEST
 
+START_TEST(test_image_limits)
+{
+    struct fx f;
+    if (!fx_open(&f, _i))
+        return;
+    struct errbuf eb = {{0}};
+    json_t *d = NULL;
+    ck_assert_int_eq(img_create(f.st, "{\"image_name\":\"nginx\"}", &d, &eb), ERR_OK);
+    ck_assert(json_is_null(json_object_get(d, "memory_mb")));
+    ck_assert(json_is_null(json_object_get(d, "cpus")));
+    ck_assert(json_is_null(json_object_get(d, "pids_limit")));
+    ck_assert_ptr_null(json_object_get(d, "cpus_milli"));
+    int64_t id = json_integer_value(json_object_get(d, "id"));
+    json_decref(d);
+    json_t *p = json_pack("{s:i,s:f,s:i}", "memory_mb", 64, "cpus", 0.25, "pids_limit", 32);
+    ck_assert_int_eq(store_worker_image_update(f.st, id, p, false, &d, &eb), ERR_OK);
+    json_decref(p);
+    ck_assert_int_eq(json_integer_value(json_object_get(d, "memory_mb")), 64);
+    ck_assert(json_real_value(json_object_get(d, "cpus")) == 0.25);
+    ck_assert_int_eq(json_integer_value(json_object_get(d, "pids_limit")), 32);
+    json_decref(d);
+    /* PATCH keeps what it does not name; an integer count of CPUs is fine; null clears. */
+    p = json_pack("{s:i,s:n}", "cpus", 2, "memory_mb");
+    ck_assert_int_eq(store_worker_image_update(f.st, id, p, false, &d, &eb), ERR_OK);
+    json_decref(p);
+    ck_assert(json_is_null(json_object_get(d, "memory_mb")));
+    ck_assert(json_real_value(json_object_get(d, "cpus")) == 2.0);
+    ck_assert_int_eq(json_integer_value(json_object_get(d, "pids_limit")), 32);
+    json_decref(d);
+    /* The gate hands the limits to the runtime with the entry. */
+    ck_assert_int_eq(store_worker_image_check(f.st, "nginx", 0, 0, &d, &eb), ERR_OK);
+    ck_assert_int_eq(json_integer_value(json_object_get(d, "pids_limit")), 32);
+    json_decref(d);
+    fx_close(&f);
+}
+END_TEST
+
 START_TEST(test_image_invalid)
 {
     struct fx f;
@@ -181,7 +218,15 @@ START_TEST(test_image_invalid)
                          "{\"image_name\":\"nginx\",\"min_vram_mb\":-1}",
                          "{\"image_name\":\"nginx\",\"is_active\":\"yes\"}",
                          "{\"image_tag\":\"latest\"}",
-                         "{\"image_name\":7}"};
+                         "{\"image_name\":7}",
+                         "{\"image_name\":\"nginx\",\"memory_mb\":15}",
+                         "{\"image_name\":\"nginx\",\"memory_mb\":1048577}",
+                         "{\"image_name\":\"nginx\",\"memory_mb\":64.5}",
+                         "{\"image_name\":\"nginx\",\"cpus\":0.009}",
+                         "{\"image_name\":\"nginx\",\"cpus\":256.5}",
+                         "{\"image_name\":\"nginx\",\"cpus\":\"1\"}",
+                         "{\"image_name\":\"nginx\",\"pids_limit\":15}",
+                         "{\"image_name\":\"nginx\",\"pids_limit\":32769}"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         enum err e = img_create(f.st, bad[i], &d, &eb);
         ck_assert_msg(e == ERR_INVALID, "%s gave %s", bad[i], err_name(e));
@@ -202,7 +247,7 @@ static void denied(struct store *st, const char *ref, const char *reason)
     struct errbuf eb = {{0}};
     json_t *entry = NULL;
     int64_t before = audit_count(st, "deny");
-    enum err e = store_worker_image_check(st, ref, &entry, &eb);
+    enum err e = store_worker_image_check(st, ref, 41, 42, &entry, &eb);
     ck_assert_msg(e == ERR_FORBIDDEN, "%s gave %s", ref, err_name(e));
     ck_assert_ptr_null(entry);
     ck_assert_msg(strstr(errbuf_get(&eb, e), reason), "%s: %s", ref, errbuf_get(&eb, e));
@@ -210,7 +255,10 @@ static void denied(struct store *st, const char *ref, const char *reason)
     json_t *rows = NULL;
     int64_t n = 0;
     ck_assert_int_eq(store_audit_list(st, "deny", 0, 0, 1, &rows, &n, NULL), ERR_OK);
-    ck_assert(strstr(jsonx_get_str(json_array_get(rows, 0), "reason"), reason));
+    json_t *row = json_array_get(rows, 0);
+    ck_assert(strstr(jsonx_get_str(row, "reason"), reason));
+    ck_assert_int_eq(json_integer_value(json_object_get(row, "run_id")), 41);
+    ck_assert_int_eq(json_integer_value(json_object_get(row, "job_id")), 42);
     json_decref(rows);
 }
 
@@ -231,16 +279,15 @@ START_TEST(test_image_check)
     ck_assert_int_eq(img_create(f.st, "{\"image_name\":\"busybox\",\"is_active\":false}", &d, NULL),
                      ERR_OK);
     json_decref(d);
-    const char *ok[] = {"nginx",
-                        "docker.io/library/nginx:latest",
-                        "library/nginx",
-                        "index.docker.io/library/nginx",
-                        "nginx@sha256:" HEX64B,
-                        "ghcr.io/org/app:v1@sha256:" HEX64};
+    const char *ok[] = {"nginx", "docker.io/library/nginx:latest", "library/nginx",
+                        "index.docker.io/library/nginx", "nginx@sha256:" HEX64B,
+                        "ghcr.io/org/app:v1@sha256:" HEX64,
+                        /* the pin is then checked against the engine by the runtime */
+                        "ghcr.io/org/app:v1"};
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         json_t *entry = NULL;
         struct errbuf eb = {{0}};
-        enum err e = store_worker_image_check(f.st, ok[i], &entry, &eb);
+        enum err e = store_worker_image_check(f.st, ok[i], 0, 0, &entry, &eb);
         ck_assert_msg(e == ERR_OK, "%s: %s", ok[i], errbuf_get(&eb, e));
         ck_assert_ptr_nonnull(entry);
         json_decref(entry);
@@ -248,13 +295,12 @@ START_TEST(test_image_check)
     ck_assert_int_eq(audit_count(f.st, "deny"), 0);
     denied(f.st, "NGINX", "invalid image reference");
     denied(f.st, "nginx ", "invalid image reference");
-    denied(f.st, "nginx:1.25", "not allowlisted");
-    denied(f.st, "evil.io/library/nginx", "not allowlisted");
-    denied(f.st, "docker.io.evil.com/library/nginx", "not allowlisted");
+    denied(f.st, "nginx:1.25", "worker image \"nginx:1.25\" is not on the worker-image allowlist");
+    denied(f.st, "evil.io/library/nginx", "not on the worker-image allowlist");
+    denied(f.st, "docker.io.evil.com/library/nginx", "not on the worker-image allowlist");
     denied(f.st, "busybox", "inactive");
-    denied(f.st, "ghcr.io/org/app:v1", "pins a digest");
     denied(f.st, "ghcr.io/org/app:v1@sha256:" HEX64B, "does not match");
-    denied(f.st, "ghcr.io/org/app:v2@sha256:" HEX64, "not allowlisted");
+    denied(f.st, "ghcr.io/org/app:v2@sha256:" HEX64, "not on the worker-image allowlist");
     denied(f.st, "nginx@@sha256:" HEX64, "invalid image reference");
     fx_close(&f);
 }
@@ -359,6 +405,7 @@ int main(void)
     TCase *tc = tcase_create("allow");
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_image_crud, 0, 2);
+    tcase_add_loop_test(tc, test_image_limits, 0, 2);
     tcase_add_loop_test(tc, test_image_invalid, 0, 2);
     tcase_add_loop_test(tc, test_image_check, 0, 2);
     tcase_add_loop_test(tc, test_containers, 0, 2);

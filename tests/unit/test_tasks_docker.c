@@ -18,6 +18,7 @@
 #include "docker/docker.h"
 #include "store/store.h"
 #include "tasks/tasks.h"
+#include "tasks/tasks_int.h"
 #include "version.h"
 
 #define IMAGE "cyberbrain-worker:" CB_VERSION
@@ -140,6 +141,130 @@ START_TEST(test_docker_jobs_run_and_are_removed)
         ERR_OK);
     ck_assert_int_eq(json_array_size(left), 0);
     json_decref(left);
+    /* each job: spawn, exit (code 0), remove, with its container id */
+    static const char *const acts[] = {"spawn", "exit", "remove"};
+    for (int i = 0; i < 3; i++) {
+        json_t *rows = NULL;
+        int64_t n = 0;
+        ck_assert_int_eq(store_audit_list(fx.st, acts[i], id, 0, 10, &rows, &n, &eb), ERR_OK);
+        ck_assert_int_eq(n, 2);
+        json_t *row = json_array_get(rows, 0);
+        ck_assert_int_eq(strlen(jsonx_get_str(row, "container_id")), 64);
+        ck_assert_str_eq(jsonx_get_str(row, "image"), IMAGE);
+        if (i == 1)
+            ck_assert_str_eq(jsonx_get_str(row, "reason"), "exit code 0");
+        json_decref(rows);
+    }
+}
+END_TEST
+
+/* Count the worker-image entries. */
+static int64_t n_images(void)
+{
+    json_t *rows = NULL;
+    int64_t n = -1;
+    ck_assert_int_eq(store_worker_image_list(fx.st, 0, 10, &rows, &n, NULL), ERR_OK);
+    json_decref(rows);
+    return n;
+}
+
+/* The first start allowlists the worker image once, ever: a deleted entry stays deleted. */
+START_TEST(test_docker_first_start_seeds_once)
+{
+    if (!has_image())
+        return;
+    struct errbuf eb = {0};
+    struct tasks_opts o = {.cfg = &fx.cfg, .st = fx.st, .ev = fx.ev, .n_slots = 0};
+    ck_assert_int_eq(n_images(), 0);
+    ck_assert_int_eq(tasks_start(&o, &fx.t, &eb), ERR_OK);
+    json_t *rows = NULL;
+    int64_t n = 0;
+    ck_assert_int_eq(store_worker_image_list(fx.st, 0, 10, &rows, &n, NULL), ERR_OK);
+    ck_assert_int_eq(n, 1);
+    json_t *e0 = json_array_get(rows, 0);
+    ck_assert_str_eq(jsonx_get_str(e0, "image_name"), "docker.io/library/cyberbrain-worker");
+    ck_assert_str_eq(jsonx_get_str(e0, "image_tag"), CB_VERSION);
+    ck_assert(json_is_null(json_object_get(e0, "digest")));
+    ck_assert(json_is_true(json_object_get(e0, "is_active")));
+    ck_assert_int_eq(
+        store_worker_image_delete(fx.st, json_integer_value(json_object_get(e0, "id")), NULL),
+        ERR_OK);
+    json_decref(rows);
+    tasks_stop(fx.t);
+    fx.t = NULL;
+    ck_assert_int_eq(tasks_start(&o, &fx.t, &eb), ERR_OK);
+    ck_assert_int_eq(n_images(), 0);
+    char *v = NULL;
+    ck_assert_int_eq(store_setting_get(fx.st, "worker_images_seeded", &v, NULL), ERR_OK);
+    xfree(v);
+}
+END_TEST
+
+/* An image that is not on the allowlist fails its job with the reason, audited, and no
+ * container is created. */
+START_TEST(test_docker_unlisted_image_refused)
+{
+    if (!has_image())
+        return;
+    static const char *const tasks[] = {"gpu_report"};
+    struct errbuf eb = {0};
+    fx.cfg.gpu_worker_image = xstrdup("cyberbrain-worker:not-listed");
+    struct tasks_opts o = {.cfg = &fx.cfg, .st = fx.st, .ev = fx.ev, .n_slots = 0};
+    ck_assert_int_eq(tasks_start(&o, &fx.t, &eb), ERR_OK);
+    json_t *run = NULL;
+    struct store_launch req = {.tasks = tasks, .n_tasks = 1, .lookback_ms = 86400000};
+    ck_assert_int_eq(store_run_launch(fx.st, &req, &run, &eb), ERR_OK);
+    int64_t id = json_integer_value(json_object_get(run, "id"));
+    json_decref(run);
+    bool got = false;
+    ck_assert_int_eq(tasks_run_one(fx.t, &got, &eb), ERR_OK);
+    ck_assert_int_eq(store_run_get(fx.st, id, &run, NULL), ERR_OK);
+    json_t *job = json_array_get(json_object_get(run, "jobs"), 0);
+    ck_assert_str_eq(jsonx_get_str(job, "status"), "failed");
+    ck_assert_msg(strstr(jsonx_get_str(job, "error"),
+                         "worker image \"cyberbrain-worker:not-listed\" is not on the "
+                         "worker-image allowlist"),
+                  "%s", jsonx_get_str(job, "error"));
+    json_decref(run);
+    json_t *rows = NULL;
+    int64_t n = 0;
+    ck_assert_int_eq(store_audit_list(fx.st, "deny", id, 0, 10, &rows, &n, NULL), ERR_OK);
+    ck_assert_int_eq(n, 1);
+    ck_assert_str_eq(jsonx_get_str(json_array_get(rows, 0), "image"),
+                     "docker.io/library/cyberbrain-worker:not-listed");
+    json_decref(rows);
+    ck_assert_int_eq(store_audit_list(fx.st, "spawn", id, 0, 10, &rows, &n, NULL), ERR_OK);
+    ck_assert_int_eq(n, 0);
+    json_decref(rows);
+    ck_assert_int_eq(
+        docker_containers_by_label(sock_path(), "cyberbrain.instance", fx.instance, &rows, &eb),
+        ERR_OK);
+    ck_assert_int_eq(json_array_size(rows), 0);
+    json_decref(rows);
+}
+END_TEST
+
+START_TEST(test_gpu_parse)
+{
+    int n = 0;
+    int64_t mb = 0;
+    bool known = false;
+    ck_assert_int_eq(tasks_gpu_parse("0, 1024\n1, 20480\n", &n, &mb, &known), ERR_OK);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(mb, 20480);
+    ck_assert(known);
+    ck_assert_int_eq(tasks_gpu_parse("0, [N/A]\n", &n, &mb, &known), ERR_OK);
+    ck_assert_int_eq(n, 1);
+    ck_assert(!known); /* unknown, not zero */
+    ck_assert_int_eq(tasks_gpu_parse("0, [N/A]\n1, 0\n", &n, &mb, &known), ERR_OK);
+    ck_assert_int_eq(n, 2);
+    ck_assert(known);
+    ck_assert_int_eq(mb, 0);
+    ck_assert_int_eq(tasks_gpu_parse("", &n, &mb, &known), ERR_OK);
+    ck_assert_int_eq(n, 0);
+    ck_assert_int_eq(tasks_gpu_parse("No devices were found\n", &n, &mb, &known), ERR_PARSE);
+    ck_assert_int_eq(tasks_gpu_parse("0, 12 MiB\n", &n, &mb, &known), ERR_PARSE);
+    ck_assert_int_eq(tasks_gpu_parse("0, -5\n", &n, &mb, &known), ERR_PARSE);
 }
 END_TEST
 
@@ -167,6 +292,9 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_docker_jobs_run_and_are_removed);
     tcase_add_test(tc, test_docker_missing_image_refused);
+    tcase_add_test(tc, test_docker_first_start_seeds_once);
+    tcase_add_test(tc, test_docker_unlisted_image_refused);
+    tcase_add_test(tc, test_gpu_parse);
     suite_add_tcase(su, tc);
     SRunner *sr = srunner_create(su);
     srunner_run_all(sr, CK_NORMAL);
