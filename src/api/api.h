@@ -19,6 +19,10 @@ struct api_ctx {
     struct events *ev;                   /* borrowed */
     void (*on_launch)(void *launch_ctx); /* called after a run was queued (wakes the dispatcher) */
     void *launch_ctx;
+    /* Take an inventory snapshot now (source manual) into *out; ERR_UNAVAILABLE when the
+     * engine does not answer. NULL: POST /api/inventory/snapshot/ answers 503. */
+    enum err (*inventory_snapshot)(void *inventory_ctx, json_t **out, struct errbuf *eb);
+    void *inventory_ctx;
 };
 
 /* Start serving; *bound_port gets the port actually bound (cfg->port 0 picks a free one). */

@@ -50,6 +50,17 @@ static const struct http_route routes[] = {
      "Remove a container from the allowlist"},
     {HTTP_GET, "/api/audit/", api_audit_list, 0,
      "The worker audit trail, newest first (filters: action, run)"},
+    {HTTP_GET, "/api/inventory/", api_inventory_list, 0,
+     "List container inventory snapshots, newest first (without items)"},
+    {HTTP_POST, "/api/inventory/snapshot/", api_inventory_snapshot, 0,
+     "Take an inventory snapshot now (503 when the Docker engine does not answer)"},
+    {HTTP_GET, "/api/inventory/latest/", api_inventory_latest, 0,
+     "The newest inventory snapshot with its containers"},
+    {HTTP_GET, "/api/inventory/diff/", api_inventory_diff, 0,
+     "Containers added, removed and changed between snapshots ?from= and ?to= (default: the "
+     "two newest)"},
+    {HTTP_GET, "/api/inventory/{id}/", api_inventory_get, 0,
+     "Get an inventory snapshot with its containers"},
     {HTTP_GET, "/metrics", api_metrics_get, HTTP_ROUTE_PUBLIC,
      "Prometheus metrics (no token needed from loopback)"},
 };

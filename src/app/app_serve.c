@@ -101,6 +101,8 @@ int app_cmd_serve(struct config *cfg, int argc, char **argv)
     }
     struct api_ctx actx = {
         .cfg = cfg, .st = st, .ev = ev, .on_launch = wake_dispatcher, .launch_ctx = tk};
+    actx.inventory_snapshot = tasks_inventory_snapshot;
+    actx.inventory_ctx = tk;
     if (api_server_start(&actx, &srv, &port, &eb) != ERR_OK) {
         fprintf(stderr, "cyberbrain: cannot serve on %s:%d: %s\n", cfg->bind_addr, cfg->port,
                 eb.msg);

@@ -93,3 +93,18 @@ docker_logs_demux(const char *data, size_t len, struct buf *out, struct buf *err
 /* ---- image references: docker_ref_parse lives in core/docker_ref.h (pure code, so the
  * store can normalise references without depending on the engine client) ---- */
 #include "core/docker_ref.h"
+
+/* ---- container inspect, summarised (docker_inspect.c) ---- */
+
+/* Summarise an inspect answer raw into a new bounded object (caller decrefs):
+ * {"created","started_at","finished_at","restart_count","health" (or null),"exit_code",
+ * "restart_policy" {"name","maximum_retry_count"},"memory_bytes","nano_cpus",
+ * "networks" [{"name","aliases"}],"ports" [{"container_port","host_port"}],
+ * "mounts" [{"type","destination","read_only","volume" (volumes only, else null)}],
+ * "labels" (com.docker.compose.* only),"env_names" (names only, never values)}.
+ * Lists and strings are capped; absent values are null. Pure: no I/O. */
+json_t *docker_inspect_summary(const json_t *raw);
+/* Inspect container id (an id or name) and return docker_inspect_summary of the answer
+ * in *out (caller decrefs). ERR_NOT_FOUND when there is no such container. */
+enum err
+docker_container_inspect(const char *socket_path, const char *id, json_t **out, struct errbuf *eb);

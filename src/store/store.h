@@ -372,3 +372,48 @@ enum err store_setting_set(struct store *st,
                            bool is_only_if_absent,
                            bool *is_set,
                            struct errbuf *eb);
+
+/* ---- container inventory (store_inventory.c) ----
+ * A snapshot: {"id","taken_at","source" ("manual" or "run"),"run_id" (or null),
+ * "container_count"}; from store_inventory_get/_latest also "items": each
+ * {"container_id","name","image","state","status","is_allowlisted","details" (object or
+ * null)}, ordered by name then container_id. The caller decides what details may hold
+ * (allowlisted containers only, never variable values); the store keeps it as given. */
+
+#define STORE_INVENTORY_ITEMS_MAX   2000        /* containers in one snapshot */
+#define STORE_INVENTORY_DETAILS_MAX (64 * 1024) /* bytes of one item's details as JSON */
+
+/* Check items (an array of at most STORE_INVENTORY_ITEMS_MAX item objects, each with a
+ * container_id and details an object of at most STORE_INVENTORY_DETAILS_MAX bytes or
+ * null); ERR_INVALID or ERR_TOO_LARGE with the reason. */
+enum err store_inventory_check(const json_t *items, struct errbuf *eb);
+/* Store a snapshot of items (checked as above; text fields are cut to their caps) in one
+ * transaction; source "manual" (run_id 0) or "run" (run_id > 0). ERR_CONFLICT when run_id
+ * already has a snapshot (one per run). *out is the snapshot without items. */
+enum err store_inventory_add(struct store *st,
+                             const char *source,
+                             int64_t run_id,
+                             const json_t *items,
+                             json_t **out,
+                             struct errbuf *eb);
+/* List snapshots newest first, without items; paging by offset/limit. */
+enum err store_inventory_list(struct store *st,
+                              int64_t offset,
+                              int64_t limit,
+                              json_t **results,
+                              int64_t *count,
+                              struct errbuf *eb);
+/* Get snapshot id with its items; ERR_NOT_FOUND when absent. */
+enum err store_inventory_get(struct store *st, int64_t id, json_t **out, struct errbuf *eb);
+/* Get the newest snapshot with its items; ERR_NOT_FOUND when none was taken. */
+enum err store_inventory_latest(struct store *st, json_t **out, struct errbuf *eb);
+/* Set *has when run_id already has a snapshot. */
+enum err store_inventory_has_run(struct store *st, int64_t run_id, bool *has, struct errbuf *eb);
+/* Compare snapshot from_id with to_id, matching containers by id. to_id <= 0: the newest;
+ * from_id <= 0: the one before to_id. *out: {"from","to" (snapshots without items),
+ * "added","removed" ([{"id","name","image","state"}]),"changed" ([{"id","name","fields":
+ * {"<field>": [old, new]}}]: name, image, state, is_allowlisted and, from details,
+ * restart_count, health, exit_code, started_at)}. ERR_NOT_FOUND when a snapshot is absent
+ * or fewer than two exist for the defaults. */
+enum err store_inventory_diff(
+    struct store *st, int64_t from_id, int64_t to_id, json_t **out, struct errbuf *eb);

@@ -40,3 +40,20 @@ void tasks_wake(struct tasks *t);
 void tasks_stop(struct tasks *t);
 /* Run one job synchronously in this thread (used by tests); *got false when none queued. */
 enum err tasks_run_one(struct tasks *t, bool *got, struct errbuf *eb);
+
+/* ---- container inventory (tasks_inventory.c) ---- */
+
+/* Take an inventory snapshot now: every container the engine lists (at most
+ * STORE_INVENTORY_ITEMS_MAX) with id, name, image, state and status; details (redacted,
+ * variable names only) for allowlisted containers, which alone are inspected. source is
+ * "manual" (run_id 0) or "run". *out is the stored snapshot without items (caller
+ * decrefs). ERR_UNAVAILABLE when the engine does not answer; store errors as they come. */
+enum err tasks_inventory_take(const struct config *cfg,
+                              struct store *st,
+                              const char *source,
+                              int64_t run_id,
+                              json_t **out,
+                              struct errbuf *eb);
+/* Take a manual snapshot for the dispatcher tasks (a struct tasks *): the shape of
+ * api_ctx.inventory_snapshot. */
+enum err tasks_inventory_snapshot(void *tasks, json_t **out, struct errbuf *eb);

@@ -170,3 +170,8 @@ enum err tasks_gpu_probe(int *n_gpus, int64_t *max_free_mb, bool *is_known, stru
  * processes), allowlist cfg->worker_image (normalised name and tag, no digest) unless an
  * entry exists. Failures are logged. */
 void tasks_docker_seed(const struct config *cfg, struct store *st);
+
+/* Take run c->run_id's inventory snapshot (source run) when c is its first gpu_report or
+ * service_map job to start; any other job is a no-op. Failures are logged, never returned:
+ * the job goes on. */
+void tasks_inventory_on_job(struct tasks *t, const struct store_claim *c);

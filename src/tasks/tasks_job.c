@@ -395,6 +395,7 @@ void tasks_job_run(struct tasks *t, struct store_claim *claim)
     log_info("tasks", "event=job.start job_id=%lld run_id=%lld task=%s runtime=%s",
              (long long)claim->job_id, (long long)claim->run_id, claim->task, t->rt->name);
     tasks_job_publish(t, claim, "running", NULL);
+    tasks_inventory_on_job(t, claim);
     enum err e = prepare(&job, &eb);
     if (e == ERR_OK) {
         track(t, &job, true);

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/* docker_inspect.c -- container inspect, cut down to a bounded, non-secret summary.
+ *
+ * The engine's answer holds the container's environment with its values; only the
+ * variable names leave this file. Every list and string in the summary has a cap, so a
+ * container with thousands of labels or mounts still yields a small object. */
+#include "docker/docker.h"
+
+#include <string.h>
+
+#include "core/jsonx.h"
+#include "core/xalloc.h"
+#include "docker/docker_int.h"
+
+#define INSPECT_BODY_MAX   (4u * 1024 * 1024) /* bytes of the engine's answer */
+#define INSPECT_STR_MAX    128                /* bytes of a name, path or time */
+#define INSPECT_LABEL_MAX  256                /* bytes of a label value */
+#define INSPECT_NETS_MAX   8
+#define INSPECT_ALIAS_MAX  8
+#define INSPECT_PORTS_MAX  64
+#define INSPECT_MOUNTS_MAX 32
+#define INSPECT_LABELS_MAX 32
+#define INSPECT_ENV_MAX    128
+#define COMPOSE_PREFIX     "com.docker.compose."
+
+/* A new JSON string of at most max bytes of s, cut on a UTF-8 boundary (null for NULL). */
+static json_t *str_cut(const char *s, size_t max)
+{
+    if (!s)
+        return json_null();
+    size_t n = strnlen(s, max + 1);
+    if (n > max) {
+        n = max;
+        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+            n--;
+    }
+    json_t *j = json_stringn(s, n);
+    return j ? j : json_null();
+}
+
+/* obj[key] as a capped string, or null. */
+static json_t *get_str(const json_t *obj, const char *key, size_t max)
+{
+    return str_cut(jsonx_get_str(obj, key), max);
+}
+
+/* obj[key] as an integer, or null. */
+static json_t *get_int(const json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    return json_is_integer(v) ? json_integer(json_integer_value(v)) : json_null();
+}
+
+static bool is_name_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n >= DOCKER_ID_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+/* [{"name","aliases":[...]}] from NetworkSettings.Networks (addresses left out). */
+static json_t *networks(json_t *nets)
+{
+    json_t *out = json_array();
+    const char *name;
+    json_t *n;
+    json_object_foreach(nets, name, n)
+    {
+        if (json_array_size(out) >= INSPECT_NETS_MAX)
+            break;
+        json_t *aliases = json_array();
+        size_t i;
+        json_t *a;
+        json_array_foreach(json_object_get(n, "Aliases"), i, a)
+        {
+            if (i >= INSPECT_ALIAS_MAX)
+                break;
+            if (json_is_string(a))
+                json_array_append_new(aliases, str_cut(json_string_value(a), INSPECT_STR_MAX));
+        }
+        json_array_append_new(out, json_pack("{s:o,s:o}", "name", str_cut(name, INSPECT_STR_MAX),
+                                             "aliases", aliases));
+    }
+    return out;
+}
+
+/* [{"container_port":"80/tcp","host_port":"8080"}] for the published ports only. */
+static json_t *ports(json_t *p)
+{
+    json_t *out = json_array();
+    const char *key;
+    json_t *binds;
+    json_object_foreach(p, key, binds)
+    {
+        size_t i;
+        json_t *b;
+        json_array_foreach(binds, i, b)
+        {
+            if (json_array_size(out) >= INSPECT_PORTS_MAX)
+                return out;
+            json_array_append_new(out, json_pack("{s:o,s:o}", "container_port",
+                                                 str_cut(key, INSPECT_STR_MAX), "host_port",
+                                                 get_str(b, "HostPort", INSPECT_STR_MAX)));
+        }
+    }
+    return out;
+}
+
+/* [{"type","destination","read_only","volume"}]: the source is named only for volumes. */
+static json_t *mounts(const json_t *m)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *x;
+    json_array_foreach(m, i, x)
+    {
+        if (i >= INSPECT_MOUNTS_MAX)
+            break;
+        const char *type = jsonx_get_str(x, "Type");
+        bool is_volume = type && strcmp(type, "volume") == 0;
+        json_t *rw = json_object_get(x, "RW");
+        json_array_append_new(
+            out, json_pack("{s:o,s:o,s:b,s:o}", "type", str_cut(type, INSPECT_STR_MAX),
+                           "destination", get_str(x, "Destination", INSPECT_STR_MAX), "read_only",
+                           json_is_boolean(rw) && !json_is_true(rw), "volume",
+                           is_volume ? get_str(x, "Name", INSPECT_STR_MAX) : json_null()));
+    }
+    return out;
+}
+
+/* The com.docker.compose.* labels. */
+static json_t *compose_labels(json_t *labels)
+{
+    json_t *out = json_object();
+    const char *key;
+    json_t *v;
+    json_object_foreach(labels, key, v)
+    {
+        if (json_object_size(out) >= INSPECT_LABELS_MAX)
+            break;
+        if (strncmp(key, COMPOSE_PREFIX, strlen(COMPOSE_PREFIX)) != 0 ||
+            strlen(key) > INSPECT_STR_MAX || !json_is_string(v))
+            continue;
+        json_object_set_new(out, key, str_cut(json_string_value(v), INSPECT_LABEL_MAX));
+    }
+    return out;
+}
+
+/* The names of the variables in Config.Env ("NAME=value"): never the values. */
+static json_t *env_names(const json_t *env)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *e;
+    json_array_foreach(env, i, e)
+    {
+        if (i >= INSPECT_ENV_MAX)
+            break;
+        const char *s = json_string_value(e);
+        if (!s)
+            continue;
+        size_t n = strcspn(s, "=");
+        json_array_append_new(out, json_stringn(s, n > INSPECT_STR_MAX ? INSPECT_STR_MAX : n));
+    }
+    return out;
+}
+
+json_t *docker_inspect_summary(const json_t *raw)
+{
+    const json_t *state = json_object_get(raw, "State");
+    const json_t *cfg = json_object_get(raw, "Config");
+    const json_t *host = json_object_get(raw, "HostConfig");
+    const json_t *net = json_object_get(raw, "NetworkSettings");
+    const json_t *policy = json_object_get(host, "RestartPolicy");
+    json_t *health = json_object_get(json_object_get(state, "Health"), "Status");
+    json_t *s = json_object();
+    json_object_set_new(s, "created", get_str(raw, "Created", INSPECT_STR_MAX));
+    json_object_set_new(s, "started_at", get_str(state, "StartedAt", INSPECT_STR_MAX));
+    json_object_set_new(s, "finished_at", get_str(state, "FinishedAt", INSPECT_STR_MAX));
+    json_object_set_new(s, "restart_count", get_int(raw, "RestartCount"));
+    json_object_set_new(s, "health", str_cut(json_string_value(health), INSPECT_STR_MAX));
+    json_object_set_new(s, "exit_code", get_int(state, "ExitCode"));
+    json_object_set_new(s, "restart_policy",
+                        json_pack("{s:o,s:o}", "name", get_str(policy, "Name", INSPECT_STR_MAX),
+                                  "maximum_retry_count", get_int(policy, "MaximumRetryCount")));
+    json_object_set_new(s, "memory_bytes", get_int(host, "Memory"));
+    json_object_set_new(s, "nano_cpus", get_int(host, "NanoCpus"));
+    json_object_set_new(s, "networks", networks(json_object_get(net, "Networks")));
+    json_object_set_new(s, "ports", ports(json_object_get(net, "Ports")));
+    json_object_set_new(s, "mounts", mounts(json_object_get(raw, "Mounts")));
+    json_object_set_new(s, "labels", compose_labels(json_object_get(cfg, "Labels")));
+    json_object_set_new(s, "env_names", env_names(json_object_get(cfg, "Env")));
+    return s;
+}
+
+enum err
+docker_container_inspect(const char *socket_path, const char *id, json_t **out, struct errbuf *eb)
+{
+    char path[DOCKER_PATH_MAX];
+    json_t *raw = NULL;
+    struct docker_reply r = {0};
+    *out = NULL;
+    if (!is_name_ok(id))
+        return errbuf_set(eb, ERR_INVALID, "not a container id or name");
+    enum err e = docker_api_path(socket_path, path, sizeof(path), eb, "/containers/%s/json", id);
+    if (e != ERR_OK)
+        return e;
+    struct docker_call call = {"GET", path, NULL, 0, "container inspect"};
+    buf_init(&r.body, INSPECT_BODY_MAX);
+    e = docker_request(socket_path, &call, &r, eb);
+    if (e == ERR_OK &&
+        jsonx_parse(buf_str(&r.body), buf_len(&r.body), INSPECT_BODY_MAX, &raw, NULL) != ERR_OK)
+        e = errbuf_set(eb, ERR_UNAVAILABLE, "docker container inspect: the answer is not JSON");
+    if (e == ERR_OK && !json_is_object(raw))
+        e = errbuf_set(eb, ERR_UNAVAILABLE, "docker container inspect: not an object");
+    if (e == ERR_OK)
+        *out = docker_inspect_summary(raw);
+    json_decref(raw);
+    /* The answer held the environment's values: wipe it. */
+    size_t n = buf_len(&r.body);
+    xfree_zero(buf_take(&r.body), n);
+    buf_fini(&r.body);
+    return e;
+}
