@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "app/app_int.h"
+#include "core/crypto.h"
 #include "core/events.h"
 #include "core/fs.h"
 #include "core/log.h"
@@ -29,6 +30,38 @@ static enum err prepare_folders(const struct config *cfg)
     if (!fs_is_dir(cfg->logs_dir))
         log_warn("app", "event=logs.missing detail=\"CYBER_BRAIN_LOGS folder does not exist; "
                         "log_triage jobs will fail until it does\"");
+    return ERR_OK;
+}
+
+/* True when id is 8..64 lowercase hex digits (also a valid container label value). */
+static bool is_instance_id(const char *id)
+{
+    size_t n = strspn(id, "0123456789abcdef");
+    return id[n] == '\0' && n >= 8 && n <= 64;
+}
+
+/* Replace the per-process instance id with the installation's, kept in the settings table:
+ * the first serve writes a random one, every later one (and a restart after kill -9) reads
+ * it, so the containers and jobs it left are recognised as its own. */
+static enum err load_instance_id(struct config *cfg, struct store *st)
+{
+    struct errbuf eb = {{0}};
+    char fresh[17];
+    char *id = NULL;
+    enum err e = crypto_random_hex(8, fresh, sizeof(fresh));
+    if (e == ERR_OK)
+        e = store_setting_set(st, "instance_id", fresh, true, NULL, &eb);
+    if (e == ERR_OK)
+        e = store_setting_get(st, "instance_id", &id, &eb);
+    if (e == ERR_OK && !is_instance_id(id))
+        e = errbuf_set(&eb, ERR_INVALID, "setting instance_id is not 8..64 lowercase hex digits");
+    if (e != ERR_OK) {
+        fprintf(stderr, "cyberbrain: cannot load the instance id: %s\n", errbuf_get(&eb, e));
+        xfree(id);
+        return e;
+    }
+    xfree(cfg->instance_id);
+    cfg->instance_id = id;
     return ERR_OK;
 }
 
@@ -57,6 +90,8 @@ int app_cmd_serve(struct config *cfg, int argc, char **argv)
     if (prepare_folders(cfg) != ERR_OK)
         goto out;
     if (app_store_open_current(cfg, cfg->db_pool, do_migrate, &st) != ERR_OK)
+        goto out;
+    if (load_instance_id(cfg, st) != ERR_OK)
         goto out;
     ev = events_new(1024, 512);
     struct tasks_opts topts = {.cfg = cfg, .st = st, .ev = ev, .n_slots = cfg->max_concurrent_jobs};

@@ -178,6 +178,9 @@ static enum err load_numbers(struct config *cfg, struct errbuf *eb)
     if ((e = get_int("CYBER_BRAIN_LOOKBACK", 86400, 60, 366LL * 86400, &v, eb)) != ERR_OK)
         return e;
     cfg->lookback_s = v;
+    if ((e = get_int("CYBER_BRAIN_RECONCILE_INTERVAL", 30, 1, 3600, &v, eb)) != ERR_OK)
+        return e;
+    cfg->reconcile_interval_s = (int)v;
     return ERR_OK;
 }
 

@@ -37,8 +37,10 @@ struct config {
     int64_t lookback_s;          /* CYBER_BRAIN_LOOKBACK (seconds) of a first run, default 86400 */
     char *worker_bin;            /* CYBER_BRAIN_WORKER_BIN, default: this executable */
     char *worker_image;          /* CYBER_BRAIN_WORKER_IMAGE, default cyberbrain-worker:<version> */
-    char *gpu_worker_image; /* CYBER_BRAIN_GPU_WORKER_IMAGE for gpu_report; NULL: worker_image */
-    char *instance_id;      /* random per process, set by config_load */
+    char *gpu_worker_image;   /* CYBER_BRAIN_GPU_WORKER_IMAGE for gpu_report; NULL: worker_image */
+    char *instance_id;        /* random per process, set by config_load; serve replaces it with
+                               * the installation's id from the database */
+    int reconcile_interval_s; /* CYBER_BRAIN_RECONCILE_INTERVAL, default 30, 1..3600 */
 };
 
 /* Read and validate the environment into cfg. On error eb names the variable. */

@@ -214,6 +214,12 @@ store_job_is_cancelled(struct store *st, int64_t job_id, bool *is_cancelled, str
 /* After a crash: jobs left running by any instance become failed ("orchestrator restarted
  * while the job ran") and their runs end when nothing else is open. *n_jobs gets the count. */
 enum err store_recover(struct store *st, int *n_jobs, struct errbuf *eb);
+/* List the jobs running now, of any instance, by id (at most 10000): {"id","run_id","task",
+ * "claimed_by","started_at","deadline_at"} (reconciliation with the containers). */
+enum err store_job_list_running(struct store *st, json_t **results, struct errbuf *eb);
+/* List the runs that still read as queued or running although none of their jobs is open
+ * (a crash between a job's end and its run's report): [{"id"}], at most 10000. */
+enum err store_run_list_unsettled(struct store *st, json_t **run_ids, struct errbuf *eb);
 
 /* ---- artifacts ---- */
 

@@ -211,6 +211,11 @@ store_job_is_cancelled(struct store *st, int64_t job_id, bool *is_cancelled, str
     return e;
 }
 
+#define UNSETTLED_SQL                                                                           \
+    "SELECT r.id FROM runs r WHERE r.status IN ('queued', 'running') AND NOT EXISTS (SELECT 1 " \
+    "FROM jobs j WHERE j.run_id = r.id AND j.status IN ('queued', 'running')) ORDER BY r.id "   \
+    "LIMIT 10000"
+
 static enum err recover_tx(struct db *db, int *n_jobs, struct errbuf *eb)
 {
     char now[CLOCK_ISO_LEN];
@@ -223,11 +228,7 @@ static enum err recover_tx(struct db *db, int *n_jobs, struct errbuf *eb)
                          (struct db_param[]){DB_S(now), DB_S(RECOVER_ERROR)}, 2, &changed, eb);
     *n_jobs = (int)changed;
     if (e == ERR_OK)
-        e = db_query(db,
-                     "SELECT r.id FROM runs r WHERE r.status IN ('queued', 'running') AND NOT "
-                     "EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = r.id AND j.status IN "
-                     "('queued', 'running')) ORDER BY r.id",
-                     NULL, 0, &runs, eb);
+        e = db_query(db, UNSETTLED_SQL, NULL, 0, &runs, eb);
     size_t i;
     json_t *run;
     json_array_foreach(runs, i, run)
@@ -255,5 +256,26 @@ enum err store_recover(struct store *st, int *n_jobs, struct errbuf *eb)
     store_db_put(st, db);
     if (e != ERR_OK)
         *n_jobs = 0;
+    return e;
+}
+
+enum err store_job_list_running(struct store *st, json_t **results, struct errbuf *eb)
+{
+    *results = NULL;
+    struct db *db = store_db_get(st);
+    enum err e = db_query(db,
+                          "SELECT id, run_id, task, claimed_by, started_at, deadline_at FROM jobs "
+                          "WHERE status = 'running' ORDER BY id LIMIT 10000",
+                          NULL, 0, results, eb);
+    store_db_put(st, db);
+    return e;
+}
+
+enum err store_run_list_unsettled(struct store *st, json_t **run_ids, struct errbuf *eb)
+{
+    *run_ids = NULL;
+    struct db *db = store_db_get(st);
+    enum err e = db_query(db, UNSETTLED_SQL, NULL, 0, run_ids, eb);
+    store_db_put(st, db);
     return e;
 }

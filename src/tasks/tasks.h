@@ -31,7 +31,8 @@ struct tasks_opts {
 const char *tasks_canonical_name(const char *name);
 /* Return the three canonical task names in order (NULL-terminated). */
 const char *const *tasks_all_names(void);
-/* Recover after a crash (store_recover + remove stale job folders) and start the dispatcher. */
+/* Recover after a crash (process runtime: store_recover; docker: reconcile, then every
+ * reconcile_interval_s in a thread; both remove stale job folders) and start the dispatcher. */
 enum err tasks_start(const struct tasks_opts *opts, struct tasks **out, struct errbuf *eb);
 /* Tell the dispatcher that jobs were queued (cheap; any thread). */
 void tasks_wake(struct tasks *t);

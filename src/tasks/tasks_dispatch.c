@@ -40,8 +40,12 @@ enum err tasks_run_one(struct tasks *t, bool *got, struct errbuf *eb)
     struct store_claim c;
     memset(&c, 0, sizeof(c));
     *got = false;
+    pthread_mutex_lock(&t->claim_mu);
     enum err e = store_job_claim(t->opts.st, t->opts.cfg->instance_id, t->opts.cfg->job_timeout_ms,
                                  t->opts.only_run_id, &c, got, eb);
+    if (e == ERR_OK && *got)
+        tasks_job_claimed(t, c.job_id);
+    pthread_mutex_unlock(&t->claim_mu);
     if (e != ERR_OK || !*got)
         return e;
     tasks_job_run(t, &c);
@@ -85,9 +89,32 @@ static void *slot_main(void *arg)
     return NULL;
 }
 
-/* Remove the input/ and output/ scratch folders left under runs/<run>/jobs/<job>/. */
+/* True when the job folder name is the id of a job in running (still to be collected). */
+static bool is_running_dir(const json_t *running, const char *name)
+{
+    size_t i;
+    json_t *j;
+    json_array_foreach(running, i, j)
+    {
+        char id[24];
+        snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(json_object_get(j, "id")));
+        if (strcmp(id, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Remove the input/ and output/ scratch folders left under runs/<run>/jobs/<job>/, except
+ * those of jobs still running (reconcile collects them). */
 static void remove_stale(const struct tasks *t)
 {
+    json_t *running = NULL;
+    struct errbuf eb = {0};
+    enum err e = store_job_list_running(t->opts.st, &running, &eb);
+    if (e != ERR_OK) {
+        log_warn("tasks", "event=recover.folders skipped=true err=%s", err_name(e));
+        return;
+    }
     char *runs = xasprintf("%s/runs", t->opts.cfg->uploads_dir);
     DIR *d = opendir(runs);
     struct dirent *re;
@@ -99,7 +126,7 @@ static void remove_stale(const struct tasks *t)
         DIR *jd = opendir(jobs);
         struct dirent *je;
         while (jd && (je = readdir(jd)) != NULL) {
-            if (je->d_name[0] == '.')
+            if (je->d_name[0] == '.' || is_running_dir(running, je->d_name))
                 continue;
             char *in = xasprintf("%s/%s/input", jobs, je->d_name);
             char *out = xasprintf("%s/%s/output", jobs, je->d_name);
@@ -118,6 +145,7 @@ static void remove_stale(const struct tasks *t)
     if (n)
         log_info("tasks", "event=recover.folders removed=%d", n);
     xfree(runs);
+    json_decref(running);
 }
 
 static struct tasks *tasks_alloc(const struct tasks_opts *opts)
@@ -125,6 +153,7 @@ static struct tasks *tasks_alloc(const struct tasks_opts *opts)
     struct tasks *t = xcalloc(1, sizeof(*t));
     t->opts = *opts;
     pthread_mutex_init(&t->mu, NULL);
+    pthread_mutex_init(&t->claim_mu, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -132,6 +161,7 @@ static struct tasks *tasks_alloc(const struct tasks_opts *opts)
     pthread_condattr_destroy(&attr);
     t->n_running_cap = opts->n_slots + 1;
     t->running = xcalloc((size_t)t->n_running_cap, sizeof(*t->running));
+    t->inflight = xcalloc((size_t)t->n_running_cap, sizeof(*t->inflight));
     t->threads = xcalloc((size_t)opts->n_slots + 1, sizeof(*t->threads));
     return t;
 }
@@ -140,9 +170,34 @@ static void tasks_dealloc(struct tasks *t)
 {
     pthread_cond_destroy(&t->cv);
     pthread_mutex_destroy(&t->mu);
+    pthread_mutex_destroy(&t->claim_mu);
     xfree(t->running);
+    xfree(t->inflight);
     xfree(t->threads);
     xfree(t);
+}
+
+/* Recover after a crash. The process runtime fails every job left running (its workers
+ * died with the process); the docker runtime's workers outlive it, so reconcile decides
+ * job by job. A dispatcher bound to one run shares the database with a serve: it
+ * recovers nothing (that would fail the serve's jobs and delete their folders). */
+static enum err recover(struct tasks *t, struct errbuf *eb)
+{
+    int n_failed = 0;
+    if (t->opts.only_run_id != 0)
+        return ERR_OK;
+    if (t->rt == &tasks_runtime_docker) {
+        remove_stale(t);
+        tasks_reconcile_pass(t, true);
+        return tasks_reconcile_start(t, eb);
+    }
+    enum err e = store_recover(t->opts.st, &n_failed, eb);
+    if (e != ERR_OK)
+        return e;
+    if (n_failed)
+        log_warn("tasks", "event=recover.jobs failed=%d", n_failed);
+    remove_stale(t);
+    return ERR_OK;
 }
 
 enum err tasks_start(const struct tasks_opts *opts, struct tasks **out, struct errbuf *eb)
@@ -153,22 +208,15 @@ enum err tasks_start(const struct tasks_opts *opts, struct tasks **out, struct e
     const struct tasks_runtime *rt = tasks_runtime_pick(opts->cfg, eb);
     if (!rt)
         return ERR_UNAVAILABLE;
-    int n_failed = 0;
-    /* A dispatcher bound to one run shares the database with a serve: recovering would fail
-     * that serve's running jobs and delete their folders. */
-    if (opts->only_run_id == 0) {
-        enum err e = store_recover(opts->st, &n_failed, eb);
-        if (e != ERR_OK)
-            return e;
-    }
-    if (n_failed)
-        log_warn("tasks", "event=recover.jobs failed=%d", n_failed);
     struct tasks *t = tasks_alloc(opts);
     t->rt = rt;
-    if (opts->only_run_id == 0)
-        remove_stale(t);
     if (opts->only_run_id == 0 && rt == &tasks_runtime_docker)
         tasks_docker_seed(opts->cfg, opts->st);
+    enum err e = recover(t, eb);
+    if (e != ERR_OK) {
+        tasks_stop(t);
+        return e;
+    }
     if (!rt->is_isolated)
         log_warn("tasks", "event=runtime runtime=%s isolated=false note=%s", rt->name,
                  "workers run as child processes without isolation (development only)");
@@ -197,6 +245,8 @@ void tasks_stop(struct tasks *t)
     pthread_mutex_unlock(&t->mu);
     for (int i = 0; i < t->n_threads; i++)
         pthread_join(t->threads[i], NULL);
+    if (t->has_reconcile_thread)
+        pthread_join(t->reconcile_thread, NULL);
     log_info("tasks", "event=dispatcher.stop");
     tasks_dealloc(t);
 }

@@ -72,7 +72,14 @@ struct tasks {
     pthread_t *threads;
     int n_threads;
     struct tasks_job **running; /* n_slots + 1 slots (one for tasks_run_one) */
+    int64_t *inflight;          /* n_running_cap ids of jobs claimed here, 0 = free; under mu */
     int n_running_cap;
+    /* Held across a claim and its registration in inflight, and by reconcile across its
+     * read of the running jobs, so reconcile never takes a job just claimed here as lost. */
+    pthread_mutex_t claim_mu;
+    pthread_t reconcile_thread;
+    bool has_reconcile_thread;
+    bool is_engine_down; /* the last reconcile pass found no engine (reconcile thread only) */
 };
 
 extern const struct tasks_runtime tasks_runtime_process;
@@ -94,6 +101,24 @@ const struct tasks_runtime *tasks_runtime_pick(const struct config *cfg, struct 
 bool tasks_is_stopping(struct tasks *t);
 /* Run one claimed job to its end: prepare, start, wait, validate, finish, report. */
 void tasks_job_run(struct tasks *t, struct store_claim *claim);
+/* Fill job for claim (borrowed: its strings must outlive job) and its folder paths. */
+void tasks_job_init(struct tasks_job *job, struct tasks *t, const struct store_claim *claim);
+/* The half after the wait: judge how it ended (oc; job->exit_code and stderr_text when
+ * TASKS_EXITED), read and validate output/result.json, keep stderr, finish the job (and
+ * write the report when its run is done), remove the scratch folders, free job's strings. */
+void tasks_job_end(struct tasks_job *job, enum tasks_outcome oc);
+/* Finish job as failed with error, with the same keeping, report and clean-up. */
+void tasks_job_fail(struct tasks_job *job, const char *error);
+/* Register job_id as handled by this process until tasks_job_run returns (t->mu). */
+void tasks_job_claimed(struct tasks *t, int64_t job_id);
+/* Return true when job_id is being handled by this process (any thread). */
+bool tasks_job_is_inflight(struct tasks *t, int64_t job_id);
+/* One reconciliation pass of the containers labelled with this instance (see
+ * tasks_reconcile.c); is_start also ends runs left without an open job. Never fails:
+ * problems are logged and the next pass tries again. */
+void tasks_reconcile_pass(struct tasks *t, bool is_start);
+/* Start the thread that runs tasks_reconcile_pass every reconcile_interval_s. */
+enum err tasks_reconcile_start(struct tasks *t, struct errbuf *eb);
 /* Publish a "job" event for job_id. */
 void tasks_job_publish(struct tasks *t,
                        const struct store_claim *c,

@@ -89,11 +89,6 @@ static enum err write_job_json(struct tasks_job *job, struct errbuf *eb)
 
 static enum err prepare(struct tasks_job *job, struct errbuf *eb)
 {
-    char *run_dir = tasks_run_dir(job->t, job->claim.run_id);
-    job->job_dir = xasprintf("%s/jobs/%lld", run_dir, (long long)job->claim.job_id);
-    job->input_dir = xasprintf("%s/input", job->job_dir);
-    job->output_dir = xasprintf("%s/output", job->job_dir);
-    xfree(run_dir);
     /* A folder left by an earlier attempt is stale: start clean. */
     enum err e = fs_rm_rf(job->input_dir, eb);
     if (e == ERR_OK)
@@ -310,11 +305,93 @@ static void finish(struct tasks_job *job, struct verdict *v)
         tasks_report_write(job->t, c->run_id);
 }
 
+void tasks_job_init(struct tasks_job *job, struct tasks *t, const struct store_claim *claim)
+{
+    memset(job, 0, sizeof(*job));
+    job->t = t;
+    job->claim = *claim;
+    char *run_dir = tasks_run_dir(t, claim->run_id);
+    job->job_dir = xasprintf("%s/jobs/%lld", run_dir, (long long)claim->job_id);
+    job->input_dir = xasprintf("%s/input", job->job_dir);
+    job->output_dir = xasprintf("%s/output", job->job_dir);
+    xfree(run_dir);
+}
+
+/* Keep stderr, finish the job with v, remove the scratch folders, free v and job's strings. */
+static void conclude(struct tasks_job *job, struct verdict *v)
+{
+    if (job->stderr_text)
+        save_artifact(job, "worker-stderr.log", job->stderr_text, strlen(job->stderr_text),
+                      "text/plain");
+    finish(job, v);
+    fs_rm_rf(job->input_dir, NULL);
+    fs_rm_rf(job->output_dir, NULL);
+    xfree(v->error);
+    xfree(v->summary);
+    xfree(job->stderr_text);
+    xfree(job->job_dir);
+    xfree(job->input_dir);
+    xfree(job->output_dir);
+    job->stderr_text = job->job_dir = job->input_dir = job->output_dir = NULL;
+}
+
+void tasks_job_end(struct tasks_job *job, enum tasks_outcome oc)
+{
+    struct verdict v = {.status = "failed"};
+    judge(job, oc, &v);
+    conclude(job, &v);
+}
+
+void tasks_job_fail(struct tasks_job *job, const char *error)
+{
+    struct verdict v = {.status = "failed", .error = xstrdup(error)};
+    conclude(job, &v);
+}
+
+/* Register job_id as handled by this process (or forget it); see tasks_run_one. */
+static void track_id(struct tasks *t, int64_t job_id, bool is_add)
+{
+    pthread_mutex_lock(&t->mu);
+    for (int i = 0; i < t->n_running_cap; i++) {
+        if (t->inflight[i] == (is_add ? 0 : job_id)) {
+            t->inflight[i] = is_add ? job_id : 0;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&t->mu);
+}
+
+void tasks_job_claimed(struct tasks *t, int64_t job_id)
+{
+    track_id(t, job_id, true);
+}
+
+bool tasks_job_is_inflight(struct tasks *t, int64_t job_id)
+{
+    bool yes = false;
+    pthread_mutex_lock(&t->mu);
+    for (int i = 0; i < t->n_running_cap && !yes; i++)
+        yes = t->inflight[i] == job_id;
+    pthread_mutex_unlock(&t->mu);
+    return yes;
+}
+
+/* The reason a worker could not start (caller frees): an engine that does not answer is
+ * named as such, so the job error says what to fix. */
+static char *start_error(const struct tasks *t, enum err e, struct errbuf *eb)
+{
+    if (e == ERR_UNAVAILABLE && t->rt == &tasks_runtime_docker)
+        return xasprintf("docker engine unavailable at %s: %s", t->opts.cfg->docker_socket,
+                         errbuf_get(eb, e));
+    return xasprintf("cannot start the worker: %s", errbuf_get(eb, e));
+}
+
 void tasks_job_run(struct tasks *t, struct store_claim *claim)
 {
-    struct tasks_job job = {.t = t, .claim = *claim};
-    struct verdict v = {.status = "failed"};
+    struct tasks_job job;
     struct errbuf eb = {0};
+    enum tasks_outcome oc = TASKS_EXITED;
+    tasks_job_init(&job, t, claim);
     log_info("tasks", "event=job.start job_id=%lld run_id=%lld task=%s runtime=%s",
              (long long)claim->job_id, (long long)claim->run_id, claim->task, t->rt->name);
     tasks_job_publish(t, claim, "running", NULL);
@@ -324,21 +401,15 @@ void tasks_job_run(struct tasks *t, struct store_claim *claim)
         track(t, &job, true);
         e = t->rt->start(&job, &eb);
         if (e == ERR_OK)
-            judge(&job, t->rt->wait(&job, clock_mono_ms() + t->opts.cfg->job_timeout_ms), &v);
+            oc = t->rt->wait(&job, clock_mono_ms() + t->opts.cfg->job_timeout_ms);
         track(t, &job, false);
     }
-    if (e != ERR_OK)
-        verdict_fail(&v, "failed", xasprintf("cannot start the worker: %s", errbuf_get(&eb, e)));
-    if (job.stderr_text)
-        save_artifact(&job, "worker-stderr.log", job.stderr_text, strlen(job.stderr_text),
-                      "text/plain");
-    finish(&job, &v);
-    fs_rm_rf(job.input_dir, NULL);
-    fs_rm_rf(job.output_dir, NULL);
-    xfree(v.error);
-    xfree(v.summary);
-    xfree(job.stderr_text);
-    xfree(job.job_dir);
-    xfree(job.input_dir);
-    xfree(job.output_dir);
+    if (e == ERR_OK) {
+        tasks_job_end(&job, oc);
+    } else {
+        char *why = start_error(t, e, &eb);
+        tasks_job_fail(&job, why);
+        xfree(why);
+    }
+    track_id(t, claim->job_id, false);
 }

@@ -276,29 +276,49 @@ const struct tasks_runtime tasks_runtime_docker = {
     .kill = dock_kill,
 };
 
-/* Why the docker runtime cannot run here, in eb; ERR_OK when it can. */
-static enum err docker_usable(const struct config *cfg, struct errbuf *eb)
+/* Why the docker runtime cannot run here, in eb; ERR_OK when it can. *is_down tells an
+ * engine that does not answer from one that answers without the worker image. */
+static enum err docker_usable(const struct config *cfg, bool *is_down, struct errbuf *eb)
 {
     char ver[16];
     json_t *img = NULL;
     enum err e = docker_ping(cfg->docker_socket, ver, sizeof(ver), eb);
+    *is_down = e != ERR_OK;
     if (e == ERR_OK)
         e = docker_image_inspect(cfg->docker_socket, cfg->worker_image, &img, eb);
     json_decref(img);
     return e;
 }
 
+/* Pick docker although the engine is down: jobs fail with a clear reason until it
+ * answers again, rather than running unisolated. */
+static const struct tasks_runtime *pick_down(const struct config *cfg, struct errbuf *why)
+{
+    log_warn("tasks",
+             "event=runtime.pick runtime=docker setting=%s engine=down detail=\"%s\" note=%s",
+             config_runtime_name(cfg->runtime), errbuf_get(why, ERR_UNAVAILABLE),
+             "jobs fail until the engine answers");
+    return &tasks_runtime_docker;
+}
+
 const struct tasks_runtime *tasks_runtime_pick(const struct config *cfg, struct errbuf *eb)
 {
     struct errbuf why = {0};
+    struct stat sb;
+    bool is_down = false;
     if (cfg->runtime == CONFIG_RUNTIME_PROCESS)
         return &tasks_runtime_process;
-    enum err e = docker_usable(cfg, &why);
+    enum err e = docker_usable(cfg, &is_down, &why);
     if (e == ERR_OK) {
         log_info("tasks", "event=runtime.pick runtime=docker setting=%s",
                  config_runtime_name(cfg->runtime));
         return &tasks_runtime_docker;
     }
+    /* auto falls back to process only when there is no engine at all (no socket file)
+     * or one that answers without the worker image. */
+    if (is_down && (cfg->runtime == CONFIG_RUNTIME_DOCKER ||
+                    (stat(cfg->docker_socket, &sb) == 0 && S_ISSOCK(sb.st_mode))))
+        return pick_down(cfg, &why);
     if (cfg->runtime == CONFIG_RUNTIME_DOCKER) {
         errbuf_set(eb, e, "CYBER_BRAIN_RUNTIME=docker: %s", errbuf_get(&why, e));
         return NULL;

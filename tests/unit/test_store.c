@@ -806,6 +806,49 @@ START_TEST(test_recover)
 }
 END_TEST
 
+/* The running jobs (reconcile) and the runs left without an open job. */
+START_TEST(test_running_and_unsettled)
+{
+    struct fx f;
+    if (!fx_open(&f, _i))
+        return;
+    json_t *ra = launch(&f, TASKS3, 1, 0, NULL);
+    struct store_claim c1;
+    bool got = false, done = false;
+    json_t *rows = NULL;
+    OK(store_job_list_running(f.st, &rows, EB));
+    ck_assert_uint_eq(json_array_size(rows), 0);
+    json_decref(rows);
+    OK(store_job_claim(f.st, "inst-a", 60000, 0, &c1, &got, EB));
+    OK(store_job_list_running(f.st, &rows, EB));
+    ck_assert_uint_eq(json_array_size(rows), 1);
+    json_t *r0 = json_array_get(rows, 0);
+    ck_assert_int_eq(int_at(r0, "id"), c1.job_id);
+    ck_assert_int_eq(int_at(r0, "run_id"), int_at(ra, "id"));
+    ck_assert_str_eq(str_at(r0, "claimed_by", NULL), "inst-a");
+    ck_assert_str_eq(str_at(r0, "task", NULL), c1.task);
+    ck_assert_ptr_nonnull(str_at(r0, "deadline_at", NULL));
+    json_decref(rows);
+    OK(store_run_list_unsettled(f.st, &rows, EB));
+    ck_assert_uint_eq(json_array_size(rows), 0);
+    json_decref(rows);
+    /* The run's only job ends but nobody ends the run (a crash before the report). */
+    OK(store_job_finish(f.st, c1.job_id, "success", NULL, NULL, &done, EB));
+    ck_assert(done);
+    OK(store_run_list_unsettled(f.st, &rows, EB));
+    ck_assert_uint_eq(json_array_size(rows), 1);
+    ck_assert_int_eq(int_at(json_array_get(rows, 0), "id"), int_at(ra, "id"));
+    json_decref(rows);
+    OK(store_run_end(f.st, int_at(ra, "id"), NULL, NULL, EB));
+    OK(store_run_list_unsettled(f.st, &rows, EB));
+    ck_assert_uint_eq(json_array_size(rows), 0);
+    json_decref(rows);
+    store_claim_fini(&c1);
+    json_decref(ra);
+    fx_close(&f);
+}
+END_TEST
+
 #define N_THREADS 8
 #define N_JOBS    50
 
@@ -1060,6 +1103,7 @@ static Suite *store_suite(void)
     tcase_add_loop_test(tc, test_windowing, 0, 2);
     tcase_add_loop_test(tc, test_cancel, 0, 2);
     tcase_add_loop_test(tc, test_recover, 0, 2);
+    tcase_add_loop_test(tc, test_running_and_unsettled, 0, 2);
     tcase_add_loop_test(tc, test_concurrent_claims, 0, 2);
     tcase_add_loop_test(tc, test_tokens, 0, 2);
     tcase_add_loop_test(tc, test_artifacts, 0, 2);

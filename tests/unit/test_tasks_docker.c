@@ -284,6 +284,166 @@ START_TEST(test_docker_missing_image_refused)
 }
 END_TEST
 
+/* Launch a one-job run and claim its job as this instance would have, with timeout_ms;
+ * write input/job.json with job_text and an output/ folder the container may write. */
+static int64_t claim_job(const char *task, int64_t timeout_ms, const char *job_text, char **dir)
+{
+    const char *tasks[] = {task};
+    struct store_launch req = {.tasks = tasks, .n_tasks = 1, .lookback_ms = 86400000};
+    struct store_claim c;
+    json_t *run = NULL;
+    bool got = false;
+    ck_assert_int_eq(store_run_launch(fx.st, &req, &run, NULL), ERR_OK);
+    json_decref(run);
+    ck_assert_int_eq(store_job_claim(fx.st, fx.instance, timeout_ms, 0, &c, &got, NULL), ERR_OK);
+    ck_assert(got);
+    *dir = xasprintf("%s/runs/%lld/jobs/%lld", fx.cfg.uploads_dir, (long long)c.run_id,
+                     (long long)c.job_id);
+    char *in = xasprintf("%s/input", *dir), *out = xasprintf("%s/output", *dir);
+    char *jp = xasprintf("%s/job.json", in);
+    ck_assert_int_eq(fs_mkdir_p(in, 0755, NULL), ERR_OK);
+    ck_assert_int_eq(fs_mkdir_p(out, 0777, NULL), ERR_OK);
+    chmod(out, 0777);
+    ck_assert_int_eq(fs_write_atomic(jp, job_text, strlen(job_text), NULL), ERR_OK);
+    chmod(jp, 0644);
+    xfree(jp);
+    xfree(in);
+    xfree(out);
+    store_claim_fini(&c);
+    return c.job_id;
+}
+
+/* Create (and start when is_started) a worker container for the job folder dir, labelled
+ * with this instance and job_id, as the docker runtime does; returns its id (caller frees). */
+static char *make_container(const char *dir, int64_t job_id, bool is_started)
+{
+    char jid[24], in[512], out[512], id[DOCKER_ID_MAX];
+    struct errbuf eb = {0};
+    snprintf(jid, sizeof(jid), "%lld", (long long)job_id);
+    snprintf(in, sizeof(in), "%s/input", dir);
+    snprintf(out, sizeof(out), "%s/output", dir);
+    const char *labels[] = {"cyberbrain.run", "1", "cyberbrain.job", jid, "cyberbrain.instance",
+                            fx.instance,      NULL};
+    struct docker_mount mounts[] = {
+        {fx.cfg.logs_dir, "/logs", true}, {in, "/input", true}, {out, "/output", false}};
+    struct docker_create_opts o = {
+        .image = IMAGE, .user = "65534:65534", .labels = labels, .mounts = mounts, .n_mounts = 3};
+    enum err e = docker_container_create(sock_path(), &o, id, sizeof(id), &eb);
+    ck_assert_msg(e == ERR_OK, "create: %s", errbuf_get(&eb, e));
+    if (is_started)
+        ck_assert_int_eq(docker_container_start(sock_path(), id, NULL), ERR_OK);
+    return xstrdup(id);
+}
+
+static size_t n_labelled(void)
+{
+    json_t *left = NULL;
+    ck_assert_int_eq(
+        docker_containers_by_label(sock_path(), "cyberbrain.instance", fx.instance, &left, NULL),
+        ERR_OK);
+    size_t n = json_array_size(left);
+    json_decref(left);
+    return n;
+}
+
+static json_t *job_get(int64_t id)
+{
+    json_t *j = NULL;
+    ck_assert_int_eq(store_job_get(fx.st, id, &j, NULL), ERR_OK);
+    return j;
+}
+
+static bool has_audit(const char *action, int64_t job_id)
+{
+    json_t *rows = NULL;
+    int64_t n = 0;
+    bool yes = false;
+    ck_assert_int_eq(store_audit_list(fx.st, action, 0, 0, 100, &rows, &n, NULL), ERR_OK);
+    for (size_t i = 0; i < json_array_size(rows); i++)
+        yes |= json_integer_value(json_object_get(json_array_get(rows, i), "job_id")) == job_id;
+    json_decref(rows);
+    return yes;
+}
+
+static void start_dispatcher(void)
+{
+    struct errbuf eb = {0};
+    struct tasks_opts o = {.cfg = &fx.cfg, .st = fx.st, .ev = fx.ev, .n_slots = 0};
+    enum err e = tasks_start(&o, &fx.t, &eb);
+    ck_assert_msg(e == ERR_OK, "tasks_start: %s", errbuf_get(&eb, e));
+}
+
+/* A job whose container exited while no serve watched is collected on start. */
+START_TEST(test_reconcile_collects_exited)
+{
+    if (!has_image())
+        return;
+    char *dir = NULL;
+    int64_t job = claim_job("gpu_report", 60000, "{\"task\":\"gpu_report\"}", &dir);
+    char *cid = make_container(dir, job, true);
+    int code = -1;
+    ck_assert_int_eq(docker_container_wait(sock_path(), cid, 30000, &code, NULL), ERR_OK);
+    ck_assert_int_eq(code, 0);
+    start_dispatcher();
+    json_t *j = job_get(job);
+    ck_assert_msg(strcmp(jsonx_get_str(j, "status"), "success") == 0, "%s",
+                  jsonx_get_str(j, "error"));
+    json_decref(j);
+    json_t *run = NULL;
+    ck_assert_int_eq(store_run_get(fx.st, 1, &run, NULL), ERR_OK);
+    ck_assert_str_eq(jsonx_get_str(run, "status"), "success");
+    json_decref(run);
+    ck_assert_uint_eq(n_labelled(), 0);
+    ck_assert(has_audit("reconcile", job));
+    char *res = xasprintf("%s/result.json", dir);
+    ck_assert_int_eq(access(res, F_OK), 0); /* kept as the job's artifact */
+    xfree(res);
+    xfree(cid);
+    xfree(dir);
+}
+END_TEST
+
+/* A running job of this instance with no container is failed as lost; an orphan (a
+ * container of a job that is not running) is removed. */
+START_TEST(test_reconcile_lost_and_orphan)
+{
+    if (!has_image())
+        return;
+    char *dir = NULL;
+    int64_t job = claim_job("gpu_report", 60000, "{\"task\":\"gpu_report\"}", &dir);
+    char *cid = make_container(dir, 99999, false);
+    start_dispatcher();
+    json_t *j = job_get(job);
+    ck_assert_str_eq(jsonx_get_str(j, "status"), "failed");
+    ck_assert_ptr_nonnull(strstr(jsonx_get_str(j, "error"), "worker container lost"));
+    json_decref(j);
+    ck_assert_uint_eq(n_labelled(), 0);
+    ck_assert(has_audit("reconcile", job));
+    xfree(cid);
+    xfree(dir);
+}
+END_TEST
+
+/* A container still running past its job's deadline is killed and the job fails. */
+START_TEST(test_reconcile_deadline_kill)
+{
+    if (!has_image())
+        return;
+    char *dir = NULL;
+    int64_t job = claim_job("gpu_report", 1, "{\"task\":\"selfcheck\",\"sleep_s\":60}", &dir);
+    char *cid = make_container(dir, job, true);
+    start_dispatcher();
+    json_t *j = job_get(job);
+    ck_assert_str_eq(jsonx_get_str(j, "status"), "failed");
+    ck_assert_ptr_nonnull(strstr(jsonx_get_str(j, "error"), "deadline"));
+    json_decref(j);
+    ck_assert_uint_eq(n_labelled(), 0);
+    ck_assert(has_audit("deadline_kill", job));
+    xfree(cid);
+    xfree(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *su = suite_create("tasks_docker");
@@ -292,6 +452,9 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_docker_jobs_run_and_are_removed);
     tcase_add_test(tc, test_docker_missing_image_refused);
+    tcase_add_test(tc, test_reconcile_collects_exited);
+    tcase_add_test(tc, test_reconcile_lost_and_orphan);
+    tcase_add_test(tc, test_reconcile_deadline_kill);
     tcase_add_test(tc, test_docker_first_start_seeds_once);
     tcase_add_test(tc, test_docker_unlisted_image_refused);
     tcase_add_test(tc, test_gpu_parse);
