@@ -293,7 +293,7 @@ check_gpu(struct tasks_job *job, const char *ref, const json_t *entry, struct er
         snprintf(why, sizeof(why), " (%s)", errbuf_get(&peb, e));
     if (e != ERR_OK || n == 0)
         return deny(job, ref,
-                    errbuf_set(eb, ERR_UNAVAILABLE,
+                    errbuf_set(eb, ERR_FORBIDDEN,
                                "worker image \"%s\" requires a GPU but no NVIDIA GPU was found%s",
                                img_q, why),
                     eb);
@@ -301,14 +301,14 @@ check_gpu(struct tasks_job *job, const char *ref, const json_t *entry, struct er
     int64_t need = json_is_integer(min) ? json_integer_value(min) : 0;
     if (need > 0 && is_known && free_mb < need && n == 1)
         return deny(job, ref,
-                    errbuf_set(eb, ERR_UNAVAILABLE,
+                    errbuf_set(eb, ERR_FORBIDDEN,
                                "worker image \"%s\" requires %lld MiB of free GPU memory but the "
                                "GPU has %lld MiB free",
                                img_q, (long long)need, (long long)free_mb),
                     eb);
     if (need > 0 && is_known && free_mb < need)
         return deny(job, ref,
-                    errbuf_set(eb, ERR_UNAVAILABLE,
+                    errbuf_set(eb, ERR_FORBIDDEN,
                                "worker image \"%s\" requires %lld MiB of free GPU memory but the "
                                "most free on any of the %d GPUs is %lld MiB",
                                img_q, (long long)need, n, (long long)free_mb),

@@ -150,8 +150,8 @@ struct tasks_gate {
 const char *tasks_job_image(const struct tasks_job *job);
 /* Decide whether job may spawn its image (allowlist, the engine's resolution against a
  * pinned digest, a GPU when required) and fill g. A refusal has eb naming the image and
- * the reason and a "deny" audit row (ERR_FORBIDDEN for the allowlist and digest,
- * ERR_UNAVAILABLE for the GPU); other errors (store, engine) are not audited. */
+ * the reason and a "deny" audit row (ERR_FORBIDDEN); other errors (store, engine: an
+ * image the engine lacks is ERR_NOT_FOUND) are not audited. */
 enum err tasks_gate_check(struct tasks_job *job, struct tasks_gate *g, struct errbuf *eb);
 /* Append a worker audit row for job (its run and job ids); a failure is logged only. */
 void tasks_audit(struct tasks_job *job,

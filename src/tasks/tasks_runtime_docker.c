@@ -64,7 +64,7 @@ static enum err gpu_error(const struct dock *d, enum err e, struct errbuf *eb)
     if (e == ERR_OK || !strstr(errbuf_get(eb, e), "could not select device driver"))
         return e;
     err_quote_user(img_q, sizeof(img_q), d->image);
-    return errbuf_set(eb, ERR_UNAVAILABLE,
+    return errbuf_set(eb, ERR_FORBIDDEN,
                       "worker image \"%s\" requires a GPU but the Docker engine has no NVIDIA "
                       "runtime (install the NVIDIA Container Toolkit)",
                       img_q);

@@ -81,6 +81,14 @@ def test_image_duplicates(server, other):
         ({"image_name": "nginx", "digest": "sha256:" + HEX64.upper()}, "digest"),
         ({"image_name": "nginx", "min_vram_mb": -1}, "min_vram_mb"),
         ({"image_name": "nginx", "requires_gpu": "yes"}, "requires_gpu"),
+        ({"image_name": "nginx", "memory_mb": 15}, "memory_mb"),
+        ({"image_name": "nginx", "memory_mb": 1048577}, "memory_mb"),
+        ({"image_name": "nginx", "memory_mb": "64"}, "memory_mb"),
+        ({"image_name": "nginx", "cpus": 0.001}, "cpus"),
+        ({"image_name": "nginx", "cpus": 257}, "cpus"),
+        ({"image_name": "nginx", "cpus": True}, "cpus"),
+        ({"image_name": "nginx", "pids_limit": 8}, "pids_limit"),
+        ({"image_name": "nginx", "pids_limit": 1.5}, "pids_limit"),
     ],
 )
 def test_image_bypass_forms_rejected(server, body, field):
@@ -88,6 +96,21 @@ def test_image_bypass_forms_rejected(server, body, field):
     assert r.status_code == 400, r.text
     assert field in r.json(), r.text
     assert server.get(IMAGES).json()["count"] == 0
+
+
+def test_image_limits(server):
+    d = create_image(server, {"image_name": "nginx"})
+    assert (d["memory_mb"], d["cpus"], d["pids_limit"]) == (None, None, None)
+    url = IMAGES + "%d/" % d["id"]
+    r = server.patch(url, json={"memory_mb": 1024, "cpus": 0.25, "pids_limit": 256})
+    assert r.status_code == 200, r.text
+    assert (r.json()["memory_mb"], r.json()["cpus"], r.json()["pids_limit"]) == (1024, 0.25, 256)
+    assert server.get(url).json() == r.json()
+    r = server.patch(url, json={"cpus": 2, "memory_mb": None})
+    assert r.status_code == 200, r.text
+    assert (r.json()["memory_mb"], r.json()["cpus"], r.json()["pids_limit"]) == (None, 2, 256)
+    r = server.put(url, json={"image_name": "nginx"})
+    assert (r.json()["memory_mb"], r.json()["cpus"], r.json()["pids_limit"]) == (None, None, None)
 
 
 def test_container_crud(server):

@@ -32,8 +32,14 @@ START_TEST(test_images_crud)
 {
     struct reply r;
     char path[128];
-    send_json("POST", "/api/worker-images/", "{\"image_name\":\"nginx\",\"min_vram_mb\":512}", &r);
+    send_json("POST", "/api/worker-images/",
+              "{\"image_name\":\"nginx\",\"min_vram_mb\":512,\"memory_mb\":256,\"cpus\":1.5,"
+              "\"pids_limit\":64}",
+              &r);
     ck_assert_msg(r.status == 201, "%s", r.body);
+    ck_assert_int_eq(jint(r.json, "memory_mb"), 256);
+    ck_assert(json_real_value(json_object_get(r.json, "cpus")) == 1.5);
+    ck_assert_int_eq(jint(r.json, "pids_limit"), 64);
     ck_assert_str_eq(jstr(r.json, "image_name"), "docker.io/library/nginx");
     ck_assert_str_eq(jstr(r.json, "image_tag"), "latest");
     ck_assert_int_eq(jint(r.json, "min_vram_mb"), 512);
@@ -85,6 +91,9 @@ START_TEST(test_images_bypass_400)
         {"{\"image_name\":\"nginx\",\"digest\":\"sha256:" HEX64 "@x\"}", "digest"},
         {"{\"image_name\":\"nginx\",\"min_vram_mb\":1.5}", "min_vram_mb"},
         {"{\"image_name\":\"nginx\",\"is_active\":1}", "is_active"},
+        {"{\"image_name\":\"nginx\",\"memory_mb\":8}", "memory_mb"},
+        {"{\"image_name\":\"nginx\",\"cpus\":0}", "cpus"},
+        {"{\"image_name\":\"nginx\",\"pids_limit\":100000}", "pids_limit"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         send_json("POST", "/api/worker-images/", bad[i][0], &r);
