@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "core/config.h"
@@ -444,6 +446,55 @@ START_TEST(test_reconcile_deadline_kill)
 }
 END_TEST
 
+/* auto with a socket file whose engine does not answer picks docker, and a job fails at
+ * once with a clear reason; with no socket file at all it falls back to process. */
+START_TEST(test_engine_down_picks_docker)
+{
+    struct errbuf eb = {0};
+    char *path = xasprintf("%s/dead.sock", fx.root);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    close(fd); /* the file stays; nobody listens: connect is refused */
+    xfree(fx.cfg.docker_socket);
+    fx.cfg.docker_socket = path;
+    fx.cfg.runtime = CONFIG_RUNTIME_AUTO;
+    static const char *const tasks[] = {"gpu_report"};
+    json_t *run = NULL;
+    struct store_launch req = {.tasks = tasks, .n_tasks = 1, .lookback_ms = 86400000};
+    ck_assert_int_eq(store_run_launch(fx.st, &req, &run, &eb), ERR_OK);
+    int64_t job =
+        json_integer_value(json_object_get(json_array_get(json_object_get(run, "jobs"), 0), "id"));
+    json_decref(run);
+    start_dispatcher();
+    bool got = false;
+    ck_assert_int_eq(tasks_run_one(fx.t, &got, &eb), ERR_OK);
+    ck_assert(got);
+    json_t *j = job_get(job);
+    ck_assert_str_eq(jsonx_get_str(j, "status"), "failed");
+    char *want = xasprintf("docker engine unavailable at %s", path);
+    ck_assert_msg(strstr(jsonx_get_str(j, "error"), want), "%s", jsonx_get_str(j, "error"));
+    xfree(want);
+    json_decref(j);
+    tasks_stop(fx.t);
+    fx.t = NULL;
+    unlink(path); /* no engine at all: auto runs unisolated workers */
+    const char *bin = getenv("CB_WORKER_BIN");
+    if (!bin || !*bin)
+        return;
+    fx.cfg.worker_bin = xstrdup(bin);
+    ck_assert_int_eq(store_run_launch(fx.st, &req, &run, &eb), ERR_OK);
+    json_decref(run);
+    start_dispatcher();
+    ck_assert_int_eq(tasks_run_one(fx.t, &got, &eb), ERR_OK);
+    ck_assert(got);
+    ck_assert_int_eq(store_run_get(fx.st, 2, &run, NULL), ERR_OK);
+    ck_assert_str_eq(jsonx_get_str(run, "status"), "success");
+    json_decref(run);
+}
+END_TEST
+
 int main(void)
 {
     Suite *su = suite_create("tasks_docker");
@@ -455,6 +506,7 @@ int main(void)
     tcase_add_test(tc, test_reconcile_collects_exited);
     tcase_add_test(tc, test_reconcile_lost_and_orphan);
     tcase_add_test(tc, test_reconcile_deadline_kill);
+    tcase_add_test(tc, test_engine_down_picks_docker);
     tcase_add_test(tc, test_docker_first_start_seeds_once);
     tcase_add_test(tc, test_docker_unlisted_image_refused);
     tcase_add_test(tc, test_gpu_parse);
