@@ -97,13 +97,15 @@ static void claim_of(const json_t *job, struct store_claim *cl)
     snprintf(cl->task, sizeof(cl->task), "%s", task ? task : "");
 }
 
-static void remove_container(const struct pass *p, const json_t *c)
+/* Remove container c (killing it if it runs); ERR_NOT_FOUND when it is already gone. */
+static enum err remove_container(const struct pass *p, const json_t *c)
 {
     struct errbuf eb = {0};
     const char *id = jsonx_get_str(c, "Id");
     enum err e = docker_container_remove(p->sock, id, &eb);
     if (e != ERR_OK && e != ERR_NOT_FOUND)
         log_warn("tasks", "event=reconcile.remove_fail container=%.12s err=%s", id, err_name(e));
+    return e;
 }
 
 static void orphan(const struct pass *p, const json_t *c, int64_t job_id)
@@ -111,7 +113,9 @@ static void orphan(const struct pass *p, const json_t *c, int64_t job_id)
     char reason[128];
     snprintf(reason, sizeof(reason), "orphan container removed: job %lld is not running",
              (long long)job_id);
-    remove_container(p, c);
+    /* Gone already: its job's own thread removed it between the two reads. */
+    if (remove_container(p, c) != ERR_OK)
+        return;
     log_info("tasks", "event=reconcile.orphan job_id=%lld container=%.12s", (long long)job_id,
              jsonx_get_str(c, "Id"));
     audit(p->t, "reconcile", c, NULL, reason);
