@@ -27,6 +27,7 @@ enum tasks_outcome {
     TASKS_TIMED_OUT, /* the deadline passed; the worker was killed */
     TASKS_CANCELLED, /* the run was cancelled; the worker was killed */
     TASKS_SHUTDOWN,  /* the dispatcher is stopping; the worker was killed */
+    TASKS_LOST,      /* the engine stopped answering or lost the worker; stderr_text says */
 };
 
 struct tasks_job {

@@ -260,6 +260,8 @@ static void judge(struct tasks_job *job, enum tasks_outcome oc, struct verdict *
         verdict_fail(v, "cancelled", xstrdup("run cancelled"));
     } else if (oc == TASKS_SHUTDOWN) {
         verdict_fail(v, "failed", xstrdup("orchestrator shut down"));
+    } else if (oc == TASKS_LOST) {
+        verdict_fail(v, "failed", xstrdup(job->stderr_text ? job->stderr_text : "worker lost"));
     } else if (job->exit_code != 0) {
         char *hint = stderr_hint(job);
         char *what = job->exit_code < 0 ? xasprintf("killed by signal %d", job->term_signal)

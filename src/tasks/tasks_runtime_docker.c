@@ -197,9 +197,13 @@ static enum tasks_outcome wait_loop(struct tasks_job *job, struct dock *d, int64
             return TASKS_EXITED;
         }
         if (e != ERR_TIMEOUT) {
-            job->exit_code = 125; /* docker's "the engine failed" status */
-            job->stderr_text = xasprintf("docker: %s", errbuf_get(&eb, e));
-            return TASKS_EXITED;
+            job->exit_code = -1;
+            job->stderr_text =
+                e == ERR_UNAVAILABLE
+                    ? xasprintf("docker engine unavailable at %s during the run: %s", sock,
+                                errbuf_get(&eb, e))
+                    : xasprintf("the worker container was lost: %s", errbuf_get(&eb, e));
+            return TASKS_LOST;
         }
         if (clock_mono_ms() >= next_logs) {
             read_logs(job, d, false);
@@ -224,7 +228,9 @@ static void audit_end(struct tasks_job *job, struct dock *d, enum tasks_outcome 
             snprintf(why, sizeof(why), "deadline of %lld ms exceeded", (long long)ms);
     } else {
         snprintf(why, sizeof(why), "%s",
-                 oc == TASKS_CANCELLED ? "cancelled" : "orchestrator shutting down");
+                 oc == TASKS_CANCELLED ? "cancelled"
+                 : oc == TASKS_LOST    ? "engine stopped answering"
+                                       : "orchestrator shutting down");
     }
     tasks_audit(job, action, d->image, d->id, why);
 }

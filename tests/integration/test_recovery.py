@@ -258,7 +258,10 @@ def test_engine_stopped_mid_run(engine, make_instance):
     run = server.wait_run(run["id"], timeout=90)
     job = run["jobs"][0]
     assert job["status"] == "failed", job
-    assert job["error"], job
+    # dockerd closes its API before it stops containers, so the wait sees the engine go;
+    # should it answer first, the container's kill status is what the job reports
+    assert ("docker engine unavailable at %s during the run" % engine.sock in job["error"]
+            or "worker exited with status 137" in job["error"]), job
     # the API stays up and says the engine is down
     h = server.get("/api/health/", auth=False)
     assert h.status_code == 200, h.text
