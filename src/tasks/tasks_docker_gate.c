@@ -10,19 +10,16 @@
  * on this host (nvidia-smi, run without a shell, killed after GATE_SMI_TIMEOUT_MS) with
  * at least min_vram_mb free. Every refusal is a "deny" audit row naming run and job. */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/jsonx.h"
 #include "core/log.h"
+#include "core/proc.h"
 #include "core/xalloc.h"
 #include "docker/docker.h"
 #include "tasks/tasks_int.h"
@@ -169,88 +166,6 @@ enum err tasks_gpu_parse(const char *text, int *n_gpus, int64_t *max_free_mb, bo
     return ERR_OK;
 }
 
-/* Return the full path of prog on PATH (caller frees) or NULL. */
-static char *find_on_path(const char *prog)
-{
-    const char *path = getenv("PATH");
-    if (!path || !*path)
-        path = "/usr/local/bin:/usr/bin:/bin";
-    char *found = NULL;
-    for (const char *dir = path; dir && !found;) {
-        const char *colon = strchr(dir, ':');
-        int n = colon ? (int)(colon - dir) : (int)strlen(dir);
-        char *cand = xasprintf("%.*s/%s", n ? n : 1, n ? dir : ".", prog);
-        if (access(cand, X_OK) == 0)
-            found = cand;
-        else
-            xfree(cand);
-        dir = colon ? colon + 1 : NULL;
-    }
-    return found;
-}
-
-/* Read fd into out until EOF or the deadline; false on timeout. */
-static bool read_until(int fd, struct buf *out, int64_t deadline)
-{
-    char chunk[4096];
-    for (;;) {
-        int64_t left = deadline - clock_mono_ms();
-        if (left <= 0)
-            return false;
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        int n = poll(&pfd, 1, (int)left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n < 0;
-        ssize_t got = read(fd, chunk, sizeof(chunk));
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            return true;
-        buf_append(out, chunk, (size_t)got); /* past the cap the rest is dropped */
-    }
-}
-
-/* Run argv[0] (a full path) with envp, stdout into out; *status: exit status or -1. Only
- * async-signal-safe calls in the child: this process has other threads. */
-static enum err
-run_capture(char *const argv[], char *const envp[], struct buf *out, int *status, struct errbuf *eb)
-{
-    int pfd[2];
-    if (pipe2(pfd, O_CLOEXEC) != 0)
-        return errbuf_set(eb, ERR_IO, "pipe: %s", strerror(errno));
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(pfd[0]);
-        close(pfd[1]);
-        return errbuf_set(eb, ERR_IO, "fork: %s", strerror(errno));
-    }
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_RDWR);
-        if (devnull >= 0) {
-            dup2(devnull, 0);
-            dup2(devnull, 2);
-        }
-        dup2(pfd[1], 1);
-        execve(argv[0], argv, envp);
-        _exit(127);
-    }
-    close(pfd[1]);
-    bool is_done = read_until(pfd[0], out, clock_mono_ms() + GATE_SMI_TIMEOUT_MS);
-    close(pfd[0]);
-    if (!is_done)
-        kill(pid, SIGKILL);
-    int ws = 0;
-    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-        ;
-    *status = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
-    if (!is_done)
-        return errbuf_set(eb, ERR_TIMEOUT, "nvidia-smi did not answer within %d s",
-                          GATE_SMI_TIMEOUT_MS / 1000);
-    return ERR_OK;
-}
-
 enum err tasks_gpu_probe(int *n_gpus, int64_t *max_free_mb, bool *is_known, struct errbuf *eb)
 {
     int status = 0;
@@ -258,7 +173,7 @@ enum err tasks_gpu_probe(int *n_gpus, int64_t *max_free_mb, bool *is_known, stru
     *n_gpus = 0;
     *max_free_mb = -1;
     *is_known = false;
-    char *bin = find_on_path("nvidia-smi");
+    char *bin = proc_find_on_path("nvidia-smi");
     if (!bin)
         return errbuf_set(eb, ERR_NOT_FOUND, "nvidia-smi is not on PATH");
     const char *path = getenv("PATH");
@@ -266,7 +181,7 @@ enum err tasks_gpu_probe(int *n_gpus, int64_t *max_free_mb, bool *is_known, stru
     char *argv[] = {bin, "--query-gpu=index,memory.free", "--format=csv,noheader,nounits", NULL};
     char *envp[] = {path_env, "LC_ALL=C", NULL};
     buf_init(&out, GATE_SMI_OUT_MAX);
-    enum err e = run_capture(argv, envp, &out, &status, eb);
+    enum err e = proc_run_capture(argv, envp, GATE_SMI_TIMEOUT_MS, &out, &status, eb);
     if (e == ERR_OK && status != 0)
         e = errbuf_set(eb, ERR_NOT_FOUND, "nvidia-smi exited with status %d", status);
     if (e == ERR_OK && tasks_gpu_parse(buf_str(&out), n_gpus, max_free_mb, is_known) != ERR_OK)

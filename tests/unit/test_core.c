@@ -16,6 +16,7 @@
 #include "core/fs.h"
 #include "core/jsonx.h"
 #include "core/log.h"
+#include "core/proc.h"
 #include "core/xalloc.h"
 
 /* ---- helpers ---- */
@@ -683,6 +684,32 @@ START_TEST(test_log_json_and_long)
 }
 END_TEST
 
+START_TEST(test_proc_capture)
+{
+    char *sh = proc_find_on_path("sh");
+    ck_assert_ptr_nonnull(sh);
+    ck_assert_ptr_null(proc_find_on_path("cyberbrain-no-such-program"));
+    struct buf out;
+    int status = 0;
+    struct errbuf eb = {0};
+    buf_init(&out, 8);
+    char *ok[] = {sh, "-c", "echo hello world; exit 3", NULL};
+    ck_assert_int_eq(proc_run_capture(ok, NULL, 10000, &out, &status, &eb), ERR_OK);
+    ck_assert_int_eq(status, 3);
+    ck_assert_uint_le(buf_len(&out), 8); /* capped: the rest is dropped */
+    ck_assert_int_eq(strncmp(buf_str(&out), "hello wo", buf_len(&out)), 0);
+    buf_reset(&out);
+    char *slow[] = {sh, "-c", "exec sleep 30", NULL};
+    ck_assert_int_eq(proc_run_capture(slow, NULL, 200, &out, &status, &eb), ERR_TIMEOUT);
+    ck_assert_int_eq(status, -1); /* killed */
+    char *missing[] = {"/nonexistent/prog", NULL};
+    ck_assert_int_eq(proc_run_capture(missing, NULL, 10000, &out, &status, &eb), ERR_OK);
+    ck_assert_int_eq(status, 127);
+    buf_fini(&out);
+    xfree(sh);
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
     Suite *s = suite_create("core");
@@ -710,6 +737,7 @@ static Suite *core_suite(void)
     tcase_add_test(tc, test_config_parse_bool);
     tcase_add_test(tc, test_log_lines_levels_filter);
     tcase_add_test(tc, test_log_json_and_long);
+    tcase_add_test(tc, test_proc_capture);
     suite_add_tcase(s, tc);
     return s;
 }
