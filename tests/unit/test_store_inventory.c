@@ -16,82 +16,8 @@
 #include "core/xalloc.h"
 #include "store/store.h"
 
-struct fx {
-    struct store *st;
-    bool is_pg;
-    char path[256];
-    char schema[64];
-};
-
-static void quiet(void *arg, const char *msg)
-{
-    (void)arg;
-    (void)msg;
-}
-
-static void pg_admin(const char *sql)
-{
-    PGconn *c = PQconnectdb(getenv("CB_TEST_PG"));
-    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "CB_TEST_PG: %s", PQerrorMessage(c));
-    PQsetNoticeProcessor(c, quiet, NULL);
-    PGresult *r = PQexec(c, sql);
-    ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s: %s", sql, PQerrorMessage(c));
-    PQclear(r);
-    PQfinish(c);
-}
-
-/* Open a fresh migrated store for backend i; false = skip (PostgreSQL not configured). */
-static bool fx_open(struct fx *f, int i)
-{
-    struct errbuf eb = {{0}};
-    struct store_opts o = {.pool_size = 2};
-    char *conninfo = NULL;
-    memset(f, 0, sizeof(*f));
-    if (i == 1) {
-        const char *pg = getenv("CB_TEST_PG");
-        const char *ci = getenv("CI");
-        if (!pg || !*pg) {
-            ck_assert_msg(!(ci && strcmp(ci, "true") == 0), "CI=true but CB_TEST_PG is unset");
-            return false;
-        }
-        f->is_pg = true;
-        snprintf(f->schema, sizeof(f->schema), "cbti_%d_%d", (int)getpid(), rand() % 100000);
-        char *sql = xasprintf("CREATE SCHEMA %s", f->schema);
-        pg_admin(sql);
-        xfree(sql);
-        conninfo = xasprintf("%s options='-csearch_path=%s'", pg, f->schema);
-        o.pg_conninfo = conninfo;
-    } else {
-        snprintf(f->path, sizeof(f->path), "/tmp/cb_test_inv_%d_%d.db", (int)getpid(),
-                 rand() % 100000);
-        unlink(f->path);
-        o.sqlite_path = f->path;
-    }
-    enum err e = store_open(&o, &f->st, &eb);
-    xfree(conninfo);
-    ck_assert_msg(e == ERR_OK, "store_open: %s", errbuf_get(&eb, e));
-    int applied = 0;
-    e = store_migrate(f->st, &applied, &eb);
-    ck_assert_msg(e == ERR_OK, "migrate: %s", errbuf_get(&eb, e));
-    return true;
-}
-
-static void fx_close(struct fx *f)
-{
-    store_close(f->st);
-    if (f->is_pg) {
-        char *sql = xasprintf("DROP SCHEMA %s CASCADE", f->schema);
-        pg_admin(sql);
-        xfree(sql);
-        return;
-    }
-    char side[300];
-    unlink(f->path);
-    snprintf(side, sizeof(side), "%s-wal", f->path);
-    unlink(side);
-    snprintf(side, sizeof(side), "%s-shm", f->path);
-    unlink(side);
-}
+#define STORE_FX_TAG "_inv"
+#include "store_fixture.h"
 
 /* Count rows with sql (a SELECT COUNT(*)) straight on the backend, past the store API. */
 static long raw_count(const struct fx *f, const char *sql)
