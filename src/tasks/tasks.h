@@ -43,6 +43,14 @@ enum err tasks_run_one(struct tasks *t, bool *got, struct errbuf *eb);
 
 /* ---- container inventory (tasks_inventory.c) ---- */
 
+/* Collect the inventory items without storing them: *items is an array of
+ * {"container_id","name","image","state","status","is_allowlisted","details" (object for
+ * allowlisted containers, else null)} (caller decrefs). ERR_UNAVAILABLE when the engine
+ * does not answer. */
+enum err tasks_inventory_collect(const struct config *cfg,
+                                 struct store *st,
+                                 json_t **items,
+                                 struct errbuf *eb);
 /* Take an inventory snapshot now: every container the engine lists (at most
  * STORE_INVENTORY_ITEMS_MAX) with id, name, image, state and status; details (redacted,
  * variable names only) for allowlisted containers, which alone are inspected. source is

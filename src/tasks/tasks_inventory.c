@@ -94,17 +94,15 @@ item(const struct config *cfg, struct store *st, json_t *c, json_t **out, struct
     return ERR_OK;
 }
 
-enum err tasks_inventory_take(const struct config *cfg,
-                              struct store *st,
-                              const char *source,
-                              int64_t run_id,
-                              json_t **out,
-                              struct errbuf *eb)
+enum err tasks_inventory_collect(const struct config *cfg,
+                                 struct store *st,
+                                 json_t **items_out,
+                                 struct errbuf *eb)
 {
     json_t *list = NULL, *items = json_array();
-    size_t i, n_detailed = 0;
+    size_t i;
     json_t *c;
-    *out = NULL;
+    *items_out = NULL;
     enum err e = docker_containers_list(cfg->docker_socket, 1, &list, eb);
     if (e != ERR_OK) {
         e = errbuf_set(eb, ERR_UNAVAILABLE, "the Docker engine does not answer: %s",
@@ -122,20 +120,38 @@ enum err tasks_inventory_take(const struct config *cfg,
         e = item(cfg, st, c, &it, eb);
         if (e != ERR_OK)
             goto out;
-        if (!it)
-            continue;
-        n_detailed += json_is_true(json_object_get(it, "is_allowlisted"));
-        json_array_append_new(items, it);
+        if (it)
+            json_array_append_new(items, it);
     }
-    e = store_inventory_add(st, source, run_id, items, out, eb);
+    *items_out = json_incref(items);
+out:
+    json_decref(list);
+    json_decref(items);
+    return e;
+}
+
+enum err tasks_inventory_take(const struct config *cfg,
+                              struct store *st,
+                              const char *source,
+                              int64_t run_id,
+                              json_t **out,
+                              struct errbuf *eb)
+{
+    json_t *items = NULL;
+    size_t i, n_detailed = 0;
+    json_t *it;
+    *out = NULL;
+    enum err e = tasks_inventory_collect(cfg, st, &items, eb);
+    if (e == ERR_OK)
+        e = store_inventory_add(st, source, run_id, items, out, eb);
+    json_array_foreach(items, i, it) n_detailed +=
+        json_is_true(json_object_get(it, "is_allowlisted"));
     if (e == ERR_OK)
         log_info("tasks",
                  "event=inventory.snapshot id=%lld source=%s run_id=%lld containers=%zu "
                  "detailed=%zu",
                  (long long)json_integer_value(json_object_get(*out, "id")), source,
                  (long long)run_id, json_array_size(items), n_detailed);
-out:
-    json_decref(list);
     json_decref(items);
     return e;
 }

@@ -48,12 +48,13 @@ static char *abs_path(const char *path)
     return xasprintf("%s/%s", cwd, path[0] == '.' && path[1] == '/' ? path + 2 : path);
 }
 
-/* Add the container inventory (or why there is none) to job for service_map. */
+/* Add the container inventory (or why there is none) to job for service_map: id, name,
+ * image, state for every container, details only for allowlisted ones (redacted). */
 static void add_inventory(const struct tasks *t, json_t *job)
 {
     struct errbuf eb = {0};
     json_t *inv = NULL;
-    enum err e = docker_containers_list(t->opts.cfg->docker_socket, 1, &inv, &eb);
+    enum err e = tasks_inventory_collect(t->opts.cfg, t->opts.st, &inv, &eb);
     if (e == ERR_OK)
         json_object_set_new(job, "inventory", inv);
     else

@@ -2,9 +2,10 @@
 /* worker_service_map.c -- task service_map, first version: the container inventory as a list.
  *
  * The orchestrator asks the engine (the worker never sees the socket) and passes the
- * Engine's container list in job.json as "inventory", or "inventory_error" when the
- * engine did not answer. Per container: name, image, state, status, networks and
- * published ports; plus counts per state. Compose services and the graph come later. */
+ * inventory items in job.json as "inventory" (id, name, image, state, status for every
+ * container; "details" only for allowlisted ones), or "inventory_error" when the engine
+ * did not answer. Per container: name, image, state, status, and for allowlisted ones
+ * networks and published ports; plus counts per state. The graph comes later (#9). */
 #include <string.h>
 
 #include "core/jsonx.h"
@@ -13,48 +14,43 @@
 
 #define SERVICE_MAP_MAX_CONTAINERS 2000
 
-/* The first name without Docker's leading '/', or the short id. */
+/* The container's name, else its short id. */
 static json_t *container_name(const json_t *c)
 {
-    const json_t *names = json_object_get(c, "Names");
-    const char *n = json_string_value(json_array_get(names, 0));
-    if (n)
-        return json_string(n[0] == '/' ? n + 1 : n);
-    const char *id = jsonx_get_str(c, "Id");
+    const char *n = jsonx_get_str(c, "name");
+    if (n && *n)
+        return json_string(n);
+    const char *id = jsonx_get_str(c, "container_id");
     return id ? json_stringn(id, strlen(id) < 12 ? strlen(id) : 12) : json_string("?");
 }
 
-static json_t *container_networks(const json_t *c)
+/* The names of its networks (allowlisted containers only; else []). */
+static json_t *container_networks(const json_t *details)
 {
     json_t *out = json_array();
-    json_t *nets = json_object_get(json_object_get(c, "NetworkSettings"), "Networks");
-    const char *key;
-    json_t *v;
-    json_object_foreach(nets, key, v)
+    size_t i;
+    json_t *n;
+    json_array_foreach(json_object_get(details, "networks"), i, n)
     {
-        json_array_append_new(out, json_string(key));
+        const char *name = jsonx_get_str(n, "name");
+        if (name)
+            json_array_append_new(out, json_string(name));
     }
     return out;
 }
 
-/* Published ports only (those with a PublicPort). */
-static json_t *container_ports(const json_t *c)
+/* Its published ports (allowlisted containers only; else []). */
+static json_t *container_ports(const json_t *details)
 {
     json_t *out = json_array();
     size_t i;
     json_t *p;
-    json_array_foreach(json_object_get(c, "Ports"), i, p)
+    json_array_foreach(json_object_get(details, "ports"), i, p)
     {
-        json_t *pub = json_object_get(p, "PublicPort");
-        if (!json_is_integer(pub))
-            continue;
-        json_t *o =
-            json_pack("{s:O,s:O}", "public", pub, "private", json_object_get(p, "PrivatePort"));
-        if (!o)
-            continue;
-        jsonx_set_str_or_null(o, "type", jsonx_get_str(p, "Type"));
-        jsonx_set_str_or_null(o, "ip", jsonx_get_str(p, "IP"));
-        json_array_append_new(out, o);
+        json_t *o = json_pack("{s:O?,s:O?}", "private", json_object_get(p, "container_port"),
+                              "public", json_object_get(p, "host_port"));
+        if (o)
+            json_array_append_new(out, o);
     }
     return out;
 }
@@ -81,15 +77,17 @@ json_t *worker_service_map(const json_t *job)
     {
         if (i >= SERVICE_MAP_MAX_CONTAINERS || !json_is_object(c))
             break;
-        const char *state = jsonx_get_str(c, "State");
-        state = state ? state : "unknown";
+        const char *state = jsonx_get_str(c, "state");
+        state = state && *state ? state : "unknown";
+        const json_t *details = json_object_get(c, "details");
         json_t *o = json_object();
         json_object_set_new(o, "name", container_name(c));
-        jsonx_set_str_or_null(o, "image", jsonx_get_str(c, "Image"));
+        jsonx_set_str_or_null(o, "image", jsonx_get_str(c, "image"));
         json_object_set_new(o, "state", json_string(state));
-        jsonx_set_str_or_null(o, "status", jsonx_get_str(c, "Status"));
-        json_object_set_new(o, "networks", container_networks(c));
-        json_object_set_new(o, "ports", container_ports(c));
+        jsonx_set_str_or_null(o, "status", jsonx_get_str(c, "status"));
+        json_object_set_new(o, "is_allowlisted", json_boolean(json_is_object(details)));
+        json_object_set_new(o, "networks", container_networks(details));
+        json_object_set_new(o, "ports", container_ports(details));
         json_array_append_new(list, o);
         json_t *n = json_object_get(counts, state);
         json_object_set_new(counts, state, json_integer(n ? json_integer_value(n) + 1 : 1));

@@ -160,3 +160,26 @@ def test_engine_down(make_instance, tmp_path):
     assert run["status"] == "success", run
     assert server.get(INV).json()["count"] == 0
     assert server.get(INV + "latest/").status_code == 404
+
+
+def test_service_map_sees_only_allowlisted_details(server, made):
+    """service_map's job gets id, name, image and state for every container and details
+    only for allowlisted ones: labels and variable values of the others never reach it."""
+    labels = {"com.docker.compose.project": "cbinvmap", "owner.note": SECRET}
+    allowed = made(labels, {"DB_PASSWORD": SECRET})
+    other = made(labels, {"DB_PASSWORD": SECRET})
+    r = server.post("/api/containers/", json={"container_ref": allowed["name"]})
+    assert r.status_code == 201, r.text
+    run = server.wait_run(server.launch({"tasks": ["service_map"]})["id"], timeout=60)
+    assert run["status"] == "success", run
+    job = run["jobs"][0]
+    r = server.get("/api/runs/%d/artifacts/jobs/%d/result.json" % (run["id"], job["id"]))
+    assert r.status_code == 200, r.text
+    assert secret_free(r.text) and "owner.note" not in r.text
+    seen = {c["name"]: c for c in r.json()["containers"]}
+    assert seen[allowed["name"]]["is_allowlisted"] is True
+    assert seen[allowed["name"]]["networks"] == ["none"]
+    assert seen[other["name"]]["is_allowlisted"] is False
+    assert seen[other["name"]]["networks"] == [] and seen[other["name"]]["ports"] == []
+    report = server.get("/api/runs/%d/report/" % run["id"])
+    assert report.status_code == 200 and secret_free(report.text)

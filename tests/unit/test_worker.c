@@ -243,12 +243,13 @@ START_TEST(test_service_map)
 {
     json_t *r = NULL;
     const char *job =
-        "{\"task\":\"service_map\",\"inventory\":[{\"Id\":\"abc\",\"Names\":[\"/web\"],"
-        "\"Image\":\"nginx:1\",\"State\":\"running\",\"Status\":\"Up 2 hours\","
-        "\"Ports\":[{\"PrivatePort\":80,\"PublicPort\":8080,\"Type\":\"tcp\",\"IP\":\"0.0.0.0\"},"
-        "{\"PrivatePort\":443,\"Type\":\"tcp\"}],"
-        "\"NetworkSettings\":{\"Networks\":{\"bridge\":{},\"front\":{}}}},"
-        "{\"Id\":\"def\",\"Names\":[\"/db\"],\"Image\":\"postgres\",\"State\":\"exited\"}]}";
+        "{\"task\":\"service_map\",\"inventory\":[{\"container_id\":\"abc\",\"name\":\"web\","
+        "\"image\":\"nginx:1\",\"state\":\"running\",\"status\":\"Up 2 hours\","
+        "\"is_allowlisted\":true,\"details\":{\"ports\":[{\"container_port\":\"80/tcp\","
+        "\"host_port\":\"8080\"}],\"networks\":[{\"name\":\"bridge\",\"aliases\":[]},"
+        "{\"name\":\"front\",\"aliases\":[\"web\"]}]}},"
+        "{\"container_id\":\"def\",\"name\":\"db\",\"image\":\"postgres\",\"state\":\"exited\","
+        "\"is_allowlisted\":false,\"details\":null}]}";
     ck_assert_int_eq(run_worker(job, &r), 0);
     ck_assert_str_eq(jsonx_get_str(r, "status"), "success");
     ck_assert_str_eq(jsonx_get_str(r, "docker"), "reachable");
@@ -256,6 +257,11 @@ START_TEST(test_service_map)
     ck_assert_str_eq(jsonx_get_str(c0, "name"), "web");
     ck_assert_uint_eq(json_array_size(json_object_get(c0, "networks")), 2);
     ck_assert_uint_eq(json_array_size(json_object_get(c0, "ports")), 1);
+    ck_assert(json_is_true(json_object_get(c0, "is_allowlisted")));
+    json_t *c1 = json_array_get(json_object_get(r, "containers"), 1);
+    ck_assert_str_eq(jsonx_get_str(c1, "name"), "db");
+    ck_assert(json_is_false(json_object_get(c1, "is_allowlisted")));
+    ck_assert_uint_eq(json_array_size(json_object_get(c1, "networks")), 0);
     ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r, "counts"), "exited")),
                      1);
     json_decref(r);
