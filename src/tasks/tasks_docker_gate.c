@@ -116,20 +116,6 @@ static enum err resolve(struct tasks_job *job,
     return ERR_OK;
 }
 
-/* The container limits of entry (null fields: the defaults). */
-static void limits(const json_t *entry, struct tasks_gate *g)
-{
-    json_t *mem = json_object_get(entry, "memory_mb");
-    json_t *cpus = json_object_get(entry, "cpus");
-    json_t *pids = json_object_get(entry, "pids_limit");
-    g->memory_bytes = json_is_integer(mem) ? json_integer_value(mem) * 1024 * 1024
-                                           : TASKS_DOCKER_MEMORY_MB * 1024LL * 1024;
-    g->nano_cpus = json_is_number(cpus)
-                       ? (int64_t)(json_number_value(cpus) * 1000.0 + 0.5) * 1000000LL
-                       : TASKS_DOCKER_NANO_CPUS;
-    g->pids_limit = json_is_integer(pids) ? json_integer_value(pids) : TASKS_DOCKER_PIDS;
-}
-
 enum err tasks_gpu_parse(const char *text, int *n_gpus, int64_t *max_free_mb, bool *is_known)
 {
     *n_gpus = 0;
@@ -249,7 +235,7 @@ enum err tasks_gate_check(struct tasks_job *job, struct tasks_gate *g, struct er
         g->is_gpu = true;
     }
     if (e == ERR_OK)
-        limits(entry, g);
+        e = tasks_limits_resolve(job, entry, g, eb);
     json_decref(entry);
     return e;
 }

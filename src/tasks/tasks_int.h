@@ -149,6 +149,14 @@ struct tasks_gate {
 /* Return the image job runs: CYBER_BRAIN_GPU_WORKER_IMAGE for gpu_report when set, else
  * CYBER_BRAIN_WORKER_IMAGE (borrowed from the config). */
 const char *tasks_job_image(const struct tasks_job *job);
+/* Set g's memory, CPU and pids limits for job: the run's directive (config.worker_limits
+ * of the chosen directive, else of the task's default one) capped by the image entry's
+ * value, else the entry's, else the defaults. ERR_INVALID when the directive's value is
+ * out of range (eb names the directive and the field). */
+enum err tasks_limits_resolve(const struct tasks_job *job,
+                              const json_t *entry,
+                              struct tasks_gate *g,
+                              struct errbuf *eb);
 /* Decide whether job may spawn its image (allowlist, the engine's resolution against a
  * pinned digest, a GPU when required) and fill g. A refusal has eb naming the image and
  * the reason and a "deny" audit row (ERR_FORBIDDEN); other errors (store, engine: an

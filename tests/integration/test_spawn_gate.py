@@ -205,6 +205,37 @@ def test_default_limits(sleeper, make_instance):  # noqa: F811
     server.wait_run(run["id"], timeout=60)
 
 
+def directive_with_limits(server, limits):
+    r = server.post("/api/directives/", json={
+        "name": "limits " + str(time.monotonic()), "text": "worker limits",
+        "config": {"worker_limits": limits}})
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def test_directive_limits_capped_by_the_entry(sleeper, make_instance):  # noqa: F811
+    _, server, instance = docker_start(make_instance, {"CYBER_BRAIN_WORKER_IMAGE": sleeper,
+                                                       "CYBER_BRAIN_JOB_TIMEOUT": "60"})
+    patch_entry(server, {"memory_mb": 48})  # the image's ceiling for memory only
+    did = directive_with_limits(server, {"memory_mb": 96, "cpus": 0.25, "pids_limit": 24})
+    run = server.launch({"tasks": ["gpu_report"], "directive_id": did})
+    hc = inspect(wait_container(instance))["HostConfig"]
+    assert (hc["Memory"], hc["NanoCpus"], hc["PidsLimit"]) == (48 << 20, 250_000_000, 24)
+    assert server.post("/api/runs/%d/cancel/" % run["id"]).status_code == 200
+    server.wait_run(run["id"], timeout=60)
+
+
+def test_directive_limits_out_of_range_fail_the_job(image, make_instance):  # noqa: F811
+    _, server, _ = docker_start(make_instance)
+    did = directive_with_limits(server, {"memory_mb": 1})
+    run = server.wait_run(server.launch({"tasks": ["gpu_report"], "directive_id": did})["id"],
+                          timeout=60)
+    job = run["jobs"][0]
+    assert job["status"] == "failed", job
+    assert "worker_limits.memory_mb must be an integer 16..1048576" in job["error"], job
+    assert audit(server, "spawn", run["id"]) == []
+
+
 def test_deadline_kill_audited(sleeper, make_instance):  # noqa: F811
     _, server, _ = docker_start(make_instance, {"CYBER_BRAIN_WORKER_IMAGE": sleeper,
                                                 "CYBER_BRAIN_JOB_TIMEOUT": "2"})
