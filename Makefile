@@ -47,7 +47,7 @@ TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DEPFLAGS   = -MMD -MP
 
 .PHONY: all build debug test check unit integration bench fuzz fuzz-replay format format-check \
-        lint run clean help deps migrate worker-image worker-image-if-engine tsan
+        lint run clean help deps migrate worker-image worker-image-if-engine tsan bench-triage
 
 all build: $(BIN)
 	@mkdir -p build && ln -sf $(FLAVOUR)/cyberbrain build/cyberbrain
@@ -162,6 +162,11 @@ bench: deps worker-image-if-engine
 	@$(MAKE) --no-print-directory build $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 	@sh scripts/bench.sh $(abspath $(BIN))
+
+# Template-mining quality (GA/PA) on the Loghub-2k samples in ../shared/data (issue #4).
+bench-triage:
+	@$(MAKE) --no-print-directory build
+	@sh scripts/bench-triage.sh $(abspath $(BIN))
 
 fuzz:
 	@sh scripts/fuzz.sh "$(FUZZ_TARGET)" "$(or $(FUZZ_TIME),60)"

@@ -2,10 +2,12 @@
 # check-deps.sh -- enforce the module layering of STYLE.md B1 on #include lines.
 #
 #   layer 0: core
-#   layer 1: http store docker triage redact worker
-#   layer 2: api mcp tasks
-#   layer 3: app
-#   layer 4: src/main.c
+#   layer 1: triage redact          (the pure engines: bytes in, structures out)
+#   layer 2: http store docker worker (the worker runs the engines inside its container;
+#                                      the store redacts what it keeps)
+#   layer 3: api mcp tasks
+#   layer 4: app
+#   layer 5: src/main.c
 # A file in src/<module>/ may include "<other>/..." only when <other> is its own module
 # or sits in a lower layer. Prints each violation and exits 1 when there is any.
 set -u
@@ -14,10 +16,11 @@ cd "$(dirname "$0")/.."
 layer() {
     case $1 in
     core) echo 0 ;;
-    http | store | docker | triage | redact | worker) echo 1 ;;
-    api | mcp | tasks) echo 2 ;;
-    app) echo 3 ;;
-    main) echo 4 ;;
+    triage | redact) echo 1 ;;
+    http | store | docker | worker) echo 2 ;;
+    api | mcp | tasks) echo 3 ;;
+    app) echo 4 ;;
+    main) echo 5 ;;
     *) echo "" ;;
     esac
 }

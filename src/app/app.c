@@ -25,6 +25,9 @@ static const struct {
     {"migrate", app_cmd_migrate, "migrate [--check]     apply (or check) database migrations"},
     {"validate", app_cmd_validate, "validate              check config, database, folders, docker"},
     {"run", app_cmd_run, "run TASK...           launch a run, wait, print its report"},
+    {"triage", app_cmd_triage,
+     "triage [--format md|json] [--log-format FMT] [--assignments OUT.csv] FILE...\n"
+     "                        mine log templates and print a summary"},
     {"token", app_cmd_token, "token create --name N create an API token (printed once)"},
 };
 

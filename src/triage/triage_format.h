@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* triage_format.h -- Loghub-style header format strings: "<Date> <Time> <Level> <Content>".
+ *
+ * A format is text with <Field> names. As in logpai's loghub tooling it reads as a regular
+ * expression anchored at both ends: each field matches as few bytes as possible, a run of
+ * spaces matches one or more white-space bytes, "\x" matches x literally, "( ... )?" is an
+ * optional group; other bytes match themselves. The line is trimmed of white space first.
+ * Field names with a meaning: Content (the message), Level (or Type), Component, Date and
+ * Time: ts_ms stays -1 for now (TODO(#4): the detect helper's time parser). Compile once, split
+ * many lines; a compiled format is read-only and can be shared between threads. Pure: no I/O. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/err.h"
+#include "triage/triage_record.h"
+
+#define TRIAGE_FORMAT_MAX_LEN    512 /* bytes of a format string */
+#define TRIAGE_FORMAT_MAX_FIELDS 32
+
+struct triage_format;
+
+/* Compile fmt (NUL-terminated); ERR_INVALID with a reason in eb when it is malformed (no
+ * <Content>, unbalanced group, too long, bad field name). */
+enum err triage_format_compile(const char *fmt, struct triage_format **out, struct errbuf *eb);
+/* Free f; NULL is fine. */
+void triage_format_free(struct triage_format *f);
+/* Split line (len bytes) into rec (pointers into line). Returns false when the line does
+ * not match the format (rec then holds the whole trimmed line as msg, no header). */
+bool triage_format_split(const struct triage_format *f,
+                         const char *line,
+                         size_t len,
+                         struct triage_record *rec);
