@@ -196,16 +196,32 @@ enum err store_job_claim(struct store *st,
                          struct errbuf *eb);
 /* Free the strings of a claim. */
 void store_claim_fini(struct store_claim *c);
+/* ---- log_triage cursors (store_cursors.c) ----
+ * A cursor: {"path" (relative to CYBER_BRAIN_LOGS, no "."/".." parts, <= 1024 bytes; or
+ * "container:<ref>"), "device", "inode" (or null), "fingerprint" (SHA-256 hex of the first
+ * fingerprint_len bytes, or null), "fingerprint_len" (0..4096), "offset_bytes",
+ * "last_ts" (ISO or null)}; listed with "run_id", "job_id", "updated_at" too. */
+#define STORE_CURSORS_MAX     5000
+#define STORE_CURSOR_PATH_MAX 1024
+#define STORE_CURSOR_FP_MAX   4096
+
+/* Check an array of cursors (a worker's, untrusted); ERR_INVALID names the first bad one. */
+enum err store_cursor_validate(const json_t *cursors, struct errbuf *eb);
+/* List every cursor by path (at most STORE_CURSORS_MAX). */
+enum err store_cursor_list(struct store *st, json_t **out, struct errbuf *eb);
+
 /* Finish job_id as success|failed|cancelled with an error text (or NULL) and a summary
  * (JSON text or NULL). If it was the run's last open job, *run_done is set: the caller
  * then writes the report and ends the run with store_run_end (until then the run reads as
  * running; crash recovery ends such runs). A job that already ended is left alone
- * (ERR_CONFLICT). */
+ * (ERR_CONFLICT). cursors (an array, or NULL) are saved in the same transaction, and only
+ * when status is success; invalid cursors (ERR_INVALID) leave the job as it was. */
 enum err store_job_finish(struct store *st,
                           int64_t job_id,
                           const char *status,
                           const char *error,
                           const char *summary_json,
+                          const json_t *cursors,
                           bool *run_done,
                           struct errbuf *eb);
 /* Set *is_cancelled when job_id's run was cancelled (checked while a job runs). */

@@ -192,3 +192,7 @@ store_run_settle(struct db *db, int64_t run_id, bool do_end, bool *is_done, stru
 void store_job_shape(json_t *job);
 /* Return true when a run status is terminal. */
 bool store_run_is_terminal(const char *status);
+
+/* Save cursors (validated here) as committed by job_id of run_id, inside db's transaction. */
+enum err store_cursors_save_tx(
+    struct db *db, int64_t run_id, int64_t job_id, const json_t *cursors, struct errbuf *eb);

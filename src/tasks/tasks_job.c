@@ -294,7 +294,7 @@ static void finish(struct tasks_job *job, struct verdict *v)
     struct errbuf eb = {0};
     bool is_run_done = false;
     const struct store_claim *c = &job->claim;
-    enum err e = store_job_finish(job->t->opts.st, c->job_id, v->status, v->error, v->summary,
+    enum err e = store_job_finish(job->t->opts.st, c->job_id, v->status, v->error, v->summary, NULL,
                                   &is_run_done, &eb);
     if (e != ERR_OK) {
         log_error("tasks", "event=job.finish_fail job_id=%lld err=%s", (long long)c->job_id,

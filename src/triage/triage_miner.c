@@ -15,6 +15,7 @@
 #define DEF_MAX_MSG_LEN   4096
 #define MAX_MSG_LEN_CAP   65536
 #define DEF_SIM           0.5
+#define MANY_VALUES       3 /* distinct tokens at a position before it is a variable */
 #define FNV_OFF           0xcbf29ce484222325ULL
 #define FNV_PRIME         0x100000001b3ULL
 
@@ -23,13 +24,26 @@ struct tpl {
     uint32_t ntok;
     uint64_t count;
     uint64_t last_used; /* line number of the last use (LRU) */
-    uint64_t bkey;      /* tree key: token count + first token */
+    struct grp *g;      /* the group it belongs to */
     uint64_t *th;       /* token hashes; wild_hash marks <*> */
-    char **tok;         /* token text (into strs) */
+    char **tok;         /* token text (into strs); NULL for <*> */
     char *strs;
-    char *text; /* built on demand */
-    bool is_dirty;
-    struct tpl *next; /* tree chain */
+    char *text;       /* built on demand */
+    struct tpl *next; /* the group's list */
+};
+
+/* A group: a Drain cluster (the tree matches on it); its templates are the value
+ * combinations of its few-valued positions. A position with more than MANY_VALUES
+ * distinct tokens is a variable, and the templates that differ only there merge. */
+struct grp {
+    uint32_t ntok;
+    uint32_t n_tpls;
+    uint64_t bkey;   /* tree key: token count + first token */
+    uint64_t *th;    /* generalised token hashes (wild_hash: differs) */
+    uint64_t *vals;  /* ntok x MANY_VALUES distinct token hashes per position */
+    uint8_t *n_vals; /* per position; MANY_VALUES + 1 = a variable */
+    struct tpl *tpls;
+    struct grp *next; /* tree chain */
 };
 
 struct seq {
@@ -46,8 +60,8 @@ struct triage_miner {
     struct tpl **tpls;
     uint32_t *fwd;
     size_t n_ids, cap_ids;
-    /* tree: chains by bkey */
-    struct tpl **chains;
+    /* tree: groups chained by bkey */
+    struct grp **chains;
     size_t chain_mask;
     /* sequence cache */
     struct seq *seqs;
@@ -134,8 +148,24 @@ static void put(struct out *o, const char *s, size_t n)
 }
 
 /* A piece with a digit is a variable; a leading word with _ or - ("blk_", "Thread-") stays. */
+/* Month and weekday names are parts of dates: variables. */
+static bool is_date_word(const char *p, size_t n)
+{
+    static const char names[] = "JanFebMarAprMayJunJulAugSepOctNovDecMonTueWedThuFriSatSun";
+    if (n != 3)
+        return false;
+    for (size_t i = 0; i + 3 <= sizeof(names) - 1; i += 3)
+        if (memcmp(names + i, p, 3) == 0)
+            return true;
+    return false;
+}
+
 static void put_piece(struct out *o, const char *p, size_t n)
 {
+    if (is_date_word(p, n)) {
+        put(o, "<*>", 3);
+        return;
+    }
     bool has_digit = false;
     for (size_t i = 0; i < n && !has_digit; i++)
         has_digit = is_digit((unsigned char)p[i]);
@@ -207,9 +237,17 @@ static size_t mask_msg(const char *s,
         } else {
             put_token(o, s + i, j - i);
         }
+        size_t tl = o->len - start;
+        uint64_t h = fnv(o->p + start, tl);
+        /* a list of values ("blk_<*> blk_<*> ...") is one variable, whatever its length */
+        if (nt > 0 && th[nt - 1] == h && memchr(o->p + start, '*', tl)) {
+            o->len = start - 1;
+            i = j;
+            continue;
+        }
         toff[nt] = (uint32_t)start;
-        tlen[nt] = (uint32_t)(o->len - start);
-        th[nt] = fnv(o->p + start, o->len - start);
+        tlen[nt] = (uint32_t)tl;
+        th[nt] = h;
         nt++;
         i = j;
     }
@@ -232,14 +270,52 @@ size_t triage_miner_mask(const char *msg, size_t len, char *out, size_t cap)
 
 /* ---- templates and ids ---- */
 
-static struct tpl *tpl_new(struct triage_miner *m, size_t nt, uint64_t bkey)
+static bool is_many(const struct grp *g, size_t i)
 {
+    return g->n_vals[i] > MANY_VALUES;
+}
+
+static struct grp *grp_new(struct triage_miner *m, size_t nt, uint64_t bkey)
+{
+    struct grp *g = xcalloc(1, sizeof(*g));
+    g->ntok = (uint32_t)nt;
+    g->bkey = bkey;
+    g->th = xmalloc((nt ? nt : 1) * sizeof(*g->th));
+    g->vals = xmalloc((nt ? nt : 1) * MANY_VALUES * sizeof(*g->vals));
+    g->n_vals = xcalloc(nt ? nt : 1, 1);
+    for (size_t i = 0; i < nt; i++) {
+        g->th[i] = m->th[i];
+        g->vals[i * MANY_VALUES] = m->th[i];
+        g->n_vals[i] = 1;
+    }
+    size_t c = bkey & m->chain_mask;
+    g->next = m->chains[c];
+    m->chains[c] = g;
+    return g;
+}
+
+static void grp_free(struct triage_miner *m, struct grp *g)
+{
+    struct grp **pp = &m->chains[g->bkey & m->chain_mask];
+    while (*pp && *pp != g)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = g->next;
+    xfree(g->th);
+    xfree(g->vals);
+    xfree(g->n_vals);
+    xfree(g);
+}
+
+static struct tpl *tpl_new(struct triage_miner *m, struct grp *g)
+{
+    size_t nt = g->ntok;
     struct tpl *t = xcalloc(1, sizeof(*t));
     size_t bytes = 0;
     for (size_t i = 0; i < nt; i++)
         bytes += m->tlen[i] + 1;
     t->ntok = (uint32_t)nt;
-    t->bkey = bkey;
+    t->g = g;
     t->th = xmalloc((nt ? nt : 1) * sizeof(*t->th));
     t->tok = xmalloc((nt ? nt : 1) * sizeof(*t->tok));
     t->strs = xmalloc(bytes + 1);
@@ -251,7 +327,6 @@ static struct tpl *tpl_new(struct triage_miner *m, size_t nt, uint64_t bkey)
         t->th[i] = m->th[i];
         p += m->tlen[i] + 1;
     }
-    t->is_dirty = true;
     if (m->n_ids == m->cap_ids) {
         m->cap_ids = m->cap_ids ? 2 * m->cap_ids : 256;
         m->tpls = xrealloc(m->tpls, m->cap_ids * sizeof(*m->tpls));
@@ -260,22 +335,26 @@ static struct tpl *tpl_new(struct triage_miner *m, size_t nt, uint64_t bkey)
     t->id = (uint32_t)m->n_ids++;
     m->tpls[t->id] = t;
     m->fwd[t->id] = TRIAGE_TID_NONE;
-    size_t c = bkey & m->chain_mask;
-    t->next = m->chains[c];
-    m->chains[c] = t;
+    t->next = g->tpls;
+    g->tpls = t;
+    g->n_tpls++;
     if (++m->st.templates > m->st.templates_peak)
         m->st.templates_peak = m->st.templates;
     return t;
 }
 
-/* Unlink t from the tree and free it; its id then forwards to into (or NONE). */
+/* Unlink t from its group (freeing an empty group) and free it; its id then forwards to
+ * into (or NONE). */
 static void tpl_drop(struct triage_miner *m, struct tpl *t, uint32_t into)
 {
-    struct tpl **pp = &m->chains[t->bkey & m->chain_mask];
+    struct grp *g = t->g;
+    struct tpl **pp = &g->tpls;
     while (*pp && *pp != t)
         pp = &(*pp)->next;
     if (*pp)
         *pp = t->next;
+    if (--g->n_tpls == 0)
+        grp_free(m, g);
     m->tpls[t->id] = NULL;
     m->fwd[t->id] = into;
     m->st.templates--;
@@ -355,68 +434,64 @@ static void seq_put(struct triage_miner *m, uint64_t h, const char *s, size_t n,
 
 /* ---- the tree ---- */
 
-static bool tok_eq(const struct tpl *t, size_t i, uint64_t h)
-{
-    return t->th[i] == h;
-}
-
-/* Merge u into t (same key): t gets <*> wherever u has one or they differ. */
-static void tpl_absorb(struct triage_miner *m, struct tpl *t, struct tpl *u)
-{
-    for (size_t i = 0; i < t->ntok; i++) {
-        if (t->th[i] != u->th[i] && t->th[i] != m->wild_hash) {
-            t->th[i] = m->wild_hash;
-            t->tok[i] = NULL;
-        }
-    }
-    t->count += u->count;
-    if (u->last_used > t->last_used)
-        t->last_used = u->last_used;
-    t->is_dirty = true;
-    tpl_drop(m, u, t->id);
-    m->st.merged++;
-}
-
-/* Two templates of one key are compatible when every position is equal or a <*> in one. */
-static bool compatible(const struct triage_miner *m, const struct tpl *a, const struct tpl *b)
+/* u and t of one group are one template when each position is equal, a <*> in either, or a
+ * variable of the group. */
+static bool compatible(const struct triage_miner *m, const struct tpl *a, const uint64_t *th)
 {
     for (size_t i = 0; i < a->ntok; i++)
-        if (a->th[i] != b->th[i] && a->th[i] != m->wild_hash && b->th[i] != m->wild_hash)
+        if (a->th[i] != th[i] && a->th[i] != m->wild_hash && th[i] != m->wild_hash &&
+            !is_many(a->g, i))
             return false;
     return true;
 }
 
-static void merge_around(struct triage_miner *m, struct tpl *t)
+static void generalise(struct triage_miner *m, struct tpl *t, const uint64_t *th)
 {
-    bool again = true;
-    while (again) {
-        again = false;
-        for (struct tpl *u = m->chains[t->bkey & m->chain_mask]; u; u = u->next) {
-            if (u == t || u->bkey != t->bkey || u->ntok != t->ntok || !compatible(m, t, u))
-                continue;
-            tpl_absorb(m, t, u);
-            again = true;
-            break;
+    for (size_t i = 0; i < t->ntok; i++) {
+        if (t->th[i] != th[i] && t->th[i] != m->wild_hash) {
+            t->th[i] = m->wild_hash;
+            t->tok[i] = NULL;
         }
     }
 }
 
-static struct tpl *tree_match(struct triage_miner *m, size_t nt, uint64_t bkey)
+/* Merge the templates of g that became one when a position turned variable. */
+static void merge_group(struct triage_miner *m, struct grp *g)
 {
-    struct tpl *best = NULL;
+    for (struct tpl *t = g->tpls; t; t = t->next) {
+        struct tpl **pp = &t->next;
+        while (*pp) {
+            struct tpl *u = *pp;
+            if (!compatible(m, t, u->th)) {
+                pp = &u->next;
+                continue;
+            }
+            generalise(m, t, u->th);
+            t->count += u->count;
+            if (u->last_used > t->last_used)
+                t->last_used = u->last_used;
+            tpl_drop(m, u, t->id); /* unlinks u: *pp is now u's successor */
+            m->st.merged++;
+        }
+    }
+}
+
+static struct grp *grp_match(struct triage_miner *m, size_t nt, uint64_t bkey)
+{
+    struct grp *best = NULL;
     size_t best_eq = 0, best_wild = 0;
-    for (struct tpl *t = m->chains[bkey & m->chain_mask]; t; t = t->next) {
-        if (t->bkey != bkey || t->ntok != nt)
+    for (struct grp *g = m->chains[bkey & m->chain_mask]; g; g = g->next) {
+        if (g->bkey != bkey || g->ntok != nt)
             continue;
         size_t eq = 0, wild = 0;
         for (size_t i = 0; i < nt; i++) {
-            if (tok_eq(t, i, m->th[i]))
+            if (g->th[i] == m->th[i])
                 eq++;
-            else if (t->th[i] == m->wild_hash)
+            else if (g->th[i] == m->wild_hash)
                 wild++;
         }
         if (!best || eq > best_eq || (eq == best_eq && wild > best_wild)) {
-            best = t;
+            best = g;
             best_eq = eq;
             best_wild = wild;
         }
@@ -426,27 +501,66 @@ static struct tpl *tree_match(struct triage_miner *m, size_t nt, uint64_t bkey)
     return best;
 }
 
+/* Words (also dotted names) can be few-valued constants ("startup"/"shutdown"); a token with
+ * a slash or a masked part is a path or a value. */
+static bool is_wordlike(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '/' || s[i] == '*')
+            return false;
+    return true;
+}
+
+/* Note the current sequence's tokens in g; true when a position just became variable. */
+static bool grp_note(struct triage_miner *m, struct grp *g)
+{
+    bool turned = false;
+    for (size_t i = 0; i < g->ntok; i++) {
+        if (g->th[i] != m->th[i])
+            g->th[i] = m->wild_hash;
+        if (is_many(g, i))
+            continue;
+        if (!is_wordlike(m->mbuf + m->toff[i], m->tlen[i])) {
+            g->n_vals[i] = MANY_VALUES + 1; /* paths, names with dots, masked parts */
+            turned = true;
+            continue;
+        }
+        uint64_t *v = g->vals + i * MANY_VALUES;
+        size_t k = 0;
+        while (k < g->n_vals[i] && v[k] != m->th[i])
+            k++;
+        if (k < g->n_vals[i])
+            continue;
+        if (g->n_vals[i] < MANY_VALUES)
+            v[g->n_vals[i]] = m->th[i];
+        g->n_vals[i]++;
+        turned |= is_many(g, i);
+    }
+    return turned;
+}
+
 static struct tpl *tree_add(struct triage_miner *m, size_t nt, uint64_t bkey)
 {
-    struct tpl *t = tree_match(m, nt, bkey);
-    if (!t) {
+    struct grp *g = grp_match(m, nt, bkey);
+    if (!g) {
         if (m->st.templates >= m->o.max_templates)
             evict_lru(m);
-        return tpl_new(m, nt, bkey);
+        return tpl_new(m, grp_new(m, nt, bkey));
     }
-    bool changed = false;
-    for (size_t i = 0; i < nt; i++) {
-        if (!tok_eq(t, i, m->th[i]) && t->th[i] != m->wild_hash) {
-            t->th[i] = m->wild_hash;
-            t->tok[i] = NULL;
-            changed = true;
+    if (grp_note(m, g))
+        merge_group(m, g);
+    for (struct tpl *t = g->tpls; t; t = t->next) {
+        if (compatible(m, t, m->th)) {
+            generalise(m, t, m->th);
+            return t;
         }
     }
-    if (changed) {
-        t->is_dirty = true;
-        merge_around(m, t);
+    if (m->st.templates >= m->o.max_templates) {
+        /* evicting may free g itself when it is the LRU's only template */
+        evict_lru(m);
+        return tree_add(m, nt, bkey);
     }
-    return t;
+    return tpl_new(m, g);
 }
 
 /* ---- the API ---- */
@@ -541,7 +655,7 @@ const char *triage_miner_template_text(struct triage_miner *m, uint32_t tid)
     struct tpl *t = get(m, tid);
     if (!t)
         return NULL;
-    if (t->is_dirty || !t->text) {
+    {
         size_t n = 1;
         for (size_t i = 0; i < t->ntok; i++)
             n += (t->tok[i] ? strlen(t->tok[i]) : 3) + 1;
@@ -549,7 +663,7 @@ const char *triage_miner_template_text(struct triage_miner *m, uint32_t tid)
         t->text = xmalloc(n);
         size_t len = 0;
         for (size_t i = 0; i < t->ntok; i++) {
-            const char *s = t->tok[i] ? t->tok[i] : "<*>";
+            const char *s = t->tok[i] && !is_many(t->g, i) ? t->tok[i] : "<*>";
             size_t k = strlen(s);
             if (i > 0)
                 t->text[len++] = ' ';
@@ -557,7 +671,6 @@ const char *triage_miner_template_text(struct triage_miner *m, uint32_t tid)
             len += k;
         }
         t->text[len] = '\0';
-        t->is_dirty = false;
     }
     return t->text;
 }

@@ -5,10 +5,13 @@
  * (any token piece with a digit: numbers, hex, IPs, UUIDs, durations, sizes, ids; pieces are
  * split on punctuation such as = : , ; ( ) [ ] so "user=42" masks to "user=<*>"). A masked
  * sequence seen before maps to its template through a hash table (the hot path: one pass
- * over the bytes, no allocation). A new sequence goes down a parse tree keyed by token
- * count and first token and joins the most similar template above a threshold, which then
- * generalises to <*> where they differ; templates that become equal or covered after that
- * merge, and a line's id then resolves to the surviving template.
+ * over the bytes, no allocation). Month/weekday names are masked too, and a run of equal
+ * masked tokens ("blk_<*> blk_<*> ...") counts as one. A new sequence goes down a parse tree
+ * keyed by token count and first token and joins the most similar group (Drain cluster)
+ * above a threshold. Within a group, a position with at most 3 distinct plain words
+ * ("startup"/"shutdown") keeps them apart as constants: each combination is its own
+ * template; once a position has more values, or a path or masked value, it is a variable and
+ * the templates that differ only there merge. A line's id then resolves to the survivor.
  *
  * Bounded memory: at most max_templates live templates (the least recently used one is
  * evicted), messages are cut to max_msg_len bytes and max 256 tokens, the sequence cache is

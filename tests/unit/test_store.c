@@ -18,6 +18,8 @@
 #include "store/store_int.h"
 #include "store_fixture.h"
 
+#define HEX64CUR "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
 static const char *const TASKS3[] = {"log_triage", "gpu_report", "service_map"};
 
 static json_t *
@@ -64,7 +66,7 @@ static void claim_finish(struct fx *f, const char *status, bool *run_done, int64
     if (job_id)
         *job_id = c.job_id;
     OK(store_job_finish(f->st, c.job_id, status, strcmp(status, "failed") == 0 ? "boom" : NULL,
-                        "{\"lines\":3}", run_done, EB));
+                        "{\"lines\":3}", NULL, run_done, EB));
     if (*run_done)
         OK(store_run_end(f->st, c.run_id, NULL, NULL, EB));
     store_claim_fini(&c);
@@ -499,11 +501,11 @@ START_TEST(test_lifecycle)
     ck_assert_ptr_nonnull(str_at(j0, "deadline_at", NULL));
     json_decref(run);
 
-    OK(store_job_finish(f.st, c[0].job_id, "success", NULL, "{\"templates\":2}", &done, EB));
+    OK(store_job_finish(f.st, c[0].job_id, "success", NULL, "{\"templates\":2}", NULL, &done, EB));
     ck_assert(!done);
-    OK(store_job_finish(f.st, c[1].job_id, "failed", "nvidia-smi missing", NULL, &done, EB));
+    OK(store_job_finish(f.st, c[1].job_id, "failed", "nvidia-smi missing", NULL, NULL, &done, EB));
     ck_assert(!done);
-    OK(store_job_finish(f.st, c[2].job_id, "success", NULL, NULL, &done, EB));
+    OK(store_job_finish(f.st, c[2].job_id, "success", NULL, NULL, NULL, &done, EB));
     ck_assert(done);
     /* The last job ended: the run waits for its report, then ends with it in one step. */
     run = run_get(&f, id);
@@ -519,11 +521,11 @@ START_TEST(test_lifecycle)
     ck_assert_str_eq(str_at(ended, "status", NULL), "partial");
     json_decref(ended);
     struct errbuf eb = {{0}};
-    ck_assert_int_eq(store_job_finish(f.st, c[2].job_id, "failed", NULL, NULL, &done, &eb),
+    ck_assert_int_eq(store_job_finish(f.st, c[2].job_id, "failed", NULL, NULL, NULL, &done, &eb),
                      ERR_CONFLICT);
-    ck_assert_int_eq(store_job_finish(f.st, c[2].job_id, "done", NULL, NULL, &done, &eb),
+    ck_assert_int_eq(store_job_finish(f.st, c[2].job_id, "done", NULL, NULL, NULL, &done, &eb),
                      ERR_INVALID);
-    ck_assert_int_eq(store_job_finish(f.st, 9999, "success", NULL, NULL, &done, &eb),
+    ck_assert_int_eq(store_job_finish(f.st, 9999, "success", NULL, NULL, NULL, &done, &eb),
                      ERR_NOT_FOUND);
     for (int i = 0; i < 3; i++)
         store_claim_fini(&c[i]);
@@ -640,7 +642,8 @@ START_TEST(test_cancel)
     json_decref(run);
     OK(store_job_is_cancelled(f.st, c.job_id, &is_cancelled, EB));
     ck_assert(is_cancelled);
-    OK(store_job_finish(f.st, c.job_id, "cancelled", "cancelled by request", NULL, &done, EB));
+    OK(store_job_finish(f.st, c.job_id, "cancelled", "cancelled by request", NULL, NULL, &done,
+                        EB));
     ck_assert(done);
     OK(store_run_end(f.st, id, NULL, NULL, EB));
     store_claim_fini(&c);
@@ -692,13 +695,13 @@ START_TEST(test_recover)
     ck_assert_str_eq(str_at(json_array_get(json_object_get(b, "jobs"), 1), "status", NULL),
                      "queued");
     json_decref(b);
-    ck_assert_int_eq(store_job_finish(f.st, c1.job_id, "success", NULL, NULL, &done, NULL),
+    ck_assert_int_eq(store_job_finish(f.st, c1.job_id, "success", NULL, NULL, NULL, &done, NULL),
                      ERR_CONFLICT);
     OK(store_recover(f.st, &n, EB));
     ck_assert_int_eq(n, 0);
     OK(store_job_claim(f.st, "new", 60000, 0, &c3, &got, EB));
     ck_assert(got);
-    OK(store_job_finish(f.st, c3.job_id, "success", NULL, NULL, &done, EB));
+    OK(store_job_finish(f.st, c3.job_id, "success", NULL, NULL, NULL, &done, EB));
     ck_assert(done);
     OK(store_run_end(f.st, int_at(rb, "id"), NULL, NULL, EB));
     b = run_get(&f, int_at(rb, "id"));
@@ -741,7 +744,7 @@ START_TEST(test_running_and_unsettled)
     ck_assert_uint_eq(json_array_size(rows), 0);
     json_decref(rows);
     /* The run's only job ends but nobody ends the run (a crash before the report). */
-    OK(store_job_finish(f.st, c1.job_id, "success", NULL, NULL, &done, EB));
+    OK(store_job_finish(f.st, c1.job_id, "success", NULL, NULL, NULL, &done, EB));
     ck_assert(done);
     OK(store_run_list_unsettled(f.st, &rows, EB));
     ck_assert_uint_eq(json_array_size(rows), 1);
@@ -903,6 +906,78 @@ START_TEST(test_settings)
 }
 END_TEST
 
+START_TEST(test_cursors)
+{
+    struct fx f;
+    if (!fx_open(&f, _i))
+        return;
+    static const char *const one[] = {"log_triage"};
+    struct store_launch req = {.tasks = one, .n_tasks = 1, .lookback_ms = 3600000};
+    json_t *run = NULL, *list = NULL;
+    struct store_claim c[2];
+    bool got = false, done = false;
+    struct errbuf eb = {{0}};
+    const char *good = "[{\"path\":\"nginx/access.log\",\"device\":2049,\"inode\":77,"
+                       "\"fingerprint\":\"" HEX64CUR "\",\"fingerprint_len\":4096,"
+                       "\"offset_bytes\":12345,\"last_ts\":\"2026-11-24T10:00:00.000Z\"},"
+                       "{\"path\":\"container:web-1\",\"offset_bytes\":0}]";
+    json_t *cur = json_loads(good, 0, NULL);
+    ck_assert_ptr_nonnull(cur);
+    OK(store_cursor_validate(cur, EB));
+    for (int k = 0; k < 2; k++) {
+        OK(store_run_launch(f.st, &req, &run, EB));
+        json_decref(run);
+        memset(&c[k], 0, sizeof(c[k]));
+        OK(store_job_claim(f.st, "me", 60000, 0, &c[k], &got, EB));
+        ck_assert(got);
+    }
+    /* A failed job never moves the window. */
+    OK(store_job_finish(f.st, c[0].job_id, "failed", "boom", NULL, cur, &done, EB));
+    OK(store_cursor_list(f.st, &list, EB));
+    ck_assert_uint_eq(json_array_size(list), 0);
+    json_decref(list);
+    /* Invalid cursors: refused, and the job is left running (nothing half-written). */
+    static const char *const bad[] = {
+        "[{\"path\":\"../etc/passwd\",\"offset_bytes\":1}]",
+        "[{\"path\":\"/abs\",\"offset_bytes\":1}]",
+        "[{\"path\":\"a//b\",\"offset_bytes\":1}]",
+        "[{\"path\":\"a\",\"offset_bytes\":-1}]",
+        "[{\"path\":\"a\"}]",
+        "[{\"path\":\"a\",\"offset_bytes\":1,\"fingerprint\":\"xyz\"}]",
+        "[{\"path\":\"a\",\"offset_bytes\":1,\"last_ts\":\"yesterday\"}]",
+        "[{\"path\":\"container:bad name\",\"offset_bytes\":1}]",
+        "{}",
+    };
+    for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+        json_t *b = json_loads(bad[k], 0, NULL);
+        ck_assert_ptr_nonnull(b);
+        ck_assert_msg(store_job_finish(f.st, c[1].job_id, "success", NULL, NULL, b, &done, &eb) ==
+                          ERR_INVALID,
+                      "accepted %s", bad[k]);
+        json_decref(b);
+    }
+    json_t *job = NULL;
+    OK(store_job_get(f.st, c[1].job_id, &job, EB));
+    ck_assert_str_eq(json_string_value(json_object_get(job, "status")), "running");
+    json_decref(job);
+    /* Success: saved in the same transaction, with the job that committed them. */
+    OK(store_job_finish(f.st, c[1].job_id, "success", NULL, NULL, cur, &done, EB));
+    OK(store_cursor_list(f.st, &list, EB));
+    ck_assert_uint_eq(json_array_size(list), 2);
+    json_t *a = json_array_get(list, 1);
+    ck_assert_str_eq(json_string_value(json_object_get(a, "path")), "nginx/access.log");
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "offset_bytes")), 12345);
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "inode")), 77);
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "job_id")), c[1].job_id);
+    ck_assert_str_eq(json_string_value(json_object_get(a, "fingerprint")), HEX64CUR);
+    json_decref(list);
+    json_decref(cur);
+    store_claim_fini(&c[0]);
+    store_claim_fini(&c[1]);
+    fx_close(&f);
+}
+END_TEST
+
 START_TEST(test_artifacts)
 {
     struct fx f;
@@ -1016,6 +1091,7 @@ static Suite *store_suite(void)
     tcase_add_loop_test(tc, test_tokens, 0, 2);
     tcase_add_loop_test(tc, test_artifacts, 0, 2);
     tcase_add_loop_test(tc, test_settings, 0, 2);
+    tcase_add_loop_test(tc, test_cursors, 0, 2);
     tcase_add_test(tc, test_pg_reconnect);
     suite_add_tcase(s, tc);
     return s;

@@ -33,6 +33,7 @@ START_TEST(masking)
                           "ctl"),
                      "nul?ctl");
     ck_assert_str_eq(mask(""), "");
+    ck_assert_str_eq(mask("at Sun Jul 10 03:55:15 2005"), "at <*> <*>:<*>:<*> <*>");
 }
 END_TEST
 
@@ -43,6 +44,17 @@ START_TEST(clustering)
     uint32_t b = add(m, "Connection closed by 10.0.0.2 port 2222");
     uint32_t c = add(m, "Invalid user alice from 10.0.0.3");
     uint32_t d = add(m, "Invalid user bob from 10.0.0.4");
+    /* two words at a position are constants until the position has more than three */
+    ck_assert_uint_ne(triage_miner_resolve(m, c), triage_miner_resolve(m, d));
+    add(m, "Invalid user carol from 10.0.0.5");
+    add(m, "Invalid user dave from 10.0.0.6");
+    uint32_t s1 = add(m, "cupsd startup succeeded");
+    uint32_t s2 = add(m, "cupsd shutdown succeeded");
+    ck_assert_uint_ne(triage_miner_resolve(m, s1), triage_miner_resolve(m, s2));
+    uint32_t l1 = add(m, "ask 10.0.0.1:50010 to delete blk_1 blk_2");
+    uint32_t l2 = add(m, "ask 10.0.0.2:50010 to delete blk_3 blk_4 blk_5 blk_6");
+    ck_assert_uint_eq(triage_miner_resolve(m, l1), triage_miner_resolve(m, l2));
+    ck_assert_str_eq(triage_miner_template_text(m, l1), "ask <*>:<*> to delete blk_<*>");
     uint32_t e = add(m, "Server listening on 0.0.0.0");
     ck_assert_uint_eq(a, b);
     ck_assert_uint_eq(triage_miner_resolve(m, c), triage_miner_resolve(m, d));
@@ -50,13 +62,15 @@ START_TEST(clustering)
     ck_assert_uint_ne(triage_miner_resolve(m, e), triage_miner_resolve(m, c));
     ck_assert_str_eq(triage_miner_template_text(m, a), "Connection closed by <*> port <*>");
     ck_assert_str_eq(triage_miner_template_text(m, c), "Invalid user <*> from <*>");
-    ck_assert_uint_eq(triage_miner_template_count(m, d), 2);
+    ck_assert_uint_eq(triage_miner_template_count(m, d), 4);
     char k1[17], k2[17];
     ck_assert(triage_miner_template_key(m, c, k1));
     ck_assert_uint_eq(strlen(k1), 16);
     struct triage_miner *m2 = triage_miner_new(NULL);
     uint32_t x = add(m2, "Invalid user carol from 10.0.0.9");
     add(m2, "Invalid user dave from 10.0.0.9");
+    add(m2, "Invalid user erin from 10.0.0.9");
+    add(m2, "Invalid user frank from 10.0.0.9");
     ck_assert(triage_miner_template_key(m2, x, k2));
     ck_assert_str_eq(k1, k2); /* the key depends only on the text */
     triage_miner_free(m2);
