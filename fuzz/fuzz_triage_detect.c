@@ -53,7 +53,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(&r, s + i, n, scratch, sizeof(scratch));
         if (f < TRIAGE_FMT_UNKNOWN || f >= TRIAGE_FMT_COUNT)
             abort();
-        triage_join_line(&j, s + i, n, f != TRIAGE_FMT_UNKNOWN, triage_detect_headered(d));
+        triage_join_line(&j, r.msg, r.msg_len, triage_detect_line_headed(d),
+                         triage_detect_headered(d));
+        if (f == TRIAGE_FMT_UNKNOWN && triage_detect_line_headed(d))
+            abort();
         if (j.lines > TRIAGE_JOIN_MAX_LINES || j.bytes > TRIAGE_JOIN_MAX_BYTES)
             abort();
         i += n + 1;

@@ -749,12 +749,18 @@ static bool parse_first(const char *s,
                         struct triage_record *rec,
                         char *scratch,
                         size_t cap,
-                        enum triage_fmt *fmt);
+                        enum triage_fmt *fmt,
+                        bool *headed);
 
 /* {"log":"...","stream":"stdout|stderr","time":"..."}: the log text is unescaped into scratch
  * and parsed again with the other formats (level, component); the time is Docker's. */
-static bool p_docker(
-    const char *s, size_t len, int64_t ref, struct triage_record *rec, char *scratch, size_t cap)
+static bool p_docker(const char *s,
+                     size_t len,
+                     int64_t ref,
+                     struct triage_record *rec,
+                     char *scratch,
+                     size_t cap,
+                     bool *headed)
 {
     size_t i = skip_spaces(s, len, 0), log_a = 0, log_b = 0;
     int64_t ts = -1;
@@ -790,8 +796,10 @@ static bool p_docker(
         return false;
     size_t n = trim_eol(scratch, json_unescape(s, log_a, log_b, scratch, cap));
     enum triage_fmt inner = TRIAGE_FMT_DOCKER_JSON; /* not again inside */
-    if (!parse_first(scratch, n, ref, rec, NULL, 0, &inner))
+    bool inner_headed = false;
+    if (!parse_first(scratch, n, ref, rec, NULL, 0, &inner, &inner_headed))
         triage_parse_unknown(scratch, n, rec);
+    *headed = inner_headed;
     if (ts >= 0)
         rec->ts_ms = ts;
     return true;
@@ -815,12 +823,14 @@ static bool parse_one(enum triage_fmt fmt,
                       int64_t ref,
                       struct triage_record *rec,
                       char *scratch,
-                      size_t cap)
+                      size_t cap,
+                      bool *headed)
 {
     rec_reset(rec);
+    *headed = true;
     switch (fmt) {
     case TRIAGE_FMT_DOCKER_JSON:
-        return p_docker(s, len, ref, rec, scratch, cap);
+        return p_docker(s, len, ref, rec, scratch, cap, headed);
     case TRIAGE_FMT_SYSLOG5424:
         return p_5424(s, len, ref, rec);
     case TRIAGE_FMT_SYSLOG3164:
@@ -857,7 +867,8 @@ bool triage_parse_as(enum triage_fmt fmt,
                      size_t scratch_cap)
 {
     len = trim_eol(line, len);
-    if (parse_one(fmt, line, len, ref_ms, rec, scratch, scratch_cap))
+    bool headed;
+    if (parse_one(fmt, line, len, ref_ms, rec, scratch, scratch_cap, &headed))
         return true;
     triage_parse_unknown(line, len, rec);
     return false;
@@ -870,18 +881,20 @@ static bool parse_first(const char *s,
                         struct triage_record *rec,
                         char *scratch,
                         size_t cap,
-                        enum triage_fmt *fmt)
+                        enum triage_fmt *fmt,
+                        bool *headed)
 {
     enum triage_fmt skip = *fmt;
     for (int f = 1; f < TRIAGE_FMT_COUNT; f++) {
         if ((enum triage_fmt)f == skip)
             continue;
-        if (parse_one((enum triage_fmt)f, s, len, ref, rec, scratch, cap)) {
+        if (parse_one((enum triage_fmt)f, s, len, ref, rec, scratch, cap, headed)) {
             *fmt = (enum triage_fmt)f;
             return true;
         }
     }
     *fmt = TRIAGE_FMT_UNKNOWN;
+    *headed = false;
     return false;
 }
 
@@ -890,7 +903,8 @@ static bool parse_first(const char *s,
 struct triage_detect {
     int64_t ref_ms;
     unsigned voted;  /* lines that took part in the vote */
-    unsigned headed; /* of those, lines some format fitted */
+    unsigned headed; /* of those, lines with a header (inside the JSON for Docker logs) */
+    bool last_headed;
     unsigned votes[TRIAGE_FMT_COUNT];
     enum triage_fmt leader;
 };
@@ -913,10 +927,11 @@ static void vote(struct triage_detect *d, const char *s, size_t len, char *scrat
      * Python lines, and must not outvote them. */
     struct triage_record tmp;
     enum triage_fmt f = TRIAGE_FMT_UNKNOWN;
-    if (parse_first(s, len, d->ref_ms, &tmp, scratch, cap, &f))
+    bool headed = false;
+    if (parse_first(s, len, d->ref_ms, &tmp, scratch, cap, &f, &headed))
         d->votes[f]++;
     d->voted++;
-    d->headed += f != TRIAGE_FMT_UNKNOWN;
+    d->headed += headed;
     enum triage_fmt best = TRIAGE_FMT_UNKNOWN;
     for (int k = 1; k < TRIAGE_FMT_COUNT; k++)
         if (d->votes[k] > d->votes[best])
@@ -936,10 +951,11 @@ enum triage_fmt triage_detect_line(struct triage_detect *d,
         vote(d, line, len, scratch, scratch_cap);
     enum triage_fmt fmt = d->leader;
     if (fmt != TRIAGE_FMT_UNKNOWN &&
-        parse_one(fmt, line, len, d->ref_ms, rec, scratch, scratch_cap))
+        parse_one(fmt, line, len, d->ref_ms, rec, scratch, scratch_cap, &d->last_headed))
         return fmt;
-    if (parse_first(line, len, d->ref_ms, rec, scratch, scratch_cap, &fmt))
+    if (parse_first(line, len, d->ref_ms, rec, scratch, scratch_cap, &fmt, &d->last_headed))
         return fmt;
+    d->last_headed = false;
     triage_parse_unknown(line, len, rec);
     return TRIAGE_FMT_UNKNOWN;
 }
@@ -952,6 +968,11 @@ enum triage_fmt triage_detect_format(const struct triage_detect *d)
 const char *triage_detect_format_name(const struct triage_detect *d)
 {
     return triage_fmt_name(d->leader);
+}
+
+bool triage_detect_line_headed(const struct triage_detect *d)
+{
+    return d->last_headed;
 }
 
 bool triage_detect_headered(const struct triage_detect *d)

@@ -77,6 +77,11 @@ enum triage_fmt triage_detect_line(struct triage_detect *d,
 enum triage_fmt triage_detect_format(const struct triage_detect *d);
 const char *triage_detect_format_name(const struct triage_detect *d);
 
+/* True when the last line given to triage_detect_line carried a header: a format fitted it
+ * and, for Docker JSON logs, a format fitted the log text inside. This is the has_header
+ * that the multi-line joiner (triage_multiline.h) wants. */
+bool triage_detect_line_headed(const struct triage_detect *d);
+
 /* True when most lines voted on so far carried a header (so a line without one is likely a
  * continuation of the record before it). */
 bool triage_detect_headered(const struct triage_detect *d);

@@ -22,9 +22,10 @@ struct triage_join {
 
 void triage_join_init(struct triage_join *j);
 
-/* Feed one line (trailing CR/LF ignored). has_header: a header parser recognised the line
- * (triage_detect_line returned a format other than TRIAGE_FMT_UNKNOWN); headered: the
- * source's lines normally carry one (triage_detect_headered). Returns true when the line
+/* Feed one line: its record's msg as triage_detect_line filled it (the whole line when it has
+ * no header; for Docker JSON logs the unescaped log text); trailing CR/LF ignored.
+ * has_header: triage_detect_line_headed(); headered: triage_detect_headered(), the source's
+ * lines normally carry a header. Returns true when the line
  * continues the open record, false when it starts a new record. */
 bool triage_join_line(
     struct triage_join *j, const char *line, size_t len, bool has_header, bool headered);

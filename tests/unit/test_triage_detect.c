@@ -367,9 +367,8 @@ static const char *join_all(const char *const *lines, size_t n)
     struct triage_join j;
     triage_join_init(&j);
     for (size_t i = 0; i < n && i < sizeof(out) - 1; i++) {
-        enum triage_fmt f =
-            triage_detect_line(d, lines[i], strlen(lines[i]), &R, scratch, sizeof(scratch));
-        out[i] = triage_join_line(&j, lines[i], strlen(lines[i]), f != TRIAGE_FMT_UNKNOWN,
+        triage_detect_line(d, lines[i], strlen(lines[i]), &R, scratch, sizeof(scratch));
+        out[i] = triage_join_line(&j, R.msg, R.msg_len, triage_detect_line_headed(d),
                                   triage_detect_headered(d))
                      ? 'c'
                      : 'F';
@@ -471,8 +470,8 @@ static char *golden_render(const char *name)
     while (fgets(line, sizeof(line), in)) {
         size_t n = strlen(line);
         enum triage_fmt f = triage_detect_line(d, line, n, &R, scratch, sizeof(scratch));
-        bool cont =
-            triage_join_line(&j, line, n, f != TRIAGE_FMT_UNKNOWN, triage_detect_headered(d));
+        bool cont = triage_join_line(&j, R.msg, R.msg_len, triage_detect_line_headed(d),
+                                     triage_detect_headered(d));
         fprintf(o, "{\"fmt\":\"%s\",\"cont\":%s,\"ts\":%lld,\"level\":\"%s\",\"component\":",
                 triage_fmt_name(f), cont ? "true" : "false", (long long)R.ts_ms,
                 level_names[R.level]);
