@@ -140,9 +140,11 @@ static enum triage_level level_token(const char *s, size_t len, size_t i, size_t
 static enum triage_level level_kv(const char *s, size_t len)
 {
     size_t lim = len > NEAR_LEVEL ? NEAR_LEVEL : len;
-    for (size_t i = 0; i + 4 < lim; i++) {
-        if (s[i] != '=' || i < 3)
-            continue;
+    for (size_t i = 3; i + 4 < lim; i++) {
+        const char *eq = memchr(s + i, '=', lim - 4 - i);
+        if (eq == NULL)
+            break;
+        i = (size_t)(eq - s);
         size_t k = i;
         while (k > 0 && ((s[k - 1] | 0x20) >= 'a' && (s[k - 1] | 0x20) <= 'z'))
             k--;
