@@ -4,7 +4,8 @@
  *
  * Lines are read in chunks and capped at TRIAGE_LINE_MAX bytes: a longer line, or one with
  * a NUL byte, is counted and skipped (it still gets an assignments row, with an empty
- * template). CRLF and a missing final newline are normal. */
+ * template). CRLF and a missing final newline are normal. Without --log-format each file's
+ * header format is auto-detected (triage_detect.h); the message part is mined. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,9 @@
 
 #include "app/app_int.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/xalloc.h"
+#include "triage/triage_detect.h"
 #include "triage/triage_format.h"
 #include "triage/triage_miner.h"
 
@@ -30,6 +33,8 @@ struct lines {
 struct ctx {
     struct triage_miner *m;
     struct triage_format *fmt;
+    struct triage_detect *det; /* per file, without --log-format */
+    char *scratch;             /* for the detector (Docker JSON unescaping) */
     struct lines ln;
     uint64_t skipped_long, skipped_binary, unmatched, files_unreadable;
 };
@@ -67,6 +72,8 @@ static void one_line(struct ctx *c, const char *s, size_t n, bool is_long)
     struct triage_record rec = {.msg = s, .msg_len = n, .ts_ms = -1};
     if (c->fmt && !triage_format_split(c->fmt, s, n, &rec))
         c->unmatched++;
+    else if (!c->fmt && c->det)
+        triage_detect_line(c->det, s, n, &rec, c->scratch, TRIAGE_LINE_MAX);
     uint32_t tid = triage_miner_add(c->m, rec.msg, rec.msg_len);
     lines_push(&c->ln, tid, rec.level);
 }
@@ -79,6 +86,8 @@ static int read_file(struct ctx *c, const char *path)
         c->files_unreadable++;
         return 1;
     }
+    if (!c->fmt)
+        c->det = triage_detect_new(clock_now_ms());
     char *chunk = xmalloc(TRIAGE_CHUNK);
     char *line = xmalloc(TRIAGE_LINE_MAX);
     size_t len = 0, got;
@@ -111,6 +120,8 @@ static int read_file(struct ctx *c, const char *path)
     if (has_partial)
         one_line(c, line, len, is_long);
     fclose(f);
+    triage_detect_free(c->det);
+    c->det = NULL;
     xfree(chunk);
     xfree(line);
     return rc;
@@ -315,6 +326,7 @@ int app_cmd_triage(struct config *cfg, int argc, char **argv)
             return usage_err(eb.msg);
     }
     c.m = triage_miner_new(NULL);
+    c.scratch = xmalloc(TRIAGE_LINE_MAX);
     int rc = 0;
     for (; i < argc; i++)
         rc |= read_file(&c, argv[i]);
@@ -333,6 +345,7 @@ int app_cmd_triage(struct config *cfg, int argc, char **argv)
     xfree(rows);
     xfree(c.ln.tid);
     xfree(c.ln.level);
+    xfree(c.scratch);
     triage_miner_free(c.m);
     triage_format_free(c.fmt);
     return rc;

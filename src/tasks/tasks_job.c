@@ -79,9 +79,16 @@ static enum err write_job_json(struct tasks_job *job, struct errbuf *eb)
     xfree(logs);
     if (strcmp(c->task, "service_map") == 0)
         add_inventory(job->t, j);
+    json_t *cursors = NULL;
+    enum err e = ERR_OK;
+    if (strcmp(c->task, "log_triage") == 0) {
+        e = store_cursor_list(job->t->opts.st, &cursors, eb);
+        json_object_set_new(j, "cursors", e == ERR_OK ? cursors : json_array());
+    }
     char *text = jsonx_dumps(j);
     char *path = xasprintf("%s/job.json", job->input_dir);
-    enum err e = fs_write_atomic(path, text, strlen(text), eb);
+    if (e == ERR_OK)
+        e = fs_write_atomic(path, text, strlen(text), eb);
     xfree(path);
     xfree(text);
     json_decref(j);
@@ -173,6 +180,7 @@ struct verdict {
     const char *status; /* success, failed, cancelled */
     char *error;        /* NULL on success */
     char *summary;      /* JSON text or NULL */
+    json_t *cursors;    /* log_triage's new read positions (validated), or NULL */
 };
 
 static void verdict_fail(struct verdict *v, const char *status, char *error_take)
@@ -217,9 +225,14 @@ static void collect(struct tasks_job *job, struct verdict *v)
     v->summary = make_summary(job->claim.task, r);
     const char *status = jsonx_get_str(r, "status");
     const char *reason = jsonx_get_str(r, "reason");
-    if (status && strcmp(status, "success") == 0)
+    json_t *cur = json_object_get(r, "cursors");
+    if (status && strcmp(status, "success") == 0 && cur && strcmp(task, "log_triage") == 0 &&
+        store_cursor_validate(cur, &eb) != ERR_OK)
+        verdict_fail(v, "failed", xasprintf("result.json: %s", errbuf_get(&eb, ERR_INVALID)));
+    else if (status && strcmp(status, "success") == 0) {
         v->status = "success";
-    else if (status && strcmp(status, "failed") == 0)
+        v->cursors = strcmp(task, "log_triage") == 0 ? json_incref(cur) : NULL;
+    } else if (status && strcmp(status, "failed") == 0)
         verdict_fail(v, "failed", xstrdup(reason ? reason : "the task reported a failure"));
     else
         verdict_fail(v, "failed", xstrdup("result.json has no status success or failed"));
@@ -294,8 +307,8 @@ static void finish(struct tasks_job *job, struct verdict *v)
     struct errbuf eb = {0};
     bool is_run_done = false;
     const struct store_claim *c = &job->claim;
-    enum err e = store_job_finish(job->t->opts.st, c->job_id, v->status, v->error, v->summary, NULL,
-                                  &is_run_done, &eb);
+    enum err e = store_job_finish(job->t->opts.st, c->job_id, v->status, v->error, v->summary,
+                                  v->cursors, &is_run_done, &eb);
     if (e != ERR_OK) {
         log_error("tasks", "event=job.finish_fail job_id=%lld err=%s", (long long)c->job_id,
                   err_name(e));
@@ -331,6 +344,7 @@ static void conclude(struct tasks_job *job, struct verdict *v)
     fs_rm_rf(job->output_dir, NULL);
     xfree(v->error);
     xfree(v->summary);
+    json_decref(v->cursors);
     xfree(job->stderr_text);
     xfree(job->job_dir);
     xfree(job->input_dir);

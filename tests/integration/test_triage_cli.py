@@ -64,3 +64,11 @@ def test_usage_errors(tmp_path):
     r = subprocess.run([BIN, "triage", str(tmp_path / "missing.log")], capture_output=True,
                        timeout=30)
     assert r.returncode == 1 and b"cannot read" in r.stderr
+
+
+def test_auto_detected_header(tmp_path):
+    data = (b"Nov 24 18:52:50 host sshd[123]: Failed password for root from 10.0.0.7 port 5522\n"
+            b"Nov 24 18:52:51 host sshd[124]: Failed password for root from 10.0.0.8 port 5523\n")
+    s, rows = triage(tmp_path, data)
+    assert [t["text"] for t in s["templates"]] == ["Failed password for root from <*> port <*>"]
+    assert len(rows) == 2

@@ -258,6 +258,57 @@ START_TEST(test_timeout)
 }
 END_TEST
 
+START_TEST(test_log_cursors)
+{
+    static const char *const one[] = {"log_triage"};
+    char *copy = xasprintf("%s/job-copy.json", fx.root);
+    char *body = xasprintf("cp \"$3/job.json\" %s; echo '{\"task\":\"log_triage\","
+                           "\"status\":\"success\",\"cursors\":[{\"path\":\"a.log\","
+                           "\"offset_bytes\":10}]}' > \"$5/result.json\"",
+                           copy);
+    use_script(body);
+    start(0);
+    int64_t id = launch(one, 1);
+    ck_assert(run_one());
+    json_t *run = get_run(id), *cur = NULL, *jj = NULL;
+    ck_assert_str_eq(job_field(run, 0, "status"), "success");
+    json_decref(run);
+    jj = json_load_file(copy, 0, NULL);
+    ck_assert_uint_eq(json_array_size(json_object_get(jj, "cursors")), 0); /* first run */
+    json_decref(jj);
+    ck_assert_int_eq(store_cursor_list(fx.st, &cur, NULL), ERR_OK);
+    ck_assert_uint_eq(json_array_size(cur), 1);
+    json_decref(cur);
+
+    /* The next job gets the committed cursors; a result with a bad one fails the job and
+     * moves nothing. */
+    xfree(body);
+    body = xasprintf("cp \"$3/job.json\" %s; echo '{\"task\":\"log_triage\","
+                     "\"status\":\"success\",\"cursors\":[{\"path\":\"../x\","
+                     "\"offset_bytes\":99}]}' > \"$5/result.json\"",
+                     copy);
+    use_script(body);
+    id = launch(one, 1);
+    ck_assert(run_one());
+    jj = json_load_file(copy, 0, NULL);
+    json_t *c0 = json_array_get(json_object_get(jj, "cursors"), 0);
+    ck_assert_str_eq(jsonx_get_str(c0, "path"), "a.log");
+    ck_assert_int_eq(json_integer_value(json_object_get(c0, "offset_bytes")), 10);
+    json_decref(jj);
+    run = get_run(id);
+    ck_assert_str_eq(job_field(run, 0, "status"), "failed");
+    ck_assert_str_eq(job_field(run, 0, "error"), "result.json: cursor 0: invalid path");
+    json_decref(run);
+    ck_assert_int_eq(store_cursor_list(fx.st, &cur, NULL), ERR_OK);
+    ck_assert_uint_eq(json_array_size(cur), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(cur, 0), "offset_bytes")),
+                     10);
+    json_decref(cur);
+    xfree(body);
+    xfree(copy);
+}
+END_TEST
+
 START_TEST(test_bad_workers)
 {
     static const char *const one[] = {"service_map"};
@@ -400,6 +451,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_missing_logs_folder);
     tcase_add_test(tc, test_timeout);
     tcase_add_test(tc, test_bad_workers);
+    tcase_add_test(tc, test_log_cursors);
     tcase_add_test(tc, test_cancel_running);
     tcase_add_test(tc, test_stop_kills_running);
     tcase_add_test(tc, test_dispatcher_threads);
