@@ -91,11 +91,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 # The worker image: a static worker binary (src/worker + the core files it uses, no
 # store/HTTP/libpq/libmicrohttpd/libcurl) in an image FROM scratch.
 WORKER_BIN := build/worker/cyberbrain-worker
-WORKER_SRC := docker/worker/worker_static_main.c $(sort $(wildcard src/worker/*.c)) \
+WORKER_SRC := docker/worker/worker_static_main.c $(sort $(wildcard src/worker/*.c src/triage/*.c src/redact/*.c)) \
               $(addprefix src/core/,buf.c clock.c err.c fs.c jsonx.c log.c proc.c xalloc.c)
 WORKER_IMAGE := cyberbrain-worker:$(VERSION)
 
-$(WORKER_BIN): $(WORKER_SRC) $(wildcard src/worker/*.h src/core/*.h)
+$(WORKER_BIN): $(WORKER_SRC) $(wildcard src/worker/*.h src/core/*.h src/triage/*.h src/redact/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 $(WARN) -D_GNU_SOURCE -Isrc -o $@ $(WORKER_SRC) -ljansson -lz -lpthread
 	@! ldd $@ >/dev/null 2>&1 || { echo "$@ is not static"; rm -f $@; exit 1; }

@@ -81,6 +81,30 @@ static void md_gpus(struct buf *b, const json_t *gpus)
     }
 }
 
+/* The ranked error and warning templates of a log_triage job (text already redacted). */
+static void md_findings(struct buf *b, const json_t *tpl)
+{
+    const json_t *top = json_object_get(tpl, "top_findings");
+    size_t i;
+    json_t *f;
+    if (!json_is_object(tpl))
+        return;
+    buf_printf(b, "- Records: %lld, templates: %lld\n",
+               (long long)json_integer_value(json_object_get(tpl, "records")),
+               (long long)json_integer_value(json_object_get(tpl, "templates")));
+    if (json_array_size(top) == 0)
+        return;
+    buf_puts(b, "\n### Top errors and warnings\n\n| level | count | template |\n|---|---:|---|\n");
+    json_array_foreach(top, i, f)
+    {
+        buf_puts(b, "| ");
+        md_text(b, jsonx_get_str(f, "level"));
+        buf_printf(b, " | %lld | ", (long long)json_integer_value(json_object_get(f, "count")));
+        md_text(b, jsonx_get_str(f, "template"));
+        buf_puts(b, " |\n");
+    }
+}
+
 static void md_figures(struct buf *b, const char *task, const json_t *s)
 {
     if (strcmp(task, "log_triage") == 0) {
@@ -93,6 +117,7 @@ static void md_figures(struct buf *b, const char *task, const json_t *s)
                    (long long)json_integer_value(json_object_get(f, "read")),
                    (long long)json_integer_value(json_object_get(f, "skipped")),
                    (long long)json_integer_value(json_object_get(f, "unreadable")));
+        md_findings(b, json_object_get(s, "templates"));
         md_counts(b, "level", json_object_get(s, "counts"));
     } else if (strcmp(task, "gpu_report") == 0) {
         buf_puts(b, "\n- NVIDIA driver: ");

@@ -147,7 +147,6 @@ static void put(struct out *o, const char *s, size_t n)
     }
 }
 
-/* A piece with a digit is a variable; a leading word with _ or - ("blk_", "Thread-") stays. */
 /* Month and weekday names are parts of dates: variables. */
 static bool is_date_word(const char *p, size_t n)
 {
@@ -160,6 +159,8 @@ static bool is_date_word(const char *p, size_t n)
     return false;
 }
 
+/* A piece with a digit is a variable (a leading word with _ or - such as "blk_" or
+ * "Thread-" stays); so is an e-mail address. */
 static void put_piece(struct out *o, const char *p, size_t n)
 {
     if (is_date_word(p, n)) {
@@ -169,6 +170,11 @@ static void put_piece(struct out *o, const char *p, size_t n)
     bool has_digit = false;
     for (size_t i = 0; i < n && !has_digit; i++)
         has_digit = is_digit((unsigned char)p[i]);
+    const char *at = memchr(p, '@', n);
+    if (at && at > p && memchr(at, '.', n - (size_t)(at - p))) {
+        put(o, "<*>", 3); /* an e-mail address: a value, never a constant */
+        return;
+    }
     if (!has_digit) {
         put(o, p, n);
         return;

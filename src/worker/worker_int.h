@@ -43,6 +43,22 @@ json_t *worker_result_failed(const char *task, const char *reason);
 
 /* The tasks: job is the parsed job.json; each returns a new result object. */
 json_t *worker_log_triage(const json_t *job);
+
+/* ---- log_triage's template mining (worker_templates.c) ---- */
+struct worker_templates;
+/* Create / free the miner state of one log_triage job. */
+struct worker_templates *worker_templates_new(void);
+void worker_templates_free(struct worker_templates *w);
+/* Start a file (its header format is detected anew; ref_time_ms places year-less
+ * timestamps, -1 for none) / end it. */
+void worker_templates_file_begin(struct worker_templates *w, int64_t ref_time_ms);
+void worker_templates_file_end(struct worker_templates *w);
+/* Add one line (its end of line may be included): detect, join, mine, count its level. */
+void worker_templates_line(struct worker_templates *w, const char *line, size_t len);
+/* {"records","continuation_lines","templates","templates_evicted","formats",
+ * "top_findings": [{"key","template" (redacted),"count","critical","errors","warnings",
+ * "level","score"}]} ranked by 4 x critical + 3 x errors + 2 x warnings, at most top_n. */
+json_t *worker_templates_result(struct worker_templates *w, size_t top_n);
 json_t *worker_gpu_report(const json_t *job);
 json_t *worker_service_map(const json_t *job);
 /* The hidden task selfcheck (not offered by the API; for isolation tests). */

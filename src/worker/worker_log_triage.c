@@ -6,7 +6,9 @@
  * at WORKER_LINE_MAX and files at WORKER_FILE_MAX, and counts the lines whose timestamp
  * falls in [window_start, window_end). A line without a timestamp takes the previous
  * line's; lines before a file's first timestamp count as inside the window. Files last
- * changed before window_start are skipped. The template miner comes later (triage/). */
+ * changed before window_start are skipped. Lines in the window are also mined for
+ * templates (worker_templates.c: header detection, multi-line joining, the triage/ miner);
+ * the templates with errors and warnings are ranked. Cursors come later. */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -24,8 +26,9 @@
 #include "core/xalloc.h"
 #include "worker/worker_int.h"
 
-#define TRIAGE_MAX_FILES 5000
-#define TRIAGE_MAX_DEPTH 16
+#define TRIAGE_MAX_FILES    5000
+#define TRIAGE_MAX_DEPTH    16
+#define TRIAGE_TOP_FINDINGS 10
 
 struct triage {
     char *root;      /* the logs folder, as given */
@@ -38,6 +41,7 @@ struct triage {
     size_t n_files;
     json_t *files, *read, *skipped, *unreadable;
     char *line; /* WORKER_LINE_MAX + 2 bytes */
+    struct worker_templates *tpl;
 };
 
 static void add_reason(json_t *arr, const char *rel, const char *reason)
@@ -75,6 +79,7 @@ static bool scan_file(struct triage *t, gzFile gz, const char *rel)
         if (in_window(t, has_ts, ts)) {
             inwin++;
             t->counts[worker_level_detect(t->line, len)]++;
+            worker_templates_line(t->tpl, t->line, len);
         }
     }
     int errnum = 0;
@@ -109,7 +114,9 @@ static void do_file(struct triage *t, const char *path, const char *rel, const s
         return;
     }
     gzbuffer(gz, 128 * 1024);
+    worker_templates_file_begin(t->tpl, (int64_t)st->st_mtime * 1000);
     scan_file(t, gz, rel);
+    worker_templates_file_end(t->tpl);
     gzclose(gz);
 }
 
@@ -210,6 +217,7 @@ static json_t *build_result(struct triage *t, const json_t *job)
     json_object_set(r, "window_start", json_object_get(job, "window_start"));
     json_object_set(r, "window_end", json_object_get(job, "window_end"));
     json_object_set_new(r, "logs_dir", json_string(t->root));
+    json_object_set_new(r, "templates", worker_templates_result(t->tpl, TRIAGE_TOP_FINDINGS));
     return r;
 }
 
@@ -241,6 +249,7 @@ json_t *worker_log_triage(const json_t *job)
     t.skipped = json_array();
     t.unreadable = json_array();
     t.line = xmalloc(WORKER_LINE_MAX + 2);
+    t.tpl = worker_templates_new();
     worker_progress(10, "reading logs");
     walk(&t, real, "", 0);
     worker_progress(90, "counting");
@@ -250,6 +259,7 @@ json_t *worker_log_triage(const json_t *job)
     json_decref(t.skipped);
     json_decref(t.unreadable);
     xfree(t.line);
+    worker_templates_free(t.tpl);
     xfree(t.root);
     xfree(t.root_real);
     return result;

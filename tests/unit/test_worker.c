@@ -215,6 +215,43 @@ START_TEST(test_log_triage_folder)
 }
 END_TEST
 
+START_TEST(test_log_triage_templates)
+{
+    char *logs = xasprintf("%s/tlogs", tmp_root);
+    ck_assert_int_eq(fs_mkdir_p(logs, 0755, NULL), ERR_OK);
+    char *p = xasprintf("%s/app.log", logs);
+    write_text(p,
+               "2026-11-24 18:52:50,123 ERROR [main] com.x.Db - connection refused to db:5432\n"
+               "2026-11-24 18:52:51,123 ERROR [main] com.x.Db - connection refused to db:5433\n"
+               "java.lang.IllegalStateException: boom\n"
+               "\tat com.x.Db.open(Db.java:42)\n"
+               "2026-11-24 18:52:52,123 WARN [main] com.x.Disk - mail bob@example.com is 81% full\n"
+               "2026-11-24 18:52:53,123 INFO [main] com.x.Web - request served in 12 ms\n");
+    char *job = xasprintf("{\"task\":\"log_triage\",\"logs_dir\":\"%s\"}", logs);
+    json_t *r = NULL;
+    ck_assert_int_eq(run_worker(job, &r), 0);
+    const json_t *t = json_object_get(r, "templates");
+    ck_assert_int_eq(json_integer_value(json_object_get(t, "records")), 4);
+    ck_assert_int_eq(json_integer_value(json_object_get(t, "continuation_lines")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(t, "formats"), "java")), 1);
+    const json_t *top = json_object_get(t, "top_findings");
+    ck_assert_uint_eq(json_array_size(top), 2); /* the error template, then the warning */
+    const json_t *f0 = json_array_get(top, 0), *f1 = json_array_get(top, 1);
+    ck_assert_str_eq(jsonx_get_str(f0, "template"), "connection refused to db:<*>");
+    ck_assert_int_eq(json_integer_value(json_object_get(f0, "errors")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(f0, "score")), 6);
+    ck_assert_str_eq(jsonx_get_str(f0, "level"), "error");
+    ck_assert_uint_eq(strlen(jsonx_get_str(f0, "key")), 16);
+    ck_assert_str_eq(jsonx_get_str(f1, "level"), "warning");
+    /* Template text is redacted: the address is gone. */
+    ck_assert_ptr_null(strstr(jsonx_get_str(f1, "template"), "bob@example.com"));
+    json_decref(r);
+    xfree(job);
+    xfree(p);
+    xfree(logs);
+}
+END_TEST
+
 START_TEST(test_log_triage_missing_folder)
 {
     json_t *r = NULL;
@@ -317,6 +354,7 @@ int main(void)
     tcase_add_checked_fixture(tm, setup, teardown);
     tcase_add_test(tm, test_log_triage_folder);
     tcase_add_test(tm, test_log_triage_missing_folder);
+    tcase_add_test(tm, test_log_triage_templates);
     tcase_add_test(tm, test_bad_input);
     tcase_add_test(tm, test_service_map);
     tcase_add_test(tm, test_gpu_report_absent_and_present);

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/* worker_templates.c -- log_triage's template mining: every line in the window goes
+ * through header detection (per file), multi-line joining (continuations count on their
+ * record) and the template miner; at the end the templates with errors or warnings are
+ * ranked by severity x count. Template text passes the redactor before it leaves the
+ * worker, and no raw line is kept. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/xalloc.h"
+#include "redact/redact.h"
+#include "triage/triage_detect.h"
+#include "triage/triage_miner.h"
+#include "triage/triage_multiline.h"
+#include "worker/worker_int.h"
+
+#define TPL_SCRATCH     (64 * 1024) /* unescaped Docker JSON text */
+#define TPL_TEXT_MAX    512         /* bytes of a reported template */
+#define TPL_FORMATS_MAX 32
+
+/* Per issued template id: the levels of its lines (folded into survivors at the end). */
+struct tpl_count {
+    uint64_t errors, warnings, critical;
+};
+
+struct worker_templates {
+    struct triage_miner *miner;
+    struct triage_detect *det; /* of the current file */
+    struct triage_join join;
+    char *scratch;
+    struct tpl_count *counts; /* indexed by template id */
+    size_t n_counts;
+    uint64_t lines, continuations;
+    json_t *formats; /* {format name: files} */
+};
+
+struct worker_templates *worker_templates_new(void)
+{
+    struct worker_templates *w = xcalloc(1, sizeof(*w));
+    w->miner = triage_miner_new(NULL);
+    w->scratch = xmalloc(TPL_SCRATCH);
+    w->formats = json_object();
+    return w;
+}
+
+void worker_templates_free(struct worker_templates *w)
+{
+    if (!w)
+        return;
+    triage_detect_free(w->det);
+    triage_miner_free(w->miner);
+    json_decref(w->formats);
+    xfree(w->counts);
+    xfree(w->scratch);
+    xfree(w);
+}
+
+void worker_templates_file_begin(struct worker_templates *w, int64_t ref_time_ms)
+{
+    triage_detect_free(w->det);
+    w->det = triage_detect_new(ref_time_ms);
+    triage_join_init(&w->join);
+}
+
+void worker_templates_file_end(struct worker_templates *w)
+{
+    if (!w->det)
+        return;
+    const char *name = triage_detect_format_name(w->det);
+    json_t *n = json_object_get(w->formats, name);
+    if (n || json_object_size(w->formats) < TPL_FORMATS_MAX)
+        json_object_set_new(w->formats, name, json_integer(n ? json_integer_value(n) + 1 : 1));
+    triage_detect_free(w->det);
+    w->det = NULL;
+}
+
+static struct tpl_count *count_of(struct worker_templates *w, uint32_t tid)
+{
+    if (tid >= w->n_counts) {
+        size_t n = w->n_counts ? w->n_counts : 256;
+        while (n <= tid)
+            n *= 2;
+        w->counts = xrealloc(w->counts, n * sizeof(*w->counts));
+        memset(w->counts + w->n_counts, 0, (n - w->n_counts) * sizeof(*w->counts));
+        w->n_counts = n;
+    }
+    return &w->counts[tid];
+}
+
+void worker_templates_line(struct worker_templates *w, const char *line, size_t len)
+{
+    struct triage_record rec;
+    if (!w->det)
+        worker_templates_file_begin(w, -1);
+    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        len--;
+    triage_detect_line(w->det, line, len, &rec, w->scratch, TPL_SCRATCH);
+    if (triage_join_line(&w->join, rec.msg, rec.msg_len, triage_detect_line_headed(w->det),
+                         triage_detect_headered(w->det))) {
+        w->continuations++;
+        return;
+    }
+    w->lines++;
+    struct tpl_count *c = count_of(w, triage_miner_add(w->miner, rec.msg, rec.msg_len));
+    c->critical += rec.level >= TRIAGE_LEVEL_CRITICAL;
+    c->errors += rec.level == TRIAGE_LEVEL_ERROR;
+    c->warnings += rec.level == TRIAGE_LEVEL_WARN;
+}
+
+/* Fold the counts of merged ids into their survivors. */
+static void fold(struct worker_templates *w)
+{
+    for (size_t i = 0; i < w->n_counts; i++) {
+        uint32_t to = triage_miner_resolve(w->miner, (uint32_t)i);
+        if (to == (uint32_t)i || to == TRIAGE_TID_NONE || to >= w->n_counts)
+            continue;
+        w->counts[to].critical += w->counts[i].critical;
+        w->counts[to].errors += w->counts[i].errors;
+        w->counts[to].warnings += w->counts[i].warnings;
+        memset(&w->counts[i], 0, sizeof(w->counts[i]));
+    }
+}
+
+struct ranked {
+    uint32_t tid;
+    uint64_t score;
+};
+
+static int by_score(const void *a, const void *b)
+{
+    const struct ranked *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+/* One finding: the redacted template, its counts and severity. */
+static json_t *finding(struct worker_templates *w, uint32_t tid, uint64_t score)
+{
+    const struct tpl_count *c = &w->counts[tid];
+    char key[17];
+    struct buf b;
+    buf_init(&b, TPL_TEXT_MAX);
+    const char *text = triage_miner_template_text(w->miner, tid);
+    if (!text || redact_text(text, strlen(text), &b) != ERR_OK)
+        buf_reset(&b);
+    triage_miner_template_key(w->miner, tid, key);
+    json_t *f =
+        json_pack("{s:s,s:s%,s:I,s:I,s:I,s:I,s:s,s:I}", "key", key, "template", buf_str(&b),
+                  buf_len(&b), "count", (json_int_t)triage_miner_template_count(w->miner, tid),
+                  "critical", (json_int_t)c->critical, "errors", (json_int_t)c->errors, "warnings",
+                  (json_int_t)c->warnings, "level",
+                  c->critical ? "critical"
+                  : c->errors ? "error"
+                              : "warning",
+                  "score", (json_int_t)score);
+    buf_fini(&b);
+    return f;
+}
+
+json_t *worker_templates_result(struct worker_templates *w, size_t top_n)
+{
+    struct triage_miner_stats st;
+    worker_templates_file_end(w);
+    fold(w);
+    triage_miner_stats(w->miner, &st);
+    struct ranked *r = xcalloc(st.templates + 1, sizeof(*r));
+    size_t n = 0, cursor = 0;
+    uint32_t tid;
+    while (triage_miner_next(w->miner, &cursor, &tid) && n < st.templates + 1) {
+        const struct tpl_count *c = tid < w->n_counts ? &w->counts[tid] : NULL;
+        uint64_t s = c ? 4 * c->critical + 3 * c->errors + 2 * c->warnings : 0;
+        if (s)
+            r[n++] = (struct ranked){tid, s};
+    }
+    qsort(r, n, sizeof(*r), by_score);
+    json_t *top = json_array();
+    for (size_t i = 0; i < n && i < top_n; i++)
+        json_array_append_new(top, finding(w, r[i].tid, r[i].score));
+    xfree(r);
+    return json_pack("{s:I,s:I,s:I,s:I,s:O,s:o}", "records", (json_int_t)w->lines,
+                     "continuation_lines", (json_int_t)w->continuations, "templates",
+                     (json_int_t)st.templates, "templates_evicted", (json_int_t)st.evicted,
+                     "formats", w->formats, "top_findings", top);
+}
