@@ -92,7 +92,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 # store/HTTP/libpq/libmicrohttpd/libcurl) in an image FROM scratch.
 WORKER_BIN := build/worker/cyberbrain-worker
 WORKER_SRC := docker/worker/worker_static_main.c $(sort $(wildcard src/worker/*.c src/triage/*.c src/redact/*.c)) \
-              $(addprefix src/core/,buf.c clock.c err.c fs.c jsonx.c log.c proc.c xalloc.c)
+              $(addprefix src/core/,buf.c clock.c crypto.c err.c fs.c jsonx.c log.c proc.c xalloc.c)
 WORKER_IMAGE := cyberbrain-worker:$(VERSION)
 
 $(WORKER_BIN): $(WORKER_SRC) $(wildcard src/worker/*.h src/core/*.h src/triage/*.h src/redact/*.h)

@@ -10,11 +10,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "core/err.h"
 
-#define WORKER_LINE_MAX (64 * 1024)          /* longer log lines are cut */
-#define WORKER_FILE_MAX (64LL * 1024 * 1024) /* bytes read per log file */
+#define WORKER_LINE_MAX        (64 * 1024)          /* longer log lines are cut */
+#define WORKER_FILE_MAX        (64LL * 1024 * 1024) /* bytes read per log file */
+#define WORKER_FIRST_LOOKBACK  (64LL * 1024 * 1024) /* bytes of a file read the first time */
+#define WORKER_CURSOR_PATH_MAX 1024                 /* longer paths get no cursor */
 
 enum worker_level {
     WORKER_LVL_ERROR,
@@ -63,3 +66,21 @@ json_t *worker_gpu_report(const json_t *job);
 json_t *worker_service_map(const json_t *job);
 /* The hidden task selfcheck (not offered by the API; for isolation tests). */
 json_t *worker_selfcheck(const json_t *job);
+
+/* ---- log_triage cursors (worker_cursor.c) ---- */
+/* Where reading a file starts. */
+struct worker_start {
+    bool has_cursor;  /* a committed cursor decided it (no time-window filter then) */
+    const char *kind; /* first, continued, rotated, truncated, replaced */
+    int64_t offset;   /* byte offset (uncompressed for .gz) */
+    char last_ts[32]; /* the cursor's last timestamp, or "" */
+};
+/* Decide where to read the open file fd (stat st) at rel, from the committed cursors. */
+void worker_cursor_start(const json_t *cursors,
+                         const char *rel,
+                         int fd,
+                         const struct stat *st,
+                         struct worker_start *out);
+/* The cursor after reading fd at rel up to offset (NULL when rel is too long to keep). */
+json_t *worker_cursor_make(
+    const char *rel, int fd, const struct stat *st, int64_t offset, const char *last_ts);

@@ -8,16 +8,19 @@
  * line's; lines before a file's first timestamp count as inside the window. Files last
  * changed before window_start are skipped. Lines in the window are also mined for
  * templates (worker_templates.c: header detection, multi-line joining, the triage/ miner);
- * the templates with errors and warnings are ranked. Cursors come later. */
+ * the templates with errors and warnings are ranked. Where each file is read from comes
+ * from the committed cursors (worker_cursor.c); the result carries the new ones. */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "core/clock.h"
@@ -42,6 +45,8 @@ struct triage {
     json_t *files, *read, *skipped, *unreadable;
     char *line; /* WORKER_LINE_MAX + 2 bytes */
     struct worker_templates *tpl;
+    const json_t *cursors_in; /* the committed cursors from job.json */
+    json_t *cursors_out;      /* where each file read now ends */
 };
 
 static void add_reason(json_t *arr, const char *rel, const char *reason)
@@ -56,14 +61,40 @@ static bool in_window(const struct triage *t, bool has_ts, int64_t ts)
     return (!t->has_start || ts >= t->start_ms) && (!t->has_end || ts < t->end_ms);
 }
 
-/* Count the lines of one open file; returns false on a read error. */
-static bool scan_file(struct triage *t, gzFile gz, const char *rel)
+/* One file being read: where it started, how far it got. */
+struct reading {
+    const char *rel;
+    struct worker_start start;
+    int64_t bytes; /* read from start.offset */
+    char last_ts[CLOCK_ISO_LEN];
+};
+
+/* Skip the rest of a line cut by a first read that starts mid-file. */
+static void skip_partial(struct triage *t, gzFile gz, struct reading *r)
 {
-    int64_t lines = 0, inwin = 0, ts = 0, bytes = 0;
-    bool has_ts = false, is_cut = false;
-    while (bytes < WORKER_FILE_MAX && gzgets(gz, t->line, WORKER_LINE_MAX + 1)) {
+    while (gzgets(gz, t->line, WORKER_LINE_MAX + 1)) {
         size_t len = strlen(t->line);
-        bytes += (int64_t)len;
+        r->bytes += (int64_t)len;
+        if (len && t->line[len - 1] == '\n')
+            break;
+    }
+}
+
+/* Count the lines of one open file; returns false on a read error. A file read from a
+ * cursor counts every line after it; a first read only the lines in the time window. */
+static bool scan_file(struct triage *t, gzFile gz, struct reading *r)
+{
+    int64_t lines = 0, inwin = 0, ts = 0;
+    bool has_ts = false, is_cut = false;
+    if (r->start.offset > 0 && gzseek(gz, r->start.offset, SEEK_SET) < 0) {
+        add_reason(t->unreadable, r->rel, "cannot seek to the cursor");
+        return false;
+    }
+    if (r->start.offset > 0 && !r->start.has_cursor)
+        skip_partial(t, gz, r);
+    while (r->bytes < WORKER_FILE_MAX && gzgets(gz, t->line, WORKER_LINE_MAX + 1)) {
+        size_t len = strlen(t->line);
+        r->bytes += (int64_t)len;
         bool is_eol = len && t->line[len - 1] == '\n';
         if (is_cut) { /* the tail of a line that was too long */
             is_cut = !is_eol;
@@ -76,48 +107,84 @@ static bool scan_file(struct triage *t, gzFile gz, const char *rel)
             has_ts = true;
         }
         lines++;
-        if (in_window(t, has_ts, ts)) {
+        if (r->start.has_cursor || in_window(t, has_ts, ts)) {
             inwin++;
             t->counts[worker_level_detect(t->line, len)]++;
             worker_templates_line(t->tpl, t->line, len);
         }
     }
+    if (has_ts)
+        clock_iso_from_ms(ts, r->last_ts);
     int errnum = 0;
     gzerror(gz, &errnum);
     if (errnum != Z_OK && errnum != Z_BUF_ERROR) {
-        add_reason(t->unreadable, rel, "read error (corrupt or truncated gzip?)");
+        add_reason(t->unreadable, r->rel, "read error (corrupt or truncated gzip?)");
         return false;
     }
     t->lines_total += lines;
     t->lines_in_window += inwin;
-    json_array_append_new(t->files, json_pack("{s:s,s:I,s:I,s:b}", "path", rel, "lines",
-                                              (json_int_t)lines, "in_window", (json_int_t)inwin,
-                                              "is_truncated", bytes >= WORKER_FILE_MAX));
-    json_array_append_new(t->read, json_string(rel));
+    json_array_append_new(t->files,
+                          json_pack("{s:s,s:I,s:I,s:b,s:s,s:I}", "path", r->rel, "lines",
+                                    (json_int_t)lines, "in_window", (json_int_t)inwin,
+                                    "is_truncated", r->bytes >= WORKER_FILE_MAX, "start",
+                                    r->start.kind, "from_offset", (json_int_t)r->start.offset));
+    json_array_append_new(t->read, json_string(r->rel));
     return true;
 }
 
-static void do_file(struct triage *t, const char *path, const char *rel, const struct stat *st)
+/* Keep the cursor of rel after reading it up to offset. */
+static void add_cursor(struct triage *t,
+                       const char *rel,
+                       int fd,
+                       const struct stat *st,
+                       int64_t offset,
+                       const char *last_ts)
 {
+    json_t *c = worker_cursor_make(rel, fd, st, offset, last_ts);
+    if (c)
+        json_array_append_new(t->cursors_out, c);
+}
+
+static void do_file(struct triage *t, const char *path, const char *rel)
+{
+    struct reading r = {.rel = rel};
+    struct stat st;
     if (t->n_files >= TRIAGE_MAX_FILES) {
         add_reason(t->skipped, rel, "file limit reached");
         return;
     }
     t->n_files++;
-    if (t->has_start && (int64_t)st->st_mtime * 1000 + 999 < t->start_ms) {
-        add_reason(t->skipped, rel, "not changed since window start");
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        add_reason(t->unreadable, rel, strerror(errno));
+        if (fd >= 0)
+            close(fd);
         return;
     }
-    gzFile gz = gzopen(path, "rb");
+    worker_cursor_start(t->cursors_in, rel, fd, &st, &r.start);
+    snprintf(r.last_ts, sizeof(r.last_ts), "%s", r.start.last_ts);
+    if (!r.start.has_cursor && t->has_start && (int64_t)st.st_mtime * 1000 + 999 < t->start_ms) {
+        add_reason(t->skipped, rel, "not changed since window start");
+        add_cursor(t, rel, fd, &st, (int64_t)st.st_size, NULL);
+        close(fd);
+        return;
+    }
+    int gfd = dup(fd);
+    gzFile gz = gfd >= 0 ? gzdopen(gfd, "rb") : NULL;
     if (!gz) {
-        add_reason(t->unreadable, rel, errno ? strerror(errno) : "cannot open");
+        if (gfd >= 0)
+            close(gfd);
+        add_reason(t->unreadable, rel, "cannot open");
+        close(fd);
         return;
     }
     gzbuffer(gz, 128 * 1024);
-    worker_templates_file_begin(t->tpl, (int64_t)st->st_mtime * 1000);
-    scan_file(t, gz, rel);
+    worker_templates_file_begin(t->tpl, (int64_t)st.st_mtime * 1000);
+    if (scan_file(t, gz, &r))
+        add_cursor(t, rel, fd, &st, r.start.offset + r.bytes, r.last_ts);
     worker_templates_file_end(t->tpl);
     gzclose(gz);
+    close(fd);
 }
 
 /* True when the symlink at path resolves to something inside the logs folder. */
@@ -155,7 +222,7 @@ do_entry(struct triage *t, const char *dir, const char *rel_dir, const char *nam
         else
             walk(t, path, rel, depth + 1);
     } else if (S_ISREG(st.st_mode)) {
-        do_file(t, path, rel, &st);
+        do_file(t, path, rel);
     } else {
         add_reason(t->skipped, rel, "not a regular file");
     }
@@ -218,6 +285,7 @@ static json_t *build_result(struct triage *t, const json_t *job)
     json_object_set(r, "window_end", json_object_get(job, "window_end"));
     json_object_set_new(r, "logs_dir", json_string(t->root));
     json_object_set_new(r, "templates", worker_templates_result(t->tpl, TRIAGE_TOP_FINDINGS));
+    json_object_set(r, "cursors", t->cursors_out);
     return r;
 }
 
@@ -250,6 +318,8 @@ json_t *worker_log_triage(const json_t *job)
     t.unreadable = json_array();
     t.line = xmalloc(WORKER_LINE_MAX + 2);
     t.tpl = worker_templates_new();
+    t.cursors_in = json_object_get(job, "cursors");
+    t.cursors_out = json_array();
     worker_progress(10, "reading logs");
     walk(&t, real, "", 0);
     worker_progress(90, "counting");
@@ -260,6 +330,7 @@ json_t *worker_log_triage(const json_t *job)
     json_decref(t.unreadable);
     xfree(t.line);
     worker_templates_free(t.tpl);
+    json_decref(t.cursors_out);
     xfree(t.root);
     xfree(t.root_real);
     return result;

@@ -298,3 +298,34 @@ def test_artifact_nul_name_refused(server):
     resp.read()
     conn.close()
     assert 400 <= resp.status < 500, resp.status
+
+
+def triage_result(server, run):
+    job = run["jobs"][0]
+    r = server.get("/api/runs/%d/artifacts/jobs/%d/result.json" % (run["id"], job["id"]))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_log_cursors_follow_rotation(server):
+    """Each log_triage run reads from where the last successful one stopped, also across a
+    rotation (app.log -> app.log.1, a new app.log): nothing twice, nothing lost."""
+    logs = server.instance.logs
+    first = server.wait_run(server.launch({"tasks": ["log_triage"]})["id"])
+    assert first["status"] == "success", first
+    starts = {f["path"]: f["start"] for f in triage_result(server, first)["files"]}
+    assert starts.get("app.log") == "first", starts
+    now = datetime.datetime.now(datetime.timezone.utc)
+    os.rename(os.path.join(logs, "app.log"), os.path.join(logs, "app.log.1"))
+    with open(os.path.join(logs, "app.log.1"), "a") as f:
+        f.write("%s ERROR written just before the rotation\n" % iso(now))
+    with open(os.path.join(logs, "app.log"), "w") as f:
+        f.write("%s WARN first line of the new file\n" % iso(now))
+    second = server.wait_run(server.launch({"tasks": ["log_triage"]})["id"])
+    assert second["status"] == "success", second
+    res = triage_result(server, second)
+    files = {f["path"]: f for f in res["files"]}
+    assert files["app.log.1"]["start"] == "rotated" and files["app.log.1"]["in_window"] == 1
+    assert files["app.log"]["start"] == "replaced" and files["app.log"]["in_window"] == 1
+    counts = second["jobs"][0]["summary"]["counts"]
+    assert counts["error"] == 1 and counts["warn"] == 1, counts

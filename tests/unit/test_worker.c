@@ -252,6 +252,95 @@ START_TEST(test_log_triage_templates)
 }
 END_TEST
 
+/* Run log_triage on logs with cursors (a JSON array, borrowed); returns the result. */
+static json_t *triage_with(const char *logs, const json_t *cursors)
+{
+    json_t *job =
+        json_pack("{s:s,s:s,s:O}", "task", "log_triage", "logs_dir", logs, "cursors", cursors);
+    char *text = jsonx_dumps(job);
+    json_t *r = NULL;
+    ck_assert_int_eq(run_worker(text, &r), 0);
+    ck_assert_ptr_nonnull(r);
+    xfree(text);
+    json_decref(job);
+    return r;
+}
+
+/* The file entry of path in r, or NULL. */
+static const json_t *file_of(const json_t *r, const char *path)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(r, "files"), i, f)
+    {
+        if (strcmp(jsonx_get_str(f, "path"), path) == 0)
+            return f;
+    }
+    return NULL;
+}
+
+static void append(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "a");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+START_TEST(test_log_triage_cursors)
+{
+    char *logs = xasprintf("%s/clogs", tmp_root);
+    char *app = xasprintf("%s/app.log", logs), *app1 = xasprintf("%s/app.log.1", logs);
+    ck_assert_int_eq(fs_mkdir_p(logs, 0755, NULL), ERR_OK);
+    write_text(app, "2026-11-24T10:00:00Z ERROR one\n2026-11-24T10:00:01Z INFO two\n");
+    json_t *none = json_array();
+    json_t *r = triage_with(logs, none);
+    ck_assert_str_eq(jsonx_get_str(file_of(r, "app.log"), "start"), "first");
+    json_t *cur = json_incref(json_object_get(r, "cursors"));
+    ck_assert_uint_eq(json_array_size(cur), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(cur, 0), "offset_bytes")),
+                     61);
+    json_decref(r);
+
+    /* Nothing new: nothing counted; one appended line: exactly it. */
+    r = triage_with(logs, cur);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "lines_in_window")), 0);
+    json_decref(r);
+    append(app, "2026-11-24T10:00:02Z ERROR three\n");
+    r = triage_with(logs, cur);
+    ck_assert_str_eq(jsonx_get_str(file_of(r, "app.log"), "start"), "continued");
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "lines_in_window")), 1);
+    ck_assert_int_eq(count_of(r, "error"), 1);
+    json_decref(cur);
+    cur = json_incref(json_object_get(r, "cursors"));
+    json_decref(r);
+
+    /* Rotation: the old file's late tail and the whole new file are read, nothing twice. */
+    ck_assert_int_eq(rename(app, app1), 0);
+    append(app1, "2026-11-24T10:00:03Z WARN late tail\n");
+    write_text(app, "2026-11-24T10:00:04Z ERROR new file\n");
+    r = triage_with(logs, cur);
+    ck_assert_str_eq(jsonx_get_str(file_of(r, "app.log.1"), "start"), "rotated");
+    ck_assert_str_eq(jsonx_get_str(file_of(r, "app.log"), "start"), "replaced");
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "lines_in_window")), 2);
+    json_decref(cur);
+    cur = json_incref(json_object_get(r, "cursors"));
+    json_decref(r);
+
+    /* Truncated and rewritten in place: read from the start. */
+    write_text(app, "x\n");
+    r = triage_with(logs, cur);
+    ck_assert_str_eq(jsonx_get_str(file_of(r, "app.log"), "start"), "replaced");
+    ck_assert_int_eq(json_integer_value(json_object_get(file_of(r, "app.log"), "lines")), 1);
+    json_decref(r);
+    json_decref(cur);
+    json_decref(none);
+    xfree(app);
+    xfree(app1);
+    xfree(logs);
+}
+END_TEST
+
 START_TEST(test_log_triage_missing_folder)
 {
     json_t *r = NULL;
@@ -355,6 +444,7 @@ int main(void)
     tcase_add_test(tm, test_log_triage_folder);
     tcase_add_test(tm, test_log_triage_missing_folder);
     tcase_add_test(tm, test_log_triage_templates);
+    tcase_add_test(tm, test_log_triage_cursors);
     tcase_add_test(tm, test_bad_input);
     tcase_add_test(tm, test_service_map);
     tcase_add_test(tm, test_gpu_report_absent_and_present);
