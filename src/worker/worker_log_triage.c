@@ -161,6 +161,11 @@ static void do_file(struct triage *t, const char *path, const char *rel)
             close(fd);
         return;
     }
+    if (!S_ISREG(st.st_mode)) { /* swapped for something else since the walk saw it */
+        add_reason(t->skipped, rel, "not a regular file");
+        close(fd);
+        return;
+    }
     worker_cursor_start(t->cursors_in, rel, fd, &st, &r.start);
     snprintf(r.last_ts, sizeof(r.last_ts), "%s", r.start.last_ts);
     if (!r.start.has_cursor && t->has_start && (int64_t)st.st_mtime * 1000 + 999 < t->start_ms) {
