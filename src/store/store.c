@@ -266,3 +266,34 @@ void row_parse_json(json_t *row, const char *key)
     json_t *parsed = json_loads(json_string_value(v), JSON_DECODE_ANY, NULL);
     json_object_set_new(row, key, parsed ? parsed : json_null());
 }
+
+enum err store_row_save(struct store *st,
+                        int64_t id,
+                        const json_t *fields,
+                        bool is_full,
+                        store_row_get_fn *get,
+                        store_row_save_fn *save,
+                        json_t **out,
+                        struct errbuf *eb)
+{
+    json_t *old = NULL;
+    *out = NULL;
+    struct db *db = store_db_get(st);
+    enum err e = db_begin(db, eb);
+    if (e != ERR_OK)
+        goto out;
+    if (id)
+        e = get(db, id, &old, eb);
+    if (e == ERR_OK)
+        e = save(db, is_full ? NULL : old, fields, &id, eb);
+    if (e == ERR_OK)
+        e = db_commit(db, eb);
+    else
+        db_rollback(db);
+    if (e == ERR_OK)
+        e = get(db, id, out, eb);
+out:
+    store_db_put(st, db);
+    json_decref(old);
+    return e;
+}

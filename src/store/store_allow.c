@@ -302,29 +302,11 @@ static enum err save(struct store *st,
                      json_t **out,
                      struct errbuf *eb)
 {
-    json_t *old = NULL;
     *out = NULL;
     enum err e = store_worker_image_validate(fields, is_full, NULL, eb);
     if (e != ERR_OK)
         return e;
-    struct db *db = store_db_get(st);
-    e = db_begin(db, eb);
-    if (e != ERR_OK)
-        goto out;
-    if (id)
-        e = get_img(db, id, &old, eb);
-    if (e == ERR_OK)
-        e = save_tx(db, is_full ? NULL : old, fields, &id, eb);
-    if (e == ERR_OK)
-        e = db_commit(db, eb);
-    else
-        db_rollback(db);
-    if (e == ERR_OK)
-        e = get_img(db, id, out, eb);
-out:
-    store_db_put(st, db);
-    json_decref(old);
-    return e;
+    return store_row_save(st, id, fields, is_full, get_img, save_tx, out, eb);
 }
 
 enum err

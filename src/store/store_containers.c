@@ -158,29 +158,11 @@ enum err store_container_save(struct store *st,
                               json_t **out,
                               struct errbuf *eb)
 {
-    json_t *old = NULL;
     *out = NULL;
     enum err e = store_container_validate(fields, is_full || !id, NULL, eb);
     if (e != ERR_OK)
         return e;
-    struct db *db = store_db_get(st);
-    e = db_begin(db, eb);
-    if (e != ERR_OK)
-        goto out;
-    if (id)
-        e = get_ct(db, id, &old, eb);
-    if (e == ERR_OK)
-        e = save_tx(db, is_full ? NULL : old, fields, &id, eb);
-    if (e == ERR_OK)
-        e = db_commit(db, eb);
-    else
-        db_rollback(db);
-    if (e == ERR_OK)
-        e = get_ct(db, id, out, eb);
-out:
-    store_db_put(st, db);
-    json_decref(old);
-    return e;
+    return store_row_save(st, id, fields, is_full, get_ct, save_tx, out, eb);
 }
 
 enum err store_container_delete(struct store *st, int64_t id, struct errbuf *eb)

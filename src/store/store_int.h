@@ -196,3 +196,20 @@ bool store_run_is_terminal(const char *status);
 /* Save cursors (validated here) as committed by job_id of run_id, inside db's transaction. */
 enum err store_cursors_save_tx(
     struct db *db, int64_t run_id, int64_t job_id, const json_t *cursors, struct errbuf *eb);
+
+/* Read row id of one table into *out (ERR_NOT_FOUND when absent). */
+typedef enum err store_row_get_fn(struct db *db, int64_t id, json_t **out, struct errbuf *eb);
+/* Insert (*id 0) or update row *id from fields merged over old (NULL: replace). */
+typedef enum err store_row_save_fn(
+    struct db *db, const json_t *old, const json_t *fields, int64_t *id, struct errbuf *eb);
+/* Create (id 0) or edit row id in one transaction: read the old row (merged unless
+ * is_full), save, commit, then read the stored row into *out. fields are validated by
+ * the caller. */
+enum err store_row_save(struct store *st,
+                        int64_t id,
+                        const json_t *fields,
+                        bool is_full,
+                        store_row_get_fn *get,
+                        store_row_save_fn *save,
+                        json_t **out,
+                        struct errbuf *eb);
