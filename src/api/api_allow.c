@@ -12,7 +12,7 @@ struct allow_kind {
     const char *what; /* for log events */
     const char *base;
     enum err (*validate)(const json_t *, bool, const char **, struct errbuf *);
-    enum err (*list)(struct store *, int64_t, int64_t, json_t **, int64_t *, struct errbuf *);
+    api_store_list_fn *list;
     enum err (*get)(struct store *, int64_t, json_t **, struct errbuf *);
     enum err (*save)(struct store *, int64_t, const json_t *, bool, json_t **, struct errbuf *);
     enum err (*del)(struct store *, int64_t, struct errbuf *);
@@ -36,21 +36,7 @@ static const struct allow_kind containers = {
 static void
 do_list(const struct allow_kind *k, void *app, struct http_req *req, struct http_resp *resp)
 {
-    struct api_server *a = app;
-    struct errbuf eb = {{0}};
-    struct api_page pg;
-    json_t *results = NULL;
-    int64_t count = 0;
-    if (!api_page_parse(req, resp, &pg))
-        return;
-    enum err e =
-        k->list(a->ctx.st, (pg.page - 1) * pg.page_size, pg.page_size, &results, &count, &eb);
-    if (e != ERR_OK) {
-        json_decref(results);
-        api_reply_err(resp, e, &eb);
-        return;
-    }
-    api_page_reply(req, resp, k->base, NULL, &pg, count, results);
+    api_list_reply(app, req, resp, k->base, k->list);
 }
 
 static void

@@ -68,20 +68,7 @@ static json_t *parse_fields(const json_t *body, bool is_full, struct http_resp *
 
 void api_directives_list(void *app, struct http_req *req, struct http_resp *resp)
 {
-    struct api_server *a = app;
-    struct errbuf eb = {{0}};
-    struct api_page pg;
-    json_t *results = NULL;
-    int64_t count = 0;
-    if (!api_page_parse(req, resp, &pg))
-        return;
-    enum err e = store_directive_list(a->ctx.st, (pg.page - 1) * pg.page_size, pg.page_size,
-                                      &results, &count, &eb);
-    if (e != ERR_OK) {
-        api_reply_err(resp, e, &eb);
-        return;
-    }
-    api_page_reply(req, resp, "/api/directives/", NULL, &pg, count, results);
+    api_list_reply(app, req, resp, "/api/directives/", store_directive_list);
 }
 
 void api_directives_get(void *app, struct http_req *req, struct http_resp *resp)

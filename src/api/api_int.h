@@ -54,6 +54,19 @@ void api_page_reply(const struct http_req *req,
                     const struct api_page *pg,
                     int64_t count,
                     json_t *results);
+/* A store list without filters: offset/limit in, a results array and the total out. */
+typedef enum err api_store_list_fn(struct store *st,
+                                   int64_t offset,
+                                   int64_t limit,
+                                   json_t **results,
+                                   int64_t *count,
+                                   struct errbuf *eb);
+/* Answer GET base with one page of list (no filters): parse the page, read, reply. */
+void api_list_reply(struct api_server *a,
+                    const struct http_req *req,
+                    struct http_resp *resp,
+                    const char *base,
+                    api_store_list_fn *list);
 /* Head room to reserve at the start of a results buffer for api_page_reply_text. */
 #define API_PAGE_HEAD_ROOM 1024
 

@@ -12,21 +12,7 @@
 
 void api_inventory_list(void *app, struct http_req *req, struct http_resp *resp)
 {
-    struct api_server *a = app;
-    struct errbuf eb = {{0}};
-    struct api_page pg;
-    json_t *results = NULL;
-    int64_t count = 0;
-    if (!api_page_parse(req, resp, &pg))
-        return;
-    enum err e = store_inventory_list(a->ctx.st, (pg.page - 1) * pg.page_size, pg.page_size,
-                                      &results, &count, &eb);
-    if (e != ERR_OK) {
-        json_decref(results);
-        api_reply_err(resp, e, &eb);
-        return;
-    }
-    api_page_reply(req, resp, "/api/inventory/", NULL, &pg, count, results);
+    api_list_reply(app, req, resp, "/api/inventory/", store_inventory_list);
 }
 
 void api_inventory_snapshot(void *app, struct http_req *req, struct http_resp *resp)

@@ -102,6 +102,27 @@ bool api_page_parse(const struct http_req *req, struct http_resp *resp, struct a
     return true;
 }
 
+void api_list_reply(struct api_server *a,
+                    const struct http_req *req,
+                    struct http_resp *resp,
+                    const char *base,
+                    api_store_list_fn *list)
+{
+    struct errbuf eb = {{0}};
+    struct api_page pg;
+    json_t *results = NULL;
+    int64_t count = 0;
+    if (!api_page_parse(req, resp, &pg))
+        return;
+    enum err e = list(a->ctx.st, (pg.page - 1) * pg.page_size, pg.page_size, &results, &count, &eb);
+    if (e != ERR_OK) {
+        json_decref(results);
+        api_reply_err(resp, e, &eb);
+        return;
+    }
+    api_page_reply(req, resp, base, NULL, &pg, count, results);
+}
+
 /* Append the URL of page (only unreserved bytes, '%', '/', '?', '&', '=': JSON-safe). */
 static void page_url_append(const struct http_req *req,
                             const char *base,
