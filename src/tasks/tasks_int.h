@@ -41,6 +41,7 @@ struct tasks_job {
     int term_signal;
     char *stderr_text; /* what the worker wrote on stderr (capped), or NULL */
     void *rt_data;     /* the runtime's own state */
+    json_t *inventory; /* the run snapshot's items when this job took it, else NULL */
 };
 
 /* A worker's stdout being turned into progress events (see tasks_progress.c). */
@@ -181,6 +182,7 @@ enum err tasks_gpu_probe(int *n_gpus, int64_t *max_free_mb, bool *is_known, stru
 void tasks_docker_seed(const struct config *cfg, struct store *st);
 
 /* Take run c->run_id's inventory snapshot (source run) when c is its first gpu_report or
- * service_map job to start; any other job is a no-op. Failures are logged, never returned:
- * the job goes on. */
-void tasks_inventory_on_job(struct tasks *t, const struct store_claim *c);
+ * service_map job to start; any other job is a no-op. Returns the items it collected (the
+ * caller decrefs), or NULL when it took none. Failures are logged, never returned: the job
+ * goes on. */
+json_t *tasks_inventory_on_job(struct tasks *t, const struct store_claim *c);

@@ -130,12 +130,14 @@ out:
     return e;
 }
 
-enum err tasks_inventory_take(const struct config *cfg,
-                              struct store *st,
-                              const char *source,
-                              int64_t run_id,
-                              json_t **out,
-                              struct errbuf *eb)
+/* Collect and store a snapshot; *items_out (may be NULL) keeps the items collected. */
+static enum err take(const struct config *cfg,
+                     struct store *st,
+                     const char *source,
+                     int64_t run_id,
+                     json_t **out,
+                     json_t **items_out,
+                     struct errbuf *eb)
 {
     json_t *items = NULL;
     size_t i, n_detailed = 0;
@@ -152,8 +154,20 @@ enum err tasks_inventory_take(const struct config *cfg,
                  "detailed=%zu",
                  (long long)json_integer_value(json_object_get(*out, "id")), source,
                  (long long)run_id, json_array_size(items), n_detailed);
+    if (e == ERR_OK && items_out)
+        *items_out = json_incref(items);
     json_decref(items);
     return e;
+}
+
+enum err tasks_inventory_take(const struct config *cfg,
+                              struct store *st,
+                              const char *source,
+                              int64_t run_id,
+                              json_t **out,
+                              struct errbuf *eb)
+{
+    return take(cfg, st, source, run_id, out, NULL, eb);
 }
 
 enum err tasks_inventory_snapshot(void *tasks, json_t **out, struct errbuf *eb)
@@ -162,21 +176,22 @@ enum err tasks_inventory_snapshot(void *tasks, json_t **out, struct errbuf *eb)
     return tasks_inventory_take(t->opts.cfg, t->opts.st, "manual", 0, out, eb);
 }
 
-void tasks_inventory_on_job(struct tasks *t, const struct store_claim *c)
+json_t *tasks_inventory_on_job(struct tasks *t, const struct store_claim *c)
 {
     struct errbuf eb = {{0}};
-    json_t *snap = NULL;
+    json_t *snap = NULL, *items = NULL;
     bool has = false;
     if (strcmp(c->task, "gpu_report") != 0 && strcmp(c->task, "service_map") != 0)
-        return;
+        return NULL;
     pthread_mutex_lock(&run_mu);
     enum err e = store_inventory_has_run(t->opts.st, c->run_id, &has, &eb);
     if (e == ERR_OK && !has)
-        e = tasks_inventory_take(t->opts.cfg, t->opts.st, "run", c->run_id, &snap, &eb);
+        e = take(t->opts.cfg, t->opts.st, "run", c->run_id, &snap, &items, &eb);
     pthread_mutex_unlock(&run_mu);
     /* ERR_CONFLICT: another process took this run's snapshot first; that is fine. */
     if (e != ERR_OK && e != ERR_CONFLICT)
         log_warn("tasks", "event=inventory.fail run_id=%lld job_id=%lld err=%s",
                  (long long)c->run_id, (long long)c->job_id, err_name(e));
     json_decref(snap);
+    return items;
 }

@@ -49,12 +49,13 @@ static char *abs_path(const char *path)
 }
 
 /* Add the container inventory (or why there is none) to job for service_map: id, name,
- * image, state for every container, details only for allowlisted ones (redacted). */
-static void add_inventory(const struct tasks *t, json_t *job)
+ * image, state for every container, details only for allowlisted ones (redacted). The
+ * items of the run snapshot this job just took serve when there are some. */
+static void add_inventory(const struct tasks_job *tj, json_t *job)
 {
     struct errbuf eb = {0};
-    json_t *inv = NULL;
-    enum err e = tasks_inventory_collect(t->opts.cfg, t->opts.st, &inv, &eb);
+    json_t *inv = json_incref(tj->inventory);
+    enum err e = inv ? ERR_OK : tasks_inventory_collect(tj->t->opts.cfg, tj->t->opts.st, &inv, &eb);
     if (e == ERR_OK)
         json_object_set_new(job, "inventory", inv);
     else
@@ -78,7 +79,7 @@ static enum err write_job_json(struct tasks_job *job, struct errbuf *eb)
     json_object_set_new(j, "logs_dir", json_string(logs));
     xfree(logs);
     if (strcmp(c->task, "service_map") == 0)
-        add_inventory(job->t, j);
+        add_inventory(job, j);
     json_t *cursors = NULL;
     enum err e = ERR_OK;
     if (strcmp(c->task, "log_triage") == 0) {
@@ -346,6 +347,8 @@ static void conclude(struct tasks_job *job, struct verdict *v)
     xfree(v->error);
     xfree(v->summary);
     json_decref(v->cursors);
+    json_decref(job->inventory);
+    job->inventory = NULL;
     xfree(job->stderr_text);
     xfree(job->job_dir);
     xfree(job->input_dir);
@@ -413,7 +416,7 @@ void tasks_job_run(struct tasks *t, struct store_claim *claim)
     log_info("tasks", "event=job.start job_id=%lld run_id=%lld task=%s runtime=%s",
              (long long)claim->job_id, (long long)claim->run_id, claim->task, t->rt->name);
     tasks_job_publish(t, claim, "running", NULL);
-    tasks_inventory_on_job(t, claim);
+    job.inventory = tasks_inventory_on_job(t, claim);
     enum err e = prepare(&job, &eb);
     if (e == ERR_OK) {
         track(t, &job, true);
