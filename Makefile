@@ -161,6 +161,7 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 bench: deps worker-image-if-engine
 	@$(MAKE) --no-print-directory build $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
+	@sh scripts/bench-triage-speed.sh $(abspath $(BIN))
 	@sh scripts/bench.sh $(abspath $(BIN))
 
 # Template-mining quality (GA/PA) on the Loghub-2k samples in ../shared/data (issue #4).

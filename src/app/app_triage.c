@@ -24,10 +24,15 @@
 #define TRIAGE_MD_TOP   50
 #define TRIAGE_LEVELS   8
 
-struct lines {
-    uint32_t *tid; /* per input line; TRIAGE_TID_NONE when skipped */
-    uint8_t *level;
-    size_t n, cap;
+/* Memory is bounded by the templates issued, not by the input: per issued template id the
+ * line count per level; the template id of every line is kept only for --assignments. */
+struct tally {
+    uint64_t (*levels)[TRIAGE_LEVELS]; /* indexed by issued template id */
+    size_t n_ids;
+    uint32_t *line_tid; /* with --assignments: per input line, TRIAGE_TID_NONE when skipped */
+    size_t cap;
+    size_t n_lines;
+    bool keep_lines;
 };
 
 struct ctx {
@@ -35,7 +40,7 @@ struct ctx {
     struct triage_format *fmt;
     struct triage_detect *det; /* per file, without --log-format */
     char *scratch;             /* for the detector (Docker JSON unescaping) */
-    struct lines ln;
+    struct tally ln;
     uint64_t skipped_long, skipped_binary, unmatched, files_unreadable;
 };
 
@@ -43,16 +48,27 @@ static const char *const level_names[TRIAGE_LEVELS] = {
     "unknown", "trace", "debug", "info", "notice", "warn", "error", "critical",
 };
 
-static void lines_push(struct lines *l, uint32_t tid, enum triage_level lv)
+static void lines_push(struct tally *l, uint32_t tid, enum triage_level lv)
 {
-    if (l->n == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 4096;
-        l->tid = xrealloc(l->tid, l->cap * sizeof(*l->tid));
-        l->level = xrealloc(l->level, l->cap);
+    if (l->keep_lines) {
+        if (l->n_lines == l->cap) {
+            l->cap = l->cap ? 2 * l->cap : 4096;
+            l->line_tid = xrealloc(l->line_tid, l->cap * sizeof(*l->line_tid));
+        }
+        l->line_tid[l->n_lines] = tid;
     }
-    l->tid[l->n] = tid;
-    l->level[l->n] = (uint8_t)lv;
-    l->n++;
+    l->n_lines++;
+    if (tid == TRIAGE_TID_NONE)
+        return;
+    if (tid >= l->n_ids) {
+        size_t n = l->n_ids ? l->n_ids : 256;
+        while (n <= tid)
+            n *= 2;
+        l->levels = xrealloc(l->levels, n * sizeof(*l->levels));
+        memset(l->levels + l->n_ids, 0, (n - l->n_ids) * sizeof(*l->levels));
+        l->n_ids = n;
+    }
+    l->levels[tid][(unsigned)lv < TRIAGE_LEVELS ? lv : 0]++;
 }
 
 static void one_line(struct ctx *c, const char *s, size_t n, bool is_long)
@@ -147,8 +163,8 @@ static int write_assignments(struct ctx *c, const char *path)
         return 1;
     }
     fputs("LineId,EventTemplate\n", f);
-    for (size_t i = 0; i < c->ln.n; i++) {
-        const char *t = triage_miner_template_text(c->m, c->ln.tid[i]);
+    for (size_t i = 0; i < c->ln.n_lines; i++) {
+        const char *t = triage_miner_template_text(c->m, c->ln.line_tid[i]);
         fprintf(f, "%zu,", i + 1);
         csv_field(f, t ? t : "");
         fputc('\n', f);
@@ -184,16 +200,18 @@ static struct agg *aggregate(struct ctx *c, size_t *n_out)
     struct agg *rows = xcalloc(max_id ? max_id : 1, sizeof(*rows));
     for (uint32_t i = 0; i < max_id; i++)
         row[i] = UINT32_MAX;
-    for (size_t i = 0; i < c->ln.n; i++) {
-        uint32_t r = triage_miner_resolve(c->m, c->ln.tid[i]);
+    for (size_t i = 0; i < c->ln.n_ids; i++) { /* fold merged ids into their survivors */
+        uint32_t r = triage_miner_resolve(c->m, (uint32_t)i);
         if (r == TRIAGE_TID_NONE || r >= max_id)
             continue;
         if (row[r] == UINT32_MAX) {
             row[r] = (uint32_t)n;
             rows[n++].tid = r;
         }
-        rows[row[r]].count++;
-        rows[row[r]].levels[c->ln.level[i] < TRIAGE_LEVELS ? c->ln.level[i] : 0]++;
+        for (int k = 0; k < TRIAGE_LEVELS; k++) {
+            rows[row[r]].count += c->ln.levels[i][k];
+            rows[row[r]].levels[k] += c->ln.levels[i][k];
+        }
     }
     xfree(row);
     qsort(rows, n, sizeof(*rows), agg_cmp);
@@ -248,7 +266,7 @@ static json_t *summary_json(struct ctx *c, const struct agg *rows, size_t n)
                                               (json_int_t)rows[i].count, "levels", lv));
     }
     buf_fini(&b);
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "lines", (json_int_t)c->ln.n,
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "lines", (json_int_t)c->ln.n_lines,
                      "skipped_long", (json_int_t)c->skipped_long, "skipped_binary",
                      (json_int_t)c->skipped_binary, "format_unmatched", (json_int_t)c->unmatched,
                      "files_unreadable", (json_int_t)c->files_unreadable, "templates_evicted",
@@ -262,8 +280,9 @@ static void summary_md(struct ctx *c, const struct agg *rows, size_t n)
     buf_init(&b, 4 * 65536);
     printf("# Log triage\n\n%zu lines, %zu templates; skipped: %llu too long, %llu binary; "
            "%llu did not match the format; %llu files unreadable.\n\n",
-           c->ln.n, n, (unsigned long long)c->skipped_long, (unsigned long long)c->skipped_binary,
-           (unsigned long long)c->unmatched, (unsigned long long)c->files_unreadable);
+           c->ln.n_lines, n, (unsigned long long)c->skipped_long,
+           (unsigned long long)c->skipped_binary, (unsigned long long)c->unmatched,
+           (unsigned long long)c->files_unreadable);
     printf("| count | errors | warnings | key | template |\n|---:|---:|---:|---|---|\n");
     for (size_t i = 0; i < n && i < TRIAGE_MD_TOP; i++) {
         char key[17];
@@ -325,6 +344,7 @@ int app_cmd_triage(struct config *cfg, int argc, char **argv)
         if (triage_format_compile(log_fmt, &c.fmt, &eb) != ERR_OK)
             return usage_err(eb.msg);
     }
+    c.ln.keep_lines = assign != NULL;
     c.m = triage_miner_new(NULL);
     c.scratch = xmalloc(TRIAGE_LINE_MAX);
     int rc = 0;
@@ -343,8 +363,8 @@ int app_cmd_triage(struct config *cfg, int argc, char **argv)
         summary_md(&c, rows, n);
     }
     xfree(rows);
-    xfree(c.ln.tid);
-    xfree(c.ln.level);
+    xfree(c.ln.line_tid);
+    xfree(c.ln.levels);
     xfree(c.scratch);
     triage_miner_free(c.m);
     triage_format_free(c.fmt);

@@ -172,6 +172,28 @@ void triage_format_free(struct triage_format *f)
     xfree(f);
 }
 
+/* The first end q >= p of a lazy field at which item ii can start to match: only where its
+ * byte is (a literal), where white space is (\s+), at the end of the line (the end of the
+ * pattern), else anywhere. SIZE_MAX when there is none. Same matches, far fewer steps. */
+static size_t next_stop(const struct match *mt, int ii, size_t p)
+{
+    const struct item *it = &mt->f->items[ii];
+    if (p > mt->n)
+        return SIZE_MAX;
+    if (it->kind == IT_END && it->skip == -1)
+        return mt->n;
+    if (it->kind == IT_LIT) {
+        const char *hit = memchr(mt->s + p, it->c, mt->n - p);
+        return hit ? (size_t)(hit - mt->s) : SIZE_MAX;
+    }
+    if (it->kind == IT_WS) {
+        while (p < mt->n && !is_ws((unsigned char)mt->s[p]))
+            p++;
+        return p < mt->n ? p : SIZE_MAX;
+    }
+    return p;
+}
+
 static bool match_at(struct match *mt, int ii, size_t p)
 {
     if (++mt->steps > MATCH_STEPS)
@@ -196,8 +218,8 @@ static bool match_at(struct match *mt, int ii, size_t p)
         return false;
     }
     case IT_FIELD:
-        for (size_t q = p; q <= mt->n; q++) { /* lazy, like .*? */
-            mt->beg[it->field] = p;
+        for (size_t q = next_stop(mt, ii + 1, p); q <= mt->n; q = next_stop(mt, ii + 1, q + 1)) {
+            mt->beg[it->field] = p; /* lazy, like .*? */
             mt->end[it->field] = q;
             if (match_at(mt, ii + 1, q))
                 return true;

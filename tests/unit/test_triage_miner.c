@@ -133,6 +133,28 @@ START_TEST(determinism_and_long)
 }
 END_TEST
 
+/* A lazy field stops at the first place where the rest of the pattern matches. */
+START_TEST(format_lazy_stops)
+{
+    struct triage_format *f = NULL;
+    struct errbuf eb = {{0}};
+    struct triage_record r;
+    ck_assert_int_eq(triage_format_compile("<Component>: <Content>", &f, &eb), ERR_OK);
+    ck_assert(triage_format_split(f, "a: b: c", 7, &r));
+    ck_assert_str_eq(r.component, "a");
+    ck_assert(r.msg_len == 4 && strncmp(r.msg, "b: c", 4) == 0);
+    ck_assert(!triage_format_split(f, "a:b", 3, &r)); /* ": " needs its white space */
+    triage_format_free(f);
+    ck_assert_int_eq(triage_format_compile("<Component>( \\(<Addr>\\))?: <Content>", &f, &eb),
+                     ERR_OK);
+    const char *l = "kernel[0] (0x1f): IOThunderbolt: up";
+    ck_assert(triage_format_split(f, l, strlen(l), &r));
+    ck_assert_str_eq(r.component, "kernel[0]");
+    ck_assert(r.msg_len == 17 && strncmp(r.msg, "IOThunderbolt: up", 17) == 0);
+    triage_format_free(f);
+}
+END_TEST
+
 START_TEST(format_split)
 {
     struct triage_format *f = NULL;
@@ -174,6 +196,7 @@ int main(void)
     tcase_add_test(tc, eviction_bound);
     tcase_add_test(tc, determinism_and_long);
     tcase_add_test(tc, format_split);
+    tcase_add_test(tc, format_lazy_stops);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
