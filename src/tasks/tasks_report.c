@@ -265,6 +265,25 @@ static enum err save(struct tasks *t,
     return e;
 }
 
+/* The run's finished_at is set by store_run_end, after the report is built: until then the
+ * report says the run finished when its last job did (ISO text sorts as time). */
+static void set_finished(json_t *run)
+{
+    const char *last = NULL;
+    size_t i;
+    json_t *j;
+    if (json_is_string(json_object_get(run, "finished_at")))
+        return;
+    json_array_foreach(json_object_get(run, "jobs"), i, j)
+    {
+        const char *f = jsonx_get_str(j, "finished_at");
+        if (f && (!last || strcmp(f, last) > 0))
+            last = f;
+    }
+    if (last)
+        json_object_set_new(run, "finished_at", json_string(last));
+}
+
 void tasks_report_write(struct tasks *t, int64_t run_id)
 {
     struct errbuf eb = {0};
@@ -278,6 +297,8 @@ void tasks_report_write(struct tasks *t, int64_t run_id)
         e = store_run_get(t->opts.st, run_id, &run, &eb);
     if (e == ERR_OK && status[0])
         json_object_set_new(run, "status", json_string(status));
+    if (e == ERR_OK)
+        set_finished(run);
     if (e == ERR_OK) {
         rep = build_json(run);
         e = rep ? ERR_OK

@@ -662,9 +662,9 @@ const char *triage_miner_template_text(struct triage_miner *m, uint32_t tid)
     if (!t)
         return NULL;
     {
-        size_t n = 1;
+        size_t n = 1; /* sized with the same choice of token as the copy below */
         for (size_t i = 0; i < t->ntok; i++)
-            n += (t->tok[i] ? strlen(t->tok[i]) : 3) + 1;
+            n += (t->tok[i] && !is_many(t->g, i) ? strlen(t->tok[i]) : 3) + 1;
         xfree(t->text);
         t->text = xmalloc(n);
         size_t len = 0;

@@ -114,6 +114,10 @@ def test_run_terminal_and_report(server):
     assert rep["markdown"].lstrip().startswith("#")
     assert isinstance(rep["json"], dict) and rep["json"]
     assert "token_totals" in rep
+    # the report is built just before the run ends: it says when the last job finished
+    last = max(j["finished_at"] for j in done["jobs"])
+    assert rep["json"]["finished_at"] == last, (rep["json"]["finished_at"], last)
+    assert "- Finished: " + last in rep["markdown"]
     folder = os.path.join(server.instance.uploads, "runs", str(run["id"]))
     md = os.path.join(folder, "report.md")
     js = os.path.join(folder, "report.json")
