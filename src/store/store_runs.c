@@ -262,14 +262,24 @@ static enum err check_launch(const struct store_launch *req, struct errbuf *eb)
 }
 
 /* The directive each task falls back to (D1..D3), snapshotted on every run. */
+static const char *const default_keys[][2] = {
+    {"log_triage", "D1"}, {"gpu_report", "D2"}, {"service_map", "D3"}};
+
 static const char *task_default_key(const char *task)
 {
-    static const char *const map[][2] = {
-        {"log_triage", "D1"}, {"gpu_report", "D2"}, {"service_map", "D3"}};
-    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-        if (strcmp(task, map[i][0]) == 0)
-            return map[i][1];
+    for (size_t i = 0; i < sizeof(default_keys) / sizeof(default_keys[0]); i++)
+        if (strcmp(task, default_keys[i][0]) == 0)
+            return default_keys[i][1];
     return NULL;
+}
+
+/* True when key is the default directive of a task other than task (D2 for log_triage). */
+static bool is_others_default(const char *key, const char *task)
+{
+    for (size_t i = 0; i < sizeof(default_keys) / sizeof(default_keys[0]); i++)
+        if (strcmp(key, default_keys[i][1]) == 0 && strcmp(task, default_keys[i][0]) != 0)
+            return true;
+    return false;
 }
 
 /* Add "defaults": {task: latest live version of its default directive} to snap. */
@@ -299,7 +309,7 @@ snapshot_defaults(struct db *db, const struct store_launch *req, json_t *snap, s
 /* Build the directive snapshot as JSON text into *out: the chosen directive (or custom text,
  * or key "defaults" when none) plus each task's default directive as it is now. */
 static enum err
-snapshot(struct db *db, const struct store_launch *req, char **out, struct errbuf *eb)
+snapshot(struct db *db, const struct store_launch *req, json_t **out, struct errbuf *eb)
 {
     json_t *snap = NULL;
     *out = NULL;
@@ -324,9 +334,28 @@ snapshot(struct db *db, const struct store_launch *req, char **out, struct errbu
     }
     enum err e = snapshot_defaults(db, req, snap, eb);
     if (e == ERR_OK)
-        *out = jsonx_dumps(snap);
-    json_decref(snap);
+        *out = snap;
+    else
+        json_decref(snap);
     return e;
+}
+
+/* How far the first job of task looks back: `lookback_hours` of the run's directive when it
+ * is not another task's default directive (D2, D3 for log_triage), else
+ * of the task's default directive in the snapshot, else fallback_ms (the environment). */
+static int64_t task_lookback_ms(const json_t *snap, const char *task, int64_t fallback_ms)
+{
+    const char *key = jsonx_get_str(snap, "key");
+    const json_t *cfgs[2] = {NULL, NULL};
+    if (key && !is_others_default(key, task))
+        cfgs[0] = json_object_get(snap, "config");
+    cfgs[1] = json_object_get(json_object_get(json_object_get(snap, "defaults"), task), "config");
+    for (int i = 0; i < 2; i++) {
+        const json_t *h = json_object_get(cfgs[i], "lookback_hours");
+        if (json_is_number(h) && json_number_value(h) > 0 && json_number_value(h) <= 24 * 366)
+            return (int64_t)(json_number_value(h) * 3600.0 * 1000.0);
+    }
+    return fallback_ms;
 }
 
 static enum err insert_job(struct db *db,
@@ -364,11 +393,12 @@ static enum err
 launch_tx(struct db *db, const struct store_launch *req, int64_t *run_id, struct errbuf *eb)
 {
     char now[CLOCK_ISO_LEN];
-    char *snap = NULL, *tasks = NULL;
-    json_t *row = NULL, *arr = json_array();
+    char *snap_text = NULL, *tasks = NULL;
+    json_t *row = NULL, *snap = NULL, *arr = json_array();
     enum err e = snapshot(db, req, &snap, eb);
     if (e != ERR_OK)
         goto out;
+    snap_text = jsonx_dumps(snap);
     for (size_t i = 0; i < req->n_tasks; i++)
         json_array_append_new(arr, json_string(req->tasks[i]));
     tasks = jsonx_dumps(arr);
@@ -379,13 +409,15 @@ launch_tx(struct db *db, const struct store_launch *req, int64_t *run_id, struct
                      "RETURNING id",
                      (struct db_param[]){DB_S(tasks),
                                          req->directive_id > 0 ? DB_I(req->directive_id) : DB_N,
-                                         DB_S(snap), DB_S(now)},
+                                         DB_S(snap_text), DB_S(now)},
                      4, &row, eb);
     *run_id = row_int(row, "id");
     for (size_t i = 0; i < req->n_tasks && e == ERR_OK; i++)
-        e = insert_job(db, *run_id, req->tasks[i], req->lookback_ms, now, eb);
+        e = insert_job(db, *run_id, req->tasks[i],
+                       task_lookback_ms(snap, req->tasks[i], req->lookback_ms), now, eb);
 out:
-    xfree(snap);
+    xfree(snap_text);
+    json_decref(snap);
     xfree(tasks);
     json_decref(row);
     json_decref(arr);

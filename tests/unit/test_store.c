@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/crypto.h"
 #include "core/jsonx.h"
 #include "core/log.h"
@@ -574,6 +575,54 @@ START_TEST(test_lifecycle)
 }
 END_TEST
 
+/* Hours between a first job's window start and end. */
+static double window_hours(const json_t *run)
+{
+    const json_t *j = json_array_get(json_object_get(run, "jobs"), 0);
+    int64_t a = 0, b = 0;
+    ck_assert(clock_iso_parse(str_at(j, "window_start", NULL), &a));
+    ck_assert(clock_iso_parse(str_at(j, "window_end", NULL), &b));
+    return (double)(b - a) / 3600000.0;
+}
+
+/* A first job looks back the lookback_hours of its task's directive, else the fallback. */
+START_TEST(test_lookback_directive)
+{
+    struct fx f;
+    if (!fx_open(&f, _i))
+        return;
+    static const char *const one[] = {"log_triage"};
+    json_t *r = launch(&f, one, 1, 0, NULL);
+    ck_assert(window_hours(r) == 24.0); /* D1 as seeded */
+    json_decref(r);
+    json_t *fields = json_pack("{s:{s:i}}", "config", "lookback_hours", 6), *d = NULL;
+    OK(store_directive_update(f.st, directive_id_of(&f, "D1"), fields, &d, EB));
+    json_decref(fields);
+    json_decref(d);
+    r = launch(&f, one, 1, 0, NULL);
+    ck_assert(window_hours(r) == 6.0);
+    json_decref(r);
+    r = launch(&f, one, 1, directive_id_of(&f, "D2"), NULL); /* another task's: D1 still */
+    ck_assert(window_hours(r) == 6.0);
+    json_decref(r);
+    fields = json_pack("{s:{s:f}}", "config", "lookback_hours", 0.5);
+    OK(store_directive_update(f.st, directive_id_of(&f, "D4"), fields, &d, EB));
+    json_decref(fields);
+    json_decref(d);
+    r = launch(&f, one, 1, directive_id_of(&f, "D4"), NULL); /* the run's own directive */
+    ck_assert(window_hours(r) == 0.5);
+    json_decref(r);
+    fields = json_pack("{s:{s:i}}", "config", "lookback_hours", -3); /* ignored: fallback */
+    OK(store_directive_update(f.st, directive_id_of(&f, "D1"), fields, &d, EB));
+    json_decref(fields);
+    json_decref(d);
+    r = launch(&f, one, 1, 0, NULL);
+    ck_assert(window_hours(r) == 1.0);
+    json_decref(r);
+    fx_close(&f);
+}
+END_TEST
+
 START_TEST(test_windowing)
 {
     struct fx f;
@@ -1084,6 +1133,7 @@ static Suite *store_suite(void)
     tcase_add_loop_test(tc, test_lifecycle, 0, 2);
     tcase_add_loop_test(tc, test_claim_one_run, 0, 2);
     tcase_add_loop_test(tc, test_windowing, 0, 2);
+    tcase_add_loop_test(tc, test_lookback_directive, 0, 2);
     tcase_add_loop_test(tc, test_cancel, 0, 2);
     tcase_add_loop_test(tc, test_recover, 0, 2);
     tcase_add_loop_test(tc, test_running_and_unsettled, 0, 2);
