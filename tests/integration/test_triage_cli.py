@@ -2,6 +2,7 @@
 # test_triage_cli.py -- `cyberbrain triage`: bad bytes are counted, never a crash, and
 # --assignments has one row per input line.
 import csv
+import os
 import json
 import subprocess
 
@@ -72,3 +73,27 @@ def test_auto_detected_header(tmp_path):
     s, rows = triage(tmp_path, data)
     assert [t["text"] for t in s["templates"]] == ["Failed password for root from <*> port <*>"]
     assert len(rows) == 2
+
+
+GOLDEN = os.path.join(os.path.dirname(__file__), "..", "golden", "triage_miner")
+
+
+def golden_rows(path, *args):
+    r = subprocess.run([BIN, "triage", "--format", "json", *args, path], capture_output=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout)
+    return s, ["%d\t%s" % (t["count"], t["text"]) for t in s["templates"]]
+
+
+def test_golden_templates():
+    """The miner's templates of a fixed log, bare and behind an auto-detected header."""
+    with open(os.path.join(GOLDEN, "mixed.templates"), encoding="utf-8") as f:
+        want = f.read().splitlines()
+    _, bare = golden_rows(os.path.join(GOLDEN, "mixed.log"), "--log-format", "<Content>")
+    assert bare == want
+    s, headed = golden_rows(os.path.join(GOLDEN, "mixed_iso.log"))
+    assert headed == want
+    levels = {t["text"]: t["levels"] for t in s["templates"]}
+    assert levels["failed to connect to postgres at <*>:<*>: connection refused"] == {"error": 15}
+    assert levels["disk <*> is <*> full"] == {"warn": 8}
