@@ -74,6 +74,26 @@ enum err docker_container_logs(const char *socket_path,
                                struct buf *out,
                                struct buf *err,
                                struct errbuf *eb);
+/* A window of a container's logs (docker_container_logs_window). */
+struct docker_logs_query {
+    int64_t since_ms; /* lines at or after this Unix time (ms); < 0: from the first line */
+    int64_t until_ms; /* lines at or before this Unix time (ms); < 0: up to now */
+    bool is_tty;      /* the container has a TTY: its logs are one raw stream, not framed */
+    size_t max_bytes; /* cap of the engine's answer; beyond it the rest is dropped */
+    long timeout_ms;  /* of the whole call; 0: 60 s */
+};
+/* Read the log lines container id wrote in q's window, stdout and stderr in the order the
+ * engine sends them, each line prefixed with the engine's RFC 3339 nano timestamp and a
+ * space, into out (its cap should be at least q->max_bytes). When the answer is over the
+ * cap, *is_truncated is set and only whole lines are kept. ERR_NOT_FOUND when there is no
+ * such container; ERR_UNAVAILABLE when the engine does not answer or a framed stream is
+ * malformed. */
+enum err docker_container_logs_window(const char *socket_path,
+                                      const char *id,
+                                      const struct docker_logs_query *q,
+                                      struct buf *out,
+                                      bool *is_truncated,
+                                      struct errbuf *eb);
 /* Inspect the local image ref; *out is {"Id": ..., "RepoDigests": [...]} (caller decrefs).
  * ERR_NOT_FOUND when there is no such image. */
 enum err
@@ -98,6 +118,7 @@ docker_logs_demux(const char *data, size_t len, struct buf *out, struct buf *err
 
 /* Summarise an inspect answer raw into a new bounded object (caller decrefs):
  * {"created","started_at","finished_at","restart_count","health" (or null),"exit_code",
+ * "tty" (Config.Tty: the logs are one raw stream),
  * "restart_policy" {"name","maximum_retry_count"},"memory_bytes","nano_cpus",
  * "networks" [{"name","aliases"}],"ports" [{"container_port","host_port"}],
  * "mounts" [{"type","destination","read_only","volume" (volumes only, else null)}],

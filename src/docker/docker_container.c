@@ -280,3 +280,54 @@ enum err docker_containers_by_label(
     *out = j;
     return ERR_OK;
 }
+
+/* Write ms as the engine's "seconds.nanoseconds" into out. */
+static void unix_nanos(int64_t ms, char *out, size_t cap)
+{
+    snprintf(out, cap, "%lld.%03d000000", (long long)(ms / 1000), (int)(ms % 1000));
+}
+
+enum err docker_container_logs_window(const char *socket_path,
+                                      const char *id,
+                                      const struct docker_logs_query *q,
+                                      struct buf *out,
+                                      bool *is_truncated,
+                                      struct errbuf *eb)
+{
+    char path[DOCKER_PATH_MAX], since[32] = "0", until[40] = "";
+    struct docker_reply r = {0};
+    size_t used = 0;
+    *is_truncated = false;
+    enum err e = check_id(id, eb);
+    if (q->since_ms > 0)
+        unix_nanos(q->since_ms, since, sizeof(since));
+    if (q->until_ms >= 0) {
+        memcpy(until, "&until=", 7);
+        unix_nanos(q->until_ms, until + 7, sizeof(until) - 7);
+    }
+    if (e == ERR_OK)
+        e = docker_api_path(socket_path, path, sizeof(path), eb,
+                            "/containers/%s/logs?stdout=1&stderr=1&timestamps=1&since=%s%s", id,
+                            since, until);
+    if (e != ERR_OK)
+        return e;
+    buf_init(&r.body, q->max_bytes);
+    struct docker_call call = {"GET", path, NULL, q->timeout_ms > 0 ? q->timeout_ms : 60000L,
+                               "logs"};
+    e = docker_request(socket_path, &call, &r, eb);
+    if (e == ERR_TOO_LARGE && r.status == 200) {
+        *is_truncated = true;
+        e = ERR_OK;
+    }
+    if (e == ERR_OK && q->is_tty)
+        e = buf_append(out, buf_str(&r.body), buf_len(&r.body));
+    else if (e == ERR_OK &&
+             docker_logs_demux(buf_str(&r.body), buf_len(&r.body), out, out, &used) != ERR_OK)
+        e = errbuf_set(eb, ERR_UNAVAILABLE, "docker logs: not a multiplexed stream");
+    if (e == ERR_TOO_LARGE)
+        e = errbuf_set(eb, e, "docker logs: the output buffer is smaller than the cap");
+    if (e == ERR_OK && !q->is_tty && used < buf_len(&r.body))
+        *is_truncated = true; /* a partial last frame */
+    buf_fini(&r.body);
+    return e;
+}

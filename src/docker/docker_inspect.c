@@ -187,6 +187,7 @@ json_t *docker_inspect_summary(const json_t *raw)
     json_object_set_new(s, "restart_count", get_int(raw, "RestartCount"));
     json_object_set_new(s, "health", str_cut(json_string_value(health), INSPECT_STR_MAX));
     json_object_set_new(s, "exit_code", get_int(state, "ExitCode"));
+    json_object_set_new(s, "tty", json_boolean(json_is_true(json_object_get(cfg, "Tty"))));
     json_object_set_new(s, "restart_policy",
                         json_pack("{s:o,s:o}", "name", get_str(policy, "Name", INSPECT_STR_MAX),
                                   "maximum_retry_count", get_int(policy, "MaximumRetryCount")));

@@ -61,6 +61,13 @@ static bool key_ok(const char *k)
     return true;
 }
 
+/* True when v (log_triage's error-burst bucket in seconds) is absent or 10..86400. */
+static bool bucket_ok(const json_t *v)
+{
+    return !v ||
+           (json_is_integer(v) && json_integer_value(v) >= 10 && json_integer_value(v) <= 86400);
+}
+
 static enum err parse_fields(const json_t *fields, struct dir_fields *f, struct errbuf *eb)
 {
     memset(f, 0, sizeof(*f));
@@ -84,6 +91,9 @@ static enum err parse_fields(const json_t *fields, struct dir_fields *f, struct 
     if (cfg && !json_is_null(cfg)) {
         if (!json_is_object(cfg))
             return errbuf_set(eb, ERR_INVALID, "config must be an object");
+        if (!bucket_ok(json_object_get(cfg, "burst_bucket_seconds")))
+            return errbuf_set(eb, ERR_INVALID,
+                              "config.burst_bucket_seconds must be an integer from 10 to 86400");
         f->config = jsonx_dumps(cfg);
         if (strlen(f->config) > CONFIG_MAX_LEN) {
             xfree(f->config);

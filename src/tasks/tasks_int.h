@@ -186,3 +186,21 @@ void tasks_docker_seed(const struct config *cfg, struct store *st);
  * caller decrefs), or NULL when it took none. Failures are logged, never returned: the job
  * goes on. */
 json_t *tasks_inventory_on_job(struct tasks *t, const struct store_claim *c);
+
+/* ---- container logs for log_triage (tasks_contlogs.c) ---- */
+
+#define TASKS_CONTLOGS_MAX       64                   /* containers read per job */
+#define TASKS_CONTLOGS_FILE_MAX  (64u * 1024 * 1024)  /* bytes kept per container */
+#define TASKS_CONTLOGS_TOTAL_MAX (256u * 1024 * 1024) /* bytes kept per job */
+#define TASKS_CONTLOGS_NAME_MAX  100                  /* bytes of a sanitised name */
+
+/* Write into out (cap >= 32) the file name for container name with id: the name with every
+ * byte outside [A-Za-z0-9_.-] (and a leading '.') replaced by '_', cut to
+ * TASKS_CONTLOGS_NAME_MAX, then "-", the first 12 id characters (hex kept, others '_') and
+ * ".log". It never holds '/' and never starts with '.', so it stays inside its folder. */
+void tasks_contlogs_file_name(const char *name, const char *id, char *out, size_t cap);
+/* For a log_triage job: write the window of each allowlisted container's logs under
+ * job->input_dir/containers/ and add "containers" [{name,id,file,bytes,is_truncated,
+ * is_tty}] and "containers_failed" [{name,id,reason}] (and "container_logs_error" when the
+ * engine does not answer) to job_json. Never fails: problems are listed and logged. */
+void tasks_contlogs_add(struct tasks_job *job, json_t *job_json);

@@ -83,6 +83,7 @@ static enum err write_job_json(struct tasks_job *job, struct errbuf *eb)
     json_t *cursors = NULL;
     enum err e = ERR_OK;
     if (strcmp(c->task, "log_triage") == 0) {
+        tasks_contlogs_add(job, j);
         e = store_cursor_list(job->t->opts.st, &cursors, eb);
         json_object_set_new(j, "cursors", e == ERR_OK ? cursors : json_array());
     }
@@ -155,8 +156,8 @@ static json_t *coverage_counts(const json_t *result)
 static char *make_summary(const char *task, const json_t *result)
 {
     static const char *const common[] = {"status", "reason", "message", NULL};
-    static const char *const triage[] = {"counts", "lines_total", "lines_in_window", "templates",
-                                         NULL};
+    static const char *const triage[] = {"counts",    "lines_total",    "lines_in_window",
+                                         "templates", "container_logs", NULL};
     static const char *const gpu[] = {"driver", "gpu_count", "gpus", NULL};
     static const char *const smap[] = {"docker", "container_count", "counts", NULL};
     json_t *s = json_object();

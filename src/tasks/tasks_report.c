@@ -105,6 +105,52 @@ static void md_findings(struct buf *b, const json_t *tpl)
     }
 }
 
+/* The error bursts of a log_triage job: buckets with many more errors than the mean. */
+static void md_bursts(struct buf *b, const json_t *tpl)
+{
+    const json_t *bursts = json_object_get(tpl, "bursts");
+    size_t i;
+    json_t *x;
+    if (json_array_size(bursts) == 0)
+        return;
+    buf_printf(
+        b,
+        "\n### Error bursts\n\n%lld s buckets with at least %lld errors.\n\n"
+        "| start | end | errors | warnings | top error template |\n|---|---|---:|---:|---|\n",
+        (long long)json_integer_value(
+            json_object_get(json_object_get(tpl, "burst_stats"), "bucket_seconds")),
+        (long long)json_integer_value(
+            json_object_get(json_object_get(tpl, "burst_stats"), "threshold")));
+    json_array_foreach(bursts, i, x)
+    {
+        buf_puts(b, "| ");
+        md_text(b, jsonx_get_str(x, "start"));
+        buf_puts(b, " | ");
+        md_text(b, jsonx_get_str(x, "end"));
+        buf_printf(b, " | %lld | %lld | ",
+                   (long long)json_integer_value(json_object_get(x, "errors")),
+                   (long long)json_integer_value(json_object_get(x, "warnings")));
+        md_value(b, json_object_get(x, "top_template"));
+        buf_puts(b, " |\n");
+    }
+}
+
+/* What was read of the allowlisted containers' logs. */
+static void md_containers(struct buf *b, const json_t *cl)
+{
+    if (!json_is_object(cl))
+        return;
+    buf_printf(b, "- Container logs read: %lld, failed: %lld\n",
+               (long long)json_integer_value(json_object_get(cl, "read")),
+               (long long)json_integer_value(json_object_get(cl, "failed")));
+    const char *why = jsonx_get_str(cl, "error");
+    if (why) {
+        buf_puts(b, "- ");
+        md_text(b, why);
+        buf_puts(b, "\n");
+    }
+}
+
 static void md_figures(struct buf *b, const char *task, const json_t *s)
 {
     if (strcmp(task, "log_triage") == 0) {
@@ -117,7 +163,9 @@ static void md_figures(struct buf *b, const char *task, const json_t *s)
                    (long long)json_integer_value(json_object_get(f, "read")),
                    (long long)json_integer_value(json_object_get(f, "skipped")),
                    (long long)json_integer_value(json_object_get(f, "unreadable")));
+        md_containers(b, json_object_get(s, "container_logs"));
         md_findings(b, json_object_get(s, "templates"));
+        md_bursts(b, json_object_get(s, "templates"));
         md_counts(b, "level", json_object_get(s, "counts"));
     } else if (strcmp(task, "gpu_report") == 0) {
         buf_puts(b, "\n- NVIDIA driver: ");

@@ -84,3 +84,70 @@ void worker_cursor_start(const json_t *cursors,
 /* The cursor after reading fd at rel up to offset (NULL when rel is too long to keep). */
 json_t *worker_cursor_make(
     const char *rel, int fd, const struct stat *st, int64_t offset, const char *last_ts);
+
+/* ---- log_triage's error bursts (worker_bursts.c) ---- */
+#define WORKER_BURSTS_BUCKET_DEFAULT_S 300
+#define WORKER_BURSTS_BUCKET_MIN_S     10
+#define WORKER_BURSTS_BUCKET_MAX_S     86400
+#define WORKER_BURSTS_TABLE            8192 /* hash slots (a power of two) */
+#define WORKER_BURSTS_BUCKETS_MAX      4096 /* buckets kept; later ones count as overflow */
+#define WORKER_BURSTS_MIN_ERRORS       10   /* a burst has at least this many errors */
+#define WORKER_BURSTS_REPORT_MAX       10
+
+struct worker_bursts;
+struct triage_miner;
+/* One burst: a bucket [start_ms, end_ms) with its counts and majority error template. */
+struct worker_burst {
+    int64_t start_ms, end_ms;
+    uint64_t errors, warnings; /* errors include critical */
+    uint32_t top_tid;          /* miner id (resolve it: it may have merged) */
+};
+/* Create (bucket_s outside 10..86400: the default 300) / free the counters. */
+struct worker_bursts *worker_bursts_new(int64_t bucket_s);
+void worker_bursts_free(struct worker_bursts *b);
+/* Return the bucket size in seconds. */
+int64_t worker_bursts_bucket_s(const struct worker_bursts *b);
+/* Count one record at ts_ms (< 0: untimed) that is an error (or critical) or a warning, of
+ * template tid; other records are ignored. */
+void worker_bursts_add(
+    struct worker_bursts *b, int64_t ts_ms, bool is_error, bool is_warning, uint32_t tid);
+/* Write the bursts (at most max, the ones with most errors, in time order) to out; return
+ * how many. *threshold_out is the error count a bucket needed (0: no errors at all). */
+size_t worker_bursts_find(const struct worker_bursts *b,
+                          struct worker_burst *out,
+                          size_t max,
+                          uint64_t *threshold_out);
+/* Return the bursts as a new array of {"start","end" (ISO),"errors","warnings","top_key",
+ * "top_template" (redacted; both null when the template is gone)}; *stats gets a new
+ * {"bucket_seconds","buckets","overflow","untimed","threshold"}. */
+json_t *worker_bursts_result(const struct worker_bursts *b, struct triage_miner *m, json_t **stats);
+/* Return the bucket size job asks for: config.burst_bucket_seconds of its directive, else
+ * of its default log_triage directive, else (or when out of range) the default. */
+int64_t worker_bursts_bucket_from_job(const json_t *job);
+
+/* ---- container logs as log_triage sources (worker_contlogs.c) ---- */
+/* Where a log_triage source adds what it read (borrowed from the task's state). */
+struct worker_sink {
+    struct worker_templates *tpl;
+    int64_t *counts; /* WORKER_LVL__COUNT entries */
+    int64_t *lines_total, *lines_in_window;
+    json_t *files, *read, *skipped, *unreadable;
+    bool has_start, has_end;
+    int64_t start_ms, end_ms; /* the window [start, end) */
+};
+/* Parse the engine's timestamp that starts a container log line ("2026-11-25T02:03:20.
+ * 123456789Z " with 0..9 fraction digits, Z or +00:00) into *ms_out and the bytes up to
+ * and with its space into *prefix_len; false when the line does not start with one. */
+bool worker_docker_ts(const char *line, size_t len, int64_t *ms_out, size_t *prefix_len);
+/* Read the container log files job.json lists ("containers", relative to job's
+ * "input_dir") into s as sources named "container:<name>"; list "containers_failed" and
+ * "container_logs_error" as unreadable. Returns {"read","failed","error" (or null)}. */
+json_t *worker_contlogs_read(const json_t *job, const struct worker_sink *s);
+/* Add one line with its time ts_ms (>= 0: it overrides the header's, as Docker's prefix
+ * does; -1: the header's) like worker_templates_line. */
+void worker_templates_line_ts(struct worker_templates *w,
+                              const char *line,
+                              size_t len,
+                              int64_t ts_ms);
+/* Use bucket_s seconds for the error bursts (before the first line). */
+void worker_templates_burst_bucket(struct worker_templates *w, int64_t bucket_s);

@@ -294,6 +294,15 @@ static json_t *build_result(struct triage *t, const json_t *job)
     return r;
 }
 
+/* Add the container log files of job.json as sources (worker_contlogs.c). */
+static json_t *read_containers(struct triage *t, const json_t *job)
+{
+    struct worker_sink s = {t->tpl,       t->counts,  &t->lines_total, &t->lines_in_window,
+                            t->files,     t->read,    t->skipped,      t->unreadable,
+                            t->has_start, t->has_end, t->start_ms,     t->end_ms};
+    return worker_contlogs_read(job, &s);
+}
+
 json_t *worker_log_triage(const json_t *job)
 {
     struct triage t = {0};
@@ -323,12 +332,16 @@ json_t *worker_log_triage(const json_t *job)
     t.unreadable = json_array();
     t.line = xmalloc(WORKER_LINE_MAX + 2);
     t.tpl = worker_templates_new();
+    worker_templates_burst_bucket(t.tpl, worker_bursts_bucket_from_job(job));
     t.cursors_in = json_object_get(job, "cursors");
     t.cursors_out = json_array();
     worker_progress(10, "reading logs");
     walk(&t, real, "", 0);
+    worker_progress(70, "reading container logs");
+    json_t *cont = read_containers(&t, job);
     worker_progress(90, "counting");
     result = build_result(&t, job);
+    json_object_set_new(result, "container_logs", cont);
     json_decref(t.files);
     json_decref(t.read);
     json_decref(t.skipped);

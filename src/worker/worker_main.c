@@ -119,6 +119,8 @@ int worker_main(int argc, char **argv)
     json_t *job = read_job(input);
     if (!job)
         return 2;
+    /* Where the job's input files (container logs) are, as this process sees them. */
+    json_object_set_new(job, "input_dir", json_string(input));
     const char *task = jsonx_get_str(job, "task");
     const struct task_entry *te = find_task(task);
     if (!te) {

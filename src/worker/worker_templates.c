@@ -33,6 +33,7 @@ struct worker_templates {
     size_t n_counts;
     uint64_t lines, continuations;
     json_t *formats; /* {format name: files} */
+    struct worker_bursts *bursts;
 };
 
 struct worker_templates *worker_templates_new(void)
@@ -41,6 +42,7 @@ struct worker_templates *worker_templates_new(void)
     w->miner = triage_miner_new(NULL);
     w->scratch = xmalloc(TPL_SCRATCH);
     w->formats = json_object();
+    w->bursts = worker_bursts_new(WORKER_BURSTS_BUCKET_DEFAULT_S);
     return w;
 }
 
@@ -51,6 +53,7 @@ void worker_templates_free(struct worker_templates *w)
     triage_detect_free(w->det);
     triage_miner_free(w->miner);
     json_decref(w->formats);
+    worker_bursts_free(w->bursts);
     xfree(w->counts);
     xfree(w->scratch);
     xfree(w);
@@ -88,7 +91,21 @@ static struct tpl_count *count_of(struct worker_templates *w, uint32_t tid)
     return &w->counts[tid];
 }
 
+void worker_templates_burst_bucket(struct worker_templates *w, int64_t bucket_s)
+{
+    worker_bursts_free(w->bursts);
+    w->bursts = worker_bursts_new(bucket_s);
+}
+
 void worker_templates_line(struct worker_templates *w, const char *line, size_t len)
+{
+    worker_templates_line_ts(w, line, len, -1);
+}
+
+void worker_templates_line_ts(struct worker_templates *w,
+                              const char *line,
+                              size_t len,
+                              int64_t ts_ms)
 {
     struct triage_record rec;
     if (!w->det)
@@ -102,7 +119,10 @@ void worker_templates_line(struct worker_templates *w, const char *line, size_t 
         return;
     }
     w->lines++;
-    struct tpl_count *c = count_of(w, triage_miner_add(w->miner, rec.msg, rec.msg_len));
+    uint32_t tid = triage_miner_add(w->miner, rec.msg, rec.msg_len);
+    struct tpl_count *c = count_of(w, tid);
+    worker_bursts_add(w->bursts, ts_ms >= 0 ? ts_ms : rec.ts_ms, rec.level >= TRIAGE_LEVEL_ERROR,
+                      rec.level == TRIAGE_LEVEL_WARN, tid);
     c->critical += rec.level >= TRIAGE_LEVEL_CRITICAL;
     c->errors += rec.level == TRIAGE_LEVEL_ERROR;
     c->warnings += rec.level == TRIAGE_LEVEL_WARN;
@@ -179,8 +199,12 @@ json_t *worker_templates_result(struct worker_templates *w, size_t top_n)
     for (size_t i = 0; i < n && i < top_n; i++)
         json_array_append_new(top, finding(w, r[i].tid, r[i].score));
     xfree(r);
-    return json_pack("{s:I,s:I,s:I,s:I,s:O,s:o}", "records", (json_int_t)w->lines,
-                     "continuation_lines", (json_int_t)w->continuations, "templates",
-                     (json_int_t)st.templates, "templates_evicted", (json_int_t)st.evicted,
-                     "formats", w->formats, "top_findings", top);
+    json_t *res = json_pack("{s:I,s:I,s:I,s:I,s:O,s:o}", "records", (json_int_t)w->lines,
+                            "continuation_lines", (json_int_t)w->continuations, "templates",
+                            (json_int_t)st.templates, "templates_evicted", (json_int_t)st.evicted,
+                            "formats", w->formats, "top_findings", top);
+    json_t *stats = NULL;
+    json_object_set_new(res, "bursts", worker_bursts_result(w->bursts, w->miner, &stats));
+    json_object_set_new(res, "burst_stats", stats);
+    return res;
 }

@@ -45,6 +45,7 @@ START_TEST(test_summary_fields)
     ck_assert_int_eq(json_integer_value(json_object_get(s, "restart_count")), 3);
     ck_assert_str_eq(json_string_value(json_object_get(s, "health")), "healthy");
     ck_assert_int_eq(json_integer_value(json_object_get(s, "exit_code")), 0);
+    ck_assert(json_is_false(json_object_get(s, "tty"))); /* Config.Tty absent */
     ck_assert_int_eq(json_integer_value(json_object_get(s, "memory_bytes")), 268435456);
     ck_assert_int_eq(json_integer_value(json_object_get(s, "nano_cpus")), 500000000);
     ck_assert_str_eq(
@@ -105,6 +106,7 @@ START_TEST(test_summary_caps)
     ck_assert_int_eq(json_object_size(json_object_get(s, "labels")), 32);
     ck_assert(json_is_null(json_object_get(s, "health")));
     ck_assert(json_is_null(json_object_get(s, "restart_count")));
+    ck_assert(json_is_false(json_object_get(s, "tty")));
     free(text);
     json_decref(s);
     json_decref(raw);
