@@ -20,7 +20,9 @@
 #include "docker/docker.h"
 #include "tasks/tasks_int.h"
 
-#define ALLOW_LIST_MAX 1000 /* allowlist entries looked at for "gone" */
+#define ALLOW_LIST_MAX 1000   /* allowlist entries looked at for "gone" */
+#define CALL_MAX_MS    60000L /* one logs call */
+#define BUDGET_MS      120000 /* all the logs calls of one job */
 
 /* obj[key] as a string, "" when absent. */
 static const char *str_or_empty(const json_t *obj, const char *key)
@@ -66,9 +68,10 @@ static bool ref_names(const char *ref, const char *id, const char *name)
 
 struct collect {
     struct tasks_job *job;
-    json_t *done;   /* [{name, id, file, bytes, is_truncated, is_tty}] */
-    json_t *failed; /* [{name, id (or null), reason}] */
-    size_t total;   /* bytes written so far */
+    json_t *done;        /* [{name, id, file, bytes, is_truncated, is_tty}] */
+    json_t *failed;      /* [{name, id (or null), reason}] */
+    size_t total;        /* bytes written so far */
+    int64_t deadline_ms; /* monotonic: no logs call starts after it */
 };
 
 static void fail(struct collect *c, const char *name, const char *id, const char *reason)
@@ -93,6 +96,8 @@ static void make_query(const struct collect *c, bool is_tty, struct docker_logs_
         q->until_ms = -1;
     q->is_tty = is_tty;
     q->max_bytes = left < TASKS_CONTLOGS_FILE_MAX ? left : TASKS_CONTLOGS_FILE_MAX;
+    int64_t ms = c->deadline_ms - clock_mono_ms();
+    q->timeout_ms = ms < CALL_MAX_MS ? (long)(ms > 1000 ? ms : 1000) : CALL_MAX_MS;
 }
 
 /* Write the text of one container (cut to whole lines when truncated) and list it. */
@@ -134,6 +139,10 @@ static void one(struct collect *c, const char *name, const char *id)
     const char *sock = c->job->t->opts.cfg->docker_socket;
     if (c->total >= TASKS_CONTLOGS_TOTAL_MAX) {
         fail(c, name, id, "the total cap of container logs is reached");
+        return;
+    }
+    if (clock_mono_ms() >= c->deadline_ms) {
+        fail(c, name, id, "the time budget of container logs (120 s) is spent");
         return;
     }
     enum err e = docker_container_inspect(sock, id, &info, &eb);
@@ -217,7 +226,10 @@ void tasks_contlogs_add(struct tasks_job *job, json_t *job_json)
     struct errbuf eb = {{0}};
     json_t *list = NULL, *entries = NULL;
     int64_t n = 0;
-    struct collect c = {.job = job, .done = json_array(), .failed = json_array()};
+    struct collect c = {.job = job,
+                        .done = json_array(),
+                        .failed = json_array(),
+                        .deadline_ms = clock_mono_ms() + BUDGET_MS};
     char *dir = xasprintf("%s/containers", job->input_dir);
     enum err e = store_container_list(job->t->opts.st, 0, ALLOW_LIST_MAX, &entries, &n, &eb);
     if (e != ERR_OK)

@@ -217,6 +217,56 @@ START_TEST(test_container_cycle_hardened)
 }
 END_TEST
 
+/* Read the window q of container id's logs into *out (cap max); returns the error. */
+static enum err window(const char *id, int64_t since_ms, size_t max, struct buf *out, bool *cut)
+{
+    struct errbuf eb = {0};
+    struct docker_logs_query q = {.since_ms = since_ms, .until_ms = -1, .max_bytes = max};
+    buf_init(out, max);
+    return docker_container_logs_window(sock_path(), id, &q, out, cut, &eb);
+}
+
+/* A window of a finished container's logs: timestamped lines in order, the cap (whole
+ * frames only), a window in the future, and a container that is gone. */
+START_TEST(test_logs_window)
+{
+    if (!has_image())
+        return;
+    char root[] = "/tmp/cb-docker-XXXXXX", id[DOCKER_ID_MAX], tag[32];
+    char *in, *out;
+    struct errbuf eb = {0};
+    struct buf o;
+    bool cut = true;
+    int code = -1;
+    snprintf(tag, sizeof(tag), "window-%ld", (long)getpid());
+    job_dirs(root, "{\"task\":\"selfcheck\",\"job_id\":6}", &in, &out);
+    create_job(tag, in, out, id);
+    ck_assert_int_eq(docker_container_start(sock_path(), id, &eb), ERR_OK);
+    ck_assert_int_eq(docker_container_wait(sock_path(), id, 60000, &code, &eb), ERR_OK);
+    ck_assert_int_eq(window(id, -1, 1 << 20, &o, &cut), ERR_OK);
+    ck_assert(!cut);
+    ck_assert_ptr_nonnull(strstr(buf_str(&o), "Z {\"progress\":0,"));
+    ck_assert_ptr_nonnull(strstr(buf_str(&o), "Z {\"progress\":100,"));
+    ck_assert(buf_str(&o)[0] == '2' && buf_str(&o)[buf_len(&o) - 1] == '\n');
+    size_t all = buf_len(&o);
+    buf_fini(&o);
+    ck_assert_int_eq(window(id, -1, 100, &o, &cut), ERR_OK);
+    ck_assert(cut);
+    ck_assert_uint_lt(buf_len(&o), all);
+    ck_assert_ptr_nonnull(strstr(buf_str(&o), "{\"progress\":0,"));
+    buf_fini(&o);
+    ck_assert_int_eq(window(id, 4102444800000LL, 1 << 20, &o, &cut), ERR_OK); /* 2100 */
+    ck_assert_uint_eq(buf_len(&o), 0);
+    buf_fini(&o);
+    ck_assert_int_eq(docker_container_remove(sock_path(), id, &eb), ERR_OK);
+    ck_assert_int_eq(window(id, -1, 1 << 20, &o, &cut), ERR_NOT_FOUND);
+    buf_fini(&o);
+    fs_rm_rf(root, NULL);
+    xfree(in);
+    xfree(out);
+}
+END_TEST
+
 /* A wait that times out, a kill, and a kill of a stopped container (409). */
 START_TEST(test_wait_timeout_and_kill)
 {
@@ -360,6 +410,7 @@ int main(void)
     tcase_add_test(tc, test_wait_timeout_and_kill);
     tcase_add_test(tc, test_engine_errors);
     tcase_add_test(tc, test_logs_demux);
+    tcase_add_test(tc, test_logs_window);
     tcase_add_test(tc, test_create_body);
     suite_add_tcase(su, tc);
     SRunner *sr = srunner_create(su);
