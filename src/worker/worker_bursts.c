@@ -8,7 +8,7 @@
  * Boyer-Moore majority candidate of its error templates: one id and one vote count, which
  * finds the template of most of the bucket's errors whenever one has more than half. A
  * burst is a bucket with errors >= max(WORKER_BURSTS_MIN_ERRORS, 3 x the mean errors per
- * bucket over the span from the first to the last bucket with errors). */
+ * bucket over the span of the job's window and of the buckets with errors). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,7 +33,8 @@ struct bucket {
 
 struct worker_bursts {
     int64_t bucket_ms;
-    struct bucket *slots; /* WORKER_BURSTS_TABLE, allocated on the first record */
+    int64_t win_first, win_last; /* buckets of the window's ends; INT64_MAX / MIN: open */
+    struct bucket *slots;        /* WORKER_BURSTS_TABLE, allocated on the first record */
     size_t n_used;
     uint64_t overflow; /* error/warning records whose bucket found no room */
     uint64_t untimed;  /* error/warning records without a time */
@@ -45,7 +46,15 @@ struct worker_bursts *worker_bursts_new(int64_t bucket_s)
     if (bucket_s < WORKER_BURSTS_BUCKET_MIN_S || bucket_s > WORKER_BURSTS_BUCKET_MAX_S)
         bucket_s = WORKER_BURSTS_BUCKET_DEFAULT_S;
     b->bucket_ms = bucket_s * 1000;
+    b->win_first = INT64_MAX;
+    b->win_last = INT64_MIN;
     return b;
+}
+
+void worker_bursts_window(struct worker_bursts *b, int64_t start_ms, int64_t end_ms)
+{
+    b->win_first = start_ms >= 0 ? start_ms / b->bucket_ms : INT64_MAX;
+    b->win_last = end_ms > 0 ? (end_ms - 1) / b->bucket_ms : INT64_MIN;
 }
 
 void worker_bursts_free(struct worker_bursts *b)
@@ -126,7 +135,7 @@ static int by_start(const void *a, const void *b)
 /* The error threshold of a burst: max(MIN, 3 x total / span), rounded up. */
 static uint64_t threshold(const struct worker_bursts *b)
 {
-    int64_t first = INT64_MAX, last = INT64_MIN;
+    int64_t first = b->win_first, last = b->win_last;
     uint64_t total = 0;
     for (size_t i = 0; b->slots && i < WORKER_BURSTS_TABLE; i++) {
         const struct bucket *s = &b->slots[i];

@@ -107,6 +107,9 @@ struct worker_bursts *worker_bursts_new(int64_t bucket_s);
 void worker_bursts_free(struct worker_bursts *b);
 /* Return the bucket size in seconds. */
 int64_t worker_bursts_bucket_s(const struct worker_bursts *b);
+/* The job's window [start_ms, end_ms) (< 0: open): the mean a burst is measured against
+ * spreads the errors over all of it, so one busy bucket in a quiet day is a burst. */
+void worker_bursts_window(struct worker_bursts *b, int64_t start_ms, int64_t end_ms);
 /* Count one record at ts_ms (< 0: untimed) that is an error (or critical) or a warning, of
  * template tid; other records are ignored. */
 void worker_bursts_add(
@@ -149,5 +152,9 @@ void worker_templates_line_ts(struct worker_templates *w,
                               const char *line,
                               size_t len,
                               int64_t ts_ms);
-/* Use bucket_s seconds for the error bursts (before the first line). */
-void worker_templates_burst_bucket(struct worker_templates *w, int64_t bucket_s);
+/* Use bucket_s seconds and the window [start_ms, end_ms) (< 0: open) for the error bursts
+ * (before the first line). */
+void worker_templates_bursts(struct worker_templates *w,
+                             int64_t bucket_s,
+                             int64_t start_ms,
+                             int64_t end_ms);

@@ -332,7 +332,8 @@ json_t *worker_log_triage(const json_t *job)
     t.unreadable = json_array();
     t.line = xmalloc(WORKER_LINE_MAX + 2);
     t.tpl = worker_templates_new();
-    worker_templates_burst_bucket(t.tpl, worker_bursts_bucket_from_job(job));
+    worker_templates_bursts(t.tpl, worker_bursts_bucket_from_job(job),
+                            t.has_start ? t.start_ms : -1, t.has_end ? t.end_ms : -1);
     t.cursors_in = json_object_get(job, "cursors");
     t.cursors_out = json_array();
     worker_progress(10, "reading logs");

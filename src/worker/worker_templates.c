@@ -91,10 +91,14 @@ static struct tpl_count *count_of(struct worker_templates *w, uint32_t tid)
     return &w->counts[tid];
 }
 
-void worker_templates_burst_bucket(struct worker_templates *w, int64_t bucket_s)
+void worker_templates_bursts(struct worker_templates *w,
+                             int64_t bucket_s,
+                             int64_t start_ms,
+                             int64_t end_ms)
 {
     worker_bursts_free(w->bursts);
     w->bursts = worker_bursts_new(bucket_s);
+    worker_bursts_window(w->bursts, start_ms, end_ms);
 }
 
 void worker_templates_line(struct worker_templates *w, const char *line, size_t len)

@@ -39,6 +39,28 @@ START_TEST(test_burst_rule)
 }
 END_TEST
 
+/* One busy bucket in a quiet window is a burst: the mean spreads over the whole window. */
+START_TEST(test_burst_window_span)
+{
+    struct worker_bursts *b = worker_bursts_new(300);
+    struct worker_burst out[10];
+    uint64_t thr = 0;
+    for (int i = 0; i < 50; i++)
+        worker_bursts_add(b, T0 + 12 * 300000LL + i, true, false, 4);
+    ck_assert_uint_eq(worker_bursts_find(b, out, 10, &thr), 0); /* alone: its own mean */
+    ck_assert_uint_eq(thr, 150);
+    worker_bursts_window(b, T0, T0 + 24 * 3600000LL); /* a day: 288 buckets */
+    ck_assert_uint_eq(worker_bursts_find(b, out, 10, &thr), 1);
+    ck_assert_uint_eq(thr, 10); /* 3 x 50 / 288 < 1: the floor */
+    ck_assert_uint_eq(out[0].errors, 50);
+    ck_assert_int_eq(out[0].start_ms, T0 + 12 * 300000LL);
+    worker_bursts_window(b, -1, T0 + 13 * 300000LL); /* open start: from the first error */
+    ck_assert_uint_eq(worker_bursts_find(b, out, 10, &thr), 0);
+    ck_assert_uint_eq(thr, 150);
+    worker_bursts_free(b);
+}
+END_TEST
+
 START_TEST(test_burst_mean_rule)
 {
     /* 40 errors in each of 2 buckets next to each other: the mean is 40, 3 x mean 120. */
@@ -228,6 +250,7 @@ int main(void)
     TCase *tb = tcase_create("bursts");
     tcase_add_test(tb, test_burst_rule);
     tcase_add_test(tb, test_burst_mean_rule);
+    tcase_add_test(tb, test_burst_window_span);
     tcase_add_test(tb, test_burst_top_ten_in_time_order);
     tcase_add_test(tb, test_burst_bounded);
     tcase_add_test(tb, test_bucket_from_job);
