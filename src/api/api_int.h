@@ -133,6 +133,8 @@ void api_containers_patch(void *app, struct http_req *req, struct http_resp *res
 void api_containers_delete(void *app, struct http_req *req, struct http_resp *resp);
 void api_audit_list(void *app, struct http_req *req, struct http_resp *resp);
 void api_inventory_list(void *app, struct http_req *req, struct http_resp *resp);
+void api_templates_list(void *app, struct http_req *req, struct http_resp *resp);
+void api_templates_get(void *app, struct http_req *req, struct http_resp *resp);
 void api_inventory_snapshot(void *app, struct http_req *req, struct http_resp *resp);
 void api_inventory_latest(void *app, struct http_req *req, struct http_resp *resp);
 void api_inventory_diff(void *app, struct http_req *req, struct http_resp *resp);

@@ -61,6 +61,10 @@ static const struct http_route routes[] = {
      "two newest)"},
     {HTTP_GET, "/api/inventory/{id}/", api_inventory_get, 0,
      "Get an inventory snapshot with its containers"},
+    {HTTP_GET, "/api/templates/", api_templates_list, 0,
+     "log_triage's template history, newest first (filters: level, new_since; redacted text)"},
+    {HTTP_GET, "/api/templates/{name...}", api_templates_get, 0,
+     "One template of the history by its 16-hex key"},
     {HTTP_GET, "/metrics", api_metrics_get, HTTP_ROUTE_PUBLIC,
      "Prometheus metrics (no token needed from loopback)"},
 };

@@ -210,18 +210,72 @@ enum err store_cursor_validate(const json_t *cursors, struct errbuf *eb);
 /* List every cursor by path (at most STORE_CURSORS_MAX). */
 enum err store_cursor_list(struct store *st, json_t **out, struct errbuf *eb);
 
+/* ---- log_triage template history (store_templates.c) ----
+ * A template row: {"key" (16 lowercase hex, the miner's stable key),"template" (redacted
+ * text, <= 512 bytes),"level" (highest seen: info, warning, error, critical),
+ * "first_seen_job_id" (or null),"first_seen_at","last_seen_at","jobs_seen","total_count",
+ * "rate_ewma" (lines per hour, a number),"ewma_seq"}. Successful log_triage jobs that
+ * report templates are numbered 1, 2, ... (the sequence); each folds its rate (count /
+ * window hours) into rate_ewma with weight STORE_TEMPLATE_ALPHA; a template absent from a
+ * job decays lazily: see store_template_baseline. */
+#define STORE_TEMPLATES_MAX     50000 /* rows kept; the least recently seen are evicted */
+#define STORE_TEMPLATES_JOB_MAX 2000  /* templates one job may report */
+#define STORE_TEMPLATE_TEXT_MAX 512   /* bytes of a template's text */
+#define STORE_TEMPLATE_KEY_LEN  16
+#define STORE_TEMPLATE_ALPHA    0.3
+
+/* True when level is info, warning, error or critical. */
+bool store_template_level_ok(const char *level);
+/* Check a job's reported templates (a worker's, untrusted): an array of at most
+ * STORE_TEMPLATES_JOB_MAX {"key","template","count","errors","warnings","critical"} with
+ * distinct keys; ERR_INVALID / ERR_TOO_LARGE name the first bad one. */
+enum err store_templates_validate(const json_t *templates, struct errbuf *eb);
+/* Look up keys (an array of key strings, at most STORE_TEMPLATES_JOB_MAX): *found is an
+ * object key -> template row for the known ones; *seq the number of the last successful
+ * log_triage job folded in (0: none yet, the next job sets the baseline). */
+enum err store_templates_lookup(
+    struct store *st, const json_t *keys, json_t **found, int64_t *seq, struct errbuf *eb);
+/* Return a row's expected rate (lines per hour) for job number seq_now (> ewma_seq):
+ * rate_ewma x (1 - alpha)^(seq_now - 1 - ewma_seq), the decay of the jobs it missed. */
+double store_template_baseline(const json_t *row, int64_t seq_now);
+
+struct store_template_filter {
+    const char *level;     /* NULL = any; else info, warning, error or critical */
+    const char *new_since; /* NULL = any; ISO: first_seen_at >= new_since */
+    int64_t offset;
+    int64_t limit;
+};
+
+/* List template rows, most recently first seen first; *count is the total matching. */
+enum err store_template_list(struct store *st,
+                             const struct store_template_filter *f,
+                             json_t **results,
+                             int64_t *count,
+                             struct errbuf *eb);
+/* Get template key; ERR_NOT_FOUND when absent (or not a key). */
+enum err store_template_get(struct store *st, const char *key, json_t **out, struct errbuf *eb);
+
+/* What a successful job hands over with its end, written in the same transaction. */
+struct store_job_outputs {
+    const json_t *cursors;   /* log_triage read positions (an array), or NULL */
+    const json_t *templates; /* log_triage templates (see store_templates_validate), or NULL */
+    double window_hours;     /* the job's window, for the rate of templates (> 0) */
+    int64_t templates_cap;   /* template rows kept (0: STORE_TEMPLATES_MAX) */
+};
+
 /* Finish job_id as success|failed|cancelled with an error text (or NULL) and a summary
  * (JSON text or NULL). If it was the run's last open job, *run_done is set: the caller
  * then writes the report and ends the run with store_run_end (until then the run reads as
  * running; crash recovery ends such runs). A job that already ended is left alone
- * (ERR_CONFLICT). cursors (an array, or NULL) are saved in the same transaction, and only
- * when status is success; invalid cursors (ERR_INVALID) leave the job as it was. */
+ * (ERR_CONFLICT). outputs (or NULL) are saved in the same transaction, and only when status
+ * is success: cursors, and templates (folded into the history, which is then cut to
+ * templates_cap rows); invalid outputs (ERR_INVALID) leave the job as it was. */
 enum err store_job_finish(struct store *st,
                           int64_t job_id,
                           const char *status,
                           const char *error,
                           const char *summary_json,
-                          const json_t *cursors,
+                          const struct store_job_outputs *outputs,
                           bool *run_done,
                           struct errbuf *eb);
 /* Set *is_cancelled when job_id's run was cancelled (checked while a job runs). */

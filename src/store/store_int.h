@@ -197,6 +197,15 @@ bool store_run_is_terminal(const char *status);
 enum err store_cursors_save_tx(
     struct db *db, int64_t run_id, int64_t job_id, const json_t *cursors, struct errbuf *eb);
 
+/* Fold a successful job's templates (validated here) into the history inside db's
+ * transaction: next sequence number, upserts, eviction down to cap rows. */
+enum err store_templates_save_tx(struct db *db,
+                                 int64_t job_id,
+                                 const json_t *templates,
+                                 double window_hours,
+                                 int64_t cap,
+                                 struct errbuf *eb);
+
 /* Read row id of one table into *out (ERR_NOT_FOUND when absent). */
 typedef enum err store_row_get_fn(struct db *db, int64_t id, json_t **out, struct errbuf *eb);
 /* Insert (*id 0) or update row *id from fields merged over old (NULL: replace). */

@@ -117,7 +117,7 @@ static enum err finish_tx(struct db *db,
                           const char *status,
                           const char *error,
                           const char *summary,
-                          const json_t *cursors,
+                          const struct store_job_outputs *o,
                           bool *run_done,
                           struct errbuf *eb)
 {
@@ -140,8 +140,13 @@ static enum err finish_tx(struct db *db,
     if (e == ERR_OK && changed == 0)
         e = errbuf_set(eb, ERR_CONFLICT, "job %lld already ended (%s)", (long long)job_id,
                        jsonx_get_str(job, "status"));
-    if (e == ERR_OK && cursors && strcmp(status, "success") == 0)
-        e = store_cursors_save_tx(db, row_int(job, "run_id"), job_id, cursors, eb);
+    bool is_success = strcmp(status, "success") == 0;
+    if (e == ERR_OK && o && o->cursors && is_success)
+        e = store_cursors_save_tx(db, row_int(job, "run_id"), job_id, o->cursors, eb);
+    if (e == ERR_OK && o && o->templates && is_success)
+        e = store_templates_save_tx(db, job_id, o->templates, o->window_hours,
+                                    o->templates_cap > 0 ? o->templates_cap : STORE_TEMPLATES_MAX,
+                                    eb);
     if (e == ERR_OK)
         e = store_run_settle(db, row_int(job, "run_id"), false, run_done, eb);
 out:
@@ -170,7 +175,7 @@ enum err store_job_finish(struct store *st,
                           const char *status,
                           const char *error,
                           const char *summary_json,
-                          const json_t *cursors,
+                          const struct store_job_outputs *outputs,
                           bool *run_done,
                           struct errbuf *eb)
 {
@@ -181,7 +186,7 @@ enum err store_job_finish(struct store *st,
     struct db *db = store_db_get(st);
     e = db_begin(db, eb);
     if (e == ERR_OK) {
-        e = finish_tx(db, job_id, status, error, summary_json, cursors, &done, eb);
+        e = finish_tx(db, job_id, status, error, summary_json, outputs, &done, eb);
         if (e == ERR_OK)
             e = db_commit(db, eb);
         else

@@ -17,6 +17,8 @@
 #define OID_INT8    20
 #define OID_INT2    21
 #define OID_INT4    23
+#define OID_FLOAT4  700
+#define OID_FLOAT8  701
 #define OID_NUMERIC 1700
 #define MAX_PARAMS  32
 #define MAX_COLS    64
@@ -134,6 +136,9 @@ static void cell_get(PGresult *r, int row, int col, Oid t, struct db_cell *c)
                (t == OID_NUMERIC && !strchr(v, '.'))) {
         c->type = DB_C_INT;
         c->i = strtoll(v, NULL, 10);
+    } else if (t == OID_FLOAT4 || t == OID_FLOAT8) {
+        c->type = DB_C_REAL;
+        c->d = strtod(v, NULL);
     } else {
         c->type = DB_C_TEXT;
         c->s = v;

@@ -15,7 +15,7 @@
 #include "tasks/tasks.h"
 
 #define TASKS_RESULT_MAX     (8 * 1024 * 1024) /* bytes of result.json */
-#define TASKS_SUMMARY_MAX    (16 * 1024)       /* bytes of a job summary */
+#define TASKS_SUMMARY_MAX    (64 * 1024)       /* bytes of a job summary */
 #define TASKS_PROGRESS_LINE  4096              /* longer stdout lines are dropped */
 #define TASKS_PROGRESS_MAX   1000              /* progress events per job */
 #define TASKS_STDERR_MAX     (64 * 1024)       /* bytes of worker stderr kept */
@@ -98,6 +98,34 @@ void tasks_progress_fini(struct tasks_progress *p);
 /* Pick the runtime for cfg (auto: docker when the engine answers and the worker image
  * exists, else process); NULL with eb set when the one asked for cannot run. */
 const struct tasks_runtime *tasks_runtime_pick(const struct config *cfg, struct errbuf *eb);
+
+/* ---- log_triage template history (tasks_templates.c) ---- */
+#define TASKS_FINDINGS_MAX    20  /* new templates and spikes listed, each */
+#define TASKS_SPIKE_MIN_COUNT 10  /* lines of a template in the window, at least */
+#define TASKS_SPIKE_RATIO     3.0 /* x the expected count, at least */
+
+/* A log_triage job's templates: what to fold into the history and what they mean. */
+struct tasks_templates {
+    json_t *persist;     /* templates.all, text redacted again; NULL when the result has none */
+    json_t *findings;    /* {"baseline","new_templates","new_templates_total","spikes",
+                          * "spikes_total"} (or {"history_error"}); NULL with persist */
+    double window_hours; /* of the job (see tasks_templates_window_hours) */
+};
+
+/* Judge the templates of a successful log_triage result against the stored history into
+ * *out (free with tasks_templates_fini). ERR_INVALID (eb says which) when templates.all is
+ * malformed: the job must fail. A history that cannot be read is not an error: findings
+ * then say so. */
+enum err tasks_templates_judge(struct tasks *t,
+                               const struct store_claim *c,
+                               const json_t *result,
+                               struct tasks_templates *out,
+                               struct errbuf *eb);
+/* Free what tasks_templates_judge filled. */
+void tasks_templates_fini(struct tasks_templates *tt);
+/* Return the hours of c's window (window_start..window_end; without a start, the first-run
+ * lookback), at least one minute. */
+double tasks_templates_window_hours(const struct tasks *t, const struct store_claim *c);
 
 /* Return true when the dispatcher is stopping (any thread). */
 bool tasks_is_stopping(struct tasks *t);

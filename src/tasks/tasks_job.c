@@ -170,6 +170,13 @@ static char *make_summary(const char *task, const json_t *result)
     } else if (strcmp(task, "service_map") == 0) {
         pick(s, result, smap);
     }
+    json_t *tpl = json_object_get(s, "templates");
+    if (json_is_object(tpl)) {
+        /* templates.all (up to 2000) stays in result.json and the template history. */
+        json_t *cp = json_copy(tpl);
+        json_object_del(cp, "all");
+        json_object_set_new(s, "templates", cp);
+    }
     char *text = jsonx_dumps(s);
     json_decref(s);
     if (strlen(text) > TASKS_SUMMARY_MAX) {
@@ -180,10 +187,11 @@ static char *make_summary(const char *task, const json_t *result)
 }
 
 struct verdict {
-    const char *status; /* success, failed, cancelled */
-    char *error;        /* NULL on success */
-    char *summary;      /* JSON text or NULL */
-    json_t *cursors;    /* log_triage's new read positions (validated), or NULL */
+    const char *status;         /* success, failed, cancelled */
+    char *error;                /* NULL on success */
+    char *summary;              /* JSON text or NULL */
+    json_t *cursors;            /* log_triage's new read positions (validated), or NULL */
+    struct tasks_templates tpl; /* log_triage's templates for the history, or empty */
 };
 
 static void verdict_fail(struct verdict *v, const char *status, char *error_take)
@@ -193,56 +201,102 @@ static void verdict_fail(struct verdict *v, const char *status, char *error_take
     v->error = error_take;
 }
 
-/* Read, check and keep output/result.json; fills v. */
-static void collect(struct tasks_job *job, struct verdict *v)
+/* For a successful log_triage result r: check its cursors and templates into v, and add
+ * what the templates mean (new, spikes) to r's templates. Returns why the job must fail
+ * (caller frees) or NULL. */
+static char *triage_outputs(struct tasks_job *job, json_t *r, struct verdict *v)
+{
+    struct errbuf eb = {0};
+    json_t *cur = json_object_get(r, "cursors");
+    if (cur && store_cursor_validate(cur, &eb) != ERR_OK)
+        return xasprintf("result.json: %s", errbuf_get(&eb, ERR_INVALID));
+    enum err e = tasks_templates_judge(job->t, &job->claim, r, &v->tpl, &eb);
+    if (e != ERR_OK)
+        return xasprintf("result.json: %s", errbuf_get(&eb, e));
+    json_t *tpl = json_object_get(r, "templates");
+    if (v->tpl.findings && json_is_object(tpl))
+        json_object_update(tpl, v->tpl.findings);
+    v->cursors = json_incref(cur);
+    return NULL;
+}
+
+/* Keep result.json as an artifact: as the worker wrote it, or re-written when the
+ * orchestrator added to it (is_changed). */
+static void
+keep_result(struct tasks_job *job, const json_t *r, const char *data, size_t len, bool is_changed)
+{
+    char *text = is_changed ? json_dumps(r, JSON_COMPACT) : NULL;
+    if (text)
+        save_artifact(job, "result.json", text, strlen(text), "application/json");
+    else
+        save_artifact(job, "result.json", data, len, "application/json");
+    xfree(text);
+}
+
+/* Parse output/result.json into *r (a result object of the job's task); false after
+ * failing v. */
+static bool
+read_result(struct tasks_job *job, struct verdict *v, char **data, size_t *len, json_t **r)
 {
     struct errbuf eb = {0};
     char *path = xasprintf("%s/result.json", job->output_dir);
-    char *data = NULL;
-    size_t len = 0;
-    json_t *r = NULL;
-    enum err e = fs_read_file(path, TASKS_RESULT_MAX, &data, &len, &eb);
+    enum err e = fs_read_file(path, TASKS_RESULT_MAX, data, len, &eb);
+    xfree(path);
     if (e == ERR_TOO_LARGE) {
         verdict_fail(
             v, "failed",
             xasprintf("result.json is larger than %d MiB", TASKS_RESULT_MAX / (1024 * 1024)));
-        goto out;
+        return false;
     }
     if (e != ERR_OK) {
         verdict_fail(v, "failed", xstrdup("the worker wrote no result.json"));
-        goto out;
+        return false;
     }
-    e = jsonx_parse(data, len, TASKS_RESULT_MAX, &r, &eb);
+    e = jsonx_parse(*data, *len, TASKS_RESULT_MAX, r, &eb);
     if (e != ERR_OK) {
         verdict_fail(v, "failed",
                      xasprintf("result.json is not valid JSON: %s", errbuf_get(&eb, e)));
-        goto out;
+        return false;
     }
-    const char *task = jsonx_get_str(r, "task");
-    if (!json_is_object(r) || !task || strcmp(task, job->claim.task) != 0) {
+    const char *task = jsonx_get_str(*r, "task");
+    if (!json_is_object(*r) || !task || strcmp(task, job->claim.task) != 0) {
         verdict_fail(v, "failed",
                      xasprintf("result.json is not a result object of task %s", job->claim.task));
-        goto out;
+        return false;
     }
-    save_artifact(job, "result.json", data, len, "application/json");
-    v->summary = make_summary(job->claim.task, r);
+    return true;
+}
+
+/* Read, check and keep output/result.json; fills v. */
+static void collect(struct tasks_job *job, struct verdict *v)
+{
+    char *data = NULL, *bad = NULL;
+    size_t len = 0;
+    json_t *r = NULL;
+    if (!read_result(job, v, &data, &len, &r))
+        goto out;
     const char *status = jsonx_get_str(r, "status");
     const char *reason = jsonx_get_str(r, "reason");
-    json_t *cur = json_object_get(r, "cursors");
-    if (status && strcmp(status, "success") == 0 && cur && strcmp(task, "log_triage") == 0 &&
-        store_cursor_validate(cur, &eb) != ERR_OK)
-        verdict_fail(v, "failed", xasprintf("result.json: %s", errbuf_get(&eb, ERR_INVALID)));
-    else if (status && strcmp(status, "success") == 0) {
+    bool is_success = status && strcmp(status, "success") == 0;
+    bool is_triage = strcmp(job->claim.task, "log_triage") == 0;
+    if (is_success && is_triage)
+        bad = triage_outputs(job, r, v);
+    keep_result(job, r, data, len, v->tpl.findings != NULL);
+    v->summary = make_summary(job->claim.task, r);
+    if (bad) {
+        verdict_fail(v, "failed", bad);
+        tasks_templates_fini(&v->tpl);
+        json_decref(v->cursors);
+        v->cursors = NULL;
+    } else if (is_success)
         v->status = "success";
-        v->cursors = strcmp(task, "log_triage") == 0 ? json_incref(cur) : NULL;
-    } else if (status && strcmp(status, "failed") == 0)
+    else if (status && strcmp(status, "failed") == 0)
         verdict_fail(v, "failed", xstrdup(reason ? reason : "the task reported a failure"));
     else
         verdict_fail(v, "failed", xstrdup("result.json has no status success or failed"));
 out:
     json_decref(r);
     xfree(data);
-    xfree(path);
 }
 
 /* Return "300 s" or "500 ms" for a timeout (caller frees). */
@@ -310,8 +364,10 @@ static void finish(struct tasks_job *job, struct verdict *v)
     struct errbuf eb = {0};
     bool is_run_done = false;
     const struct store_claim *c = &job->claim;
-    enum err e = store_job_finish(job->t->opts.st, c->job_id, v->status, v->error, v->summary,
-                                  v->cursors, &is_run_done, &eb);
+    struct store_job_outputs out = {
+        .cursors = v->cursors, .templates = v->tpl.persist, .window_hours = v->tpl.window_hours};
+    enum err e = store_job_finish(job->t->opts.st, c->job_id, v->status, v->error, v->summary, &out,
+                                  &is_run_done, &eb);
     if (e != ERR_OK) {
         log_error("tasks", "event=job.finish_fail job_id=%lld err=%s", (long long)c->job_id,
                   err_name(e));
@@ -348,6 +404,7 @@ static void conclude(struct tasks_job *job, struct verdict *v)
     xfree(v->error);
     xfree(v->summary);
     json_decref(v->cursors);
+    tasks_templates_fini(&v->tpl);
     json_decref(job->inventory);
     job->inventory = NULL;
     xfree(job->stderr_text);

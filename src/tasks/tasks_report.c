@@ -135,6 +135,27 @@ static void md_bursts(struct buf *b, const json_t *tpl)
     }
 }
 
+/* "| level | count | ... template |" rows of new templates or spikes (text redacted). */
+static void md_template_rows(struct buf *b, const json_t *list, bool is_spike)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(list, i, f)
+    {
+        buf_puts(b, "| ");
+        md_text(b, jsonx_get_str(f, "level"));
+        buf_printf(b, " | %lld | ", (long long)json_integer_value(json_object_get(f, "count")));
+        if (is_spike)
+            buf_printf(b, "%.3g | %.1f | ", json_number_value(json_object_get(f, "expected")),
+                       json_number_value(json_object_get(f, "ratio")));
+        buf_puts(b, "`");
+        md_text(b, jsonx_get_str(f, "key"));
+        buf_puts(b, "` | ");
+        md_text(b, jsonx_get_str(f, "template"));
+        buf_puts(b, " |\n");
+    }
+}
+
 /* What was read of the allowlisted containers' logs. */
 static void md_containers(struct buf *b, const json_t *cl)
 {
@@ -148,6 +169,45 @@ static void md_containers(struct buf *b, const json_t *cl)
         buf_puts(b, "- ");
         md_text(b, why);
         buf_puts(b, "\n");
+    }
+}
+
+/* New templates and rate spikes against the template history (see tasks_templates.c). */
+static void md_history(struct buf *b, const json_t *tpl)
+{
+    const json_t *fresh = json_object_get(tpl, "new_templates");
+    const json_t *spikes = json_object_get(tpl, "spikes");
+    if (json_is_true(json_object_get(tpl, "baseline"))) {
+        buf_puts(b, "\n### New templates\n\nBaseline: this is the first log_triage run with a "
+                    "template history, so no template counts as new and no rate as a spike.\n");
+        return;
+    }
+    if (json_object_get(tpl, "history_error")) {
+        buf_puts(b, "\n### New templates\n\nThe template history could not be read: no new "
+                    "templates or rate spikes this time.\n");
+        return;
+    }
+    if (!fresh && !spikes)
+        return;
+    buf_printf(b, "\n### New templates\n\n%lld template(s) never seen before",
+               (long long)json_integer_value(json_object_get(tpl, "new_templates_total")));
+    if (json_array_size(fresh) > 0) {
+        buf_puts(b, ":\n\n| level | count | key | template |\n|---|---:|---|---|\n");
+        md_template_rows(b, fresh, false);
+    } else {
+        buf_puts(b, ".\n");
+    }
+    buf_printf(b,
+               "\n### Rate spikes\n\n%lld template(s) at >= %d lines and >= %.0fx their "
+               "expected count",
+               (long long)json_integer_value(json_object_get(tpl, "spikes_total")),
+               TASKS_SPIKE_MIN_COUNT, TASKS_SPIKE_RATIO);
+    if (json_array_size(spikes) > 0) {
+        buf_puts(b, ":\n\n| level | count | expected | ratio | key | template |\n"
+                    "|---|---:|---:|---:|---|---|\n");
+        md_template_rows(b, spikes, true);
+    } else {
+        buf_puts(b, ".\n");
     }
 }
 
@@ -166,6 +226,7 @@ static void md_figures(struct buf *b, const char *task, const json_t *s)
         md_containers(b, json_object_get(s, "container_logs"));
         md_findings(b, json_object_get(s, "templates"));
         md_bursts(b, json_object_get(s, "templates"));
+        md_history(b, json_object_get(s, "templates"));
         md_counts(b, "level", json_object_get(s, "counts"));
     } else if (strcmp(task, "gpu_report") == 0) {
         buf_puts(b, "\n- NVIDIA driver: ");

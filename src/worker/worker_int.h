@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 
 #define WORKER_LINE_MAX        (64 * 1024)          /* longer log lines are cut */
@@ -60,8 +61,14 @@ void worker_templates_file_end(struct worker_templates *w);
 void worker_templates_line(struct worker_templates *w, const char *line, size_t len);
 /* {"records","continuation_lines","templates","templates_evicted","formats",
  * "top_findings": [{"key","template" (redacted),"count","critical","errors","warnings",
- * "level","score"}]} ranked by 4 x critical + 3 x errors + 2 x warnings, at most top_n. */
+ * "level","score"}] ranked by 4 x critical + 3 x errors + 2 x warnings, at most top_n,
+ * "all": [{"key","template" (redacted, valid UTF-8, <= 512 bytes),"count","errors",
+ * "warnings","critical"}] (at most 2000: with errors/warnings/critical first, then by count),
+ * "all_truncated" (more templates existed)}. */
 json_t *worker_templates_result(struct worker_templates *w, size_t top_n);
+/* Append s (len bytes) to out as valid UTF-8 without NUL bytes (each invalid byte becomes
+ * U+FFFD), stopping before max bytes without cutting a character. */
+void worker_utf8_clean(const char *s, size_t len, struct buf *out, size_t max);
 json_t *worker_gpu_report(const json_t *job);
 json_t *worker_service_map(const json_t *job);
 /* The hidden task selfcheck (not offered by the API; for isolation tests). */

@@ -2,8 +2,10 @@
 /* worker_templates.c -- log_triage's template mining: every line in the window goes
  * through header detection (per file), multi-line joining (continuations count on their
  * record) and the template miner; at the end the templates with errors or warnings are
- * ranked by severity x count. Template text passes the redactor before it leaves the
- * worker, and no raw line is kept. */
+ * ranked by severity x count, and up to WORKER_TEMPLATES_REPORTED templates are reported
+ * in "all" (those with errors or warnings first, then by count) for the orchestrator's
+ * template history. Template text passes the redactor before it leaves the worker, is
+ * made valid UTF-8 and cut to TPL_TEXT_MAX bytes; no raw line is kept. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,9 +17,11 @@
 #include "triage/triage_multiline.h"
 #include "worker/worker_int.h"
 
-#define TPL_SCRATCH     (64 * 1024) /* unescaped Docker JSON text */
-#define TPL_TEXT_MAX    512         /* bytes of a reported template */
-#define TPL_FORMATS_MAX 32
+#define TPL_SCRATCH               (64 * 1024) /* unescaped Docker JSON text */
+#define TPL_TEXT_MAX              512         /* bytes of a reported template */
+#define TPL_FORMATS_MAX           32
+/* Templates reported in "all" (for the orchestrator's template history), at most. */
+#define WORKER_TEMPLATES_REPORTED 2000
 
 /* Per issued template id: the levels of its lines (folded into survivors at the end). */
 struct tpl_count {
@@ -148,7 +152,8 @@ static void fold(struct worker_templates *w)
 
 struct ranked {
     uint32_t tid;
-    uint64_t score;
+    uint64_t score; /* 4 x critical + 3 x errors + 2 x warnings */
+    uint64_t count;
 };
 
 static int by_score(const void *a, const void *b)
@@ -159,6 +164,69 @@ static int by_score(const void *a, const void *b)
     return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
+/* Templates with errors, warnings or critical lines first, then by count. */
+static int by_severity_count(const void *a, const void *b)
+{
+    const struct ranked *x = a, *y = b;
+    if ((x->score != 0) != (y->score != 0))
+        return x->score ? -1 : 1;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+/* Length of the valid UTF-8 character at p (n bytes left), 0 when invalid or NUL. */
+static size_t utf8_char(const unsigned char *p, size_t n)
+{
+    size_t need = p[0] == 0 ? 0 : p[0] < 0x80 ? 1 : 0;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf)
+        need = 2;
+    else if (p[0] >= 0xe0 && p[0] <= 0xef)
+        need = 3;
+    else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+        need = 4;
+    if (need == 0 || n < need)
+        return 0;
+    for (size_t i = 1; i < need; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    /* Overlong forms, surrogates and code points past U+10FFFF. */
+    if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+        (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+        return 0;
+    return need;
+}
+
+/* Append s (len bytes) to out as valid UTF-8 without NUL: each invalid byte becomes U+FFFD;
+ * stops before max bytes without cutting a character. */
+void worker_utf8_clean(const char *s, size_t len, struct buf *out, size_t max)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        size_t n = utf8_char(p + i, len - i);
+        const char *add = n ? s + i : "\xef\xbf\xbd";
+        size_t add_len = n ? n : 3;
+        if (buf_len(out) + add_len > max)
+            break;
+        buf_append(out, add, add_len);
+        i += n ? n : 1;
+    }
+}
+
+/* Append tid's template text to out: redacted, then made valid UTF-8 and cut to
+ * TPL_TEXT_MAX bytes (cut after redaction, so no secret is half kept). */
+static void template_text(struct worker_templates *w, uint32_t tid, struct buf *out)
+{
+    struct buf red;
+    const char *text = triage_miner_template_text(w->miner, tid);
+    size_t len = text ? strlen(text) : 0;
+    buf_init(&red, 4 * len + 256);
+    if (text && redact_text(text, len, &red) == ERR_OK)
+        worker_utf8_clean(buf_str(&red), buf_len(&red), out, TPL_TEXT_MAX);
+    buf_fini(&red);
+}
+
 /* One finding: the redacted template, its counts and severity. */
 static json_t *finding(struct worker_templates *w, uint32_t tid, uint64_t score)
 {
@@ -166,9 +234,7 @@ static json_t *finding(struct worker_templates *w, uint32_t tid, uint64_t score)
     char key[17];
     struct buf b;
     buf_init(&b, TPL_TEXT_MAX);
-    const char *text = triage_miner_template_text(w->miner, tid);
-    if (!text || redact_text(text, strlen(text), &b) != ERR_OK)
-        buf_reset(&b);
+    template_text(w, tid, &b);
     triage_miner_template_key(w->miner, tid, key);
     json_t *f =
         json_pack("{s:s,s:s%,s:I,s:I,s:I,s:I,s:s,s:I}", "key", key, "template", buf_str(&b),
@@ -183,30 +249,60 @@ static json_t *finding(struct worker_templates *w, uint32_t tid, uint64_t score)
     return f;
 }
 
+/* One entry of "all": {key, template, count, errors, warnings, critical}. */
+static json_t *reported(struct worker_templates *w, uint32_t tid, uint64_t count)
+{
+    static const struct tpl_count none;
+    const struct tpl_count *c = tid < w->n_counts ? &w->counts[tid] : &none;
+    char key[17];
+    struct buf b;
+    buf_init(&b, TPL_TEXT_MAX);
+    template_text(w, tid, &b);
+    triage_miner_template_key(w->miner, tid, key);
+    json_t *o = json_pack("{s:s,s:s%,s:I,s:I,s:I,s:I}", "key", key, "template", buf_str(&b),
+                          buf_len(&b), "count", (json_int_t)count, "errors", (json_int_t)c->errors,
+                          "warnings", (json_int_t)c->warnings, "critical", (json_int_t)c->critical);
+    buf_fini(&b);
+    return o;
+}
+
+/* Every live template with its score and count; *n gets how many. */
+static struct ranked *rank_all(struct worker_templates *w, size_t cap, size_t *n)
+{
+    struct ranked *r = xcalloc(cap, sizeof(*r));
+    size_t cursor = 0;
+    uint32_t tid;
+    *n = 0;
+    while (triage_miner_next(w->miner, &cursor, &tid) && *n < cap) {
+        const struct tpl_count *c = tid < w->n_counts ? &w->counts[tid] : NULL;
+        uint64_t s = c ? 4 * c->critical + 3 * c->errors + 2 * c->warnings : 0;
+        r[(*n)++] = (struct ranked){tid, s, triage_miner_template_count(w->miner, tid)};
+    }
+    return r;
+}
+
 json_t *worker_templates_result(struct worker_templates *w, size_t top_n)
 {
     struct triage_miner_stats st;
     worker_templates_file_end(w);
     fold(w);
     triage_miner_stats(w->miner, &st);
-    struct ranked *r = xcalloc(st.templates + 1, sizeof(*r));
-    size_t n = 0, cursor = 0;
-    uint32_t tid;
-    while (triage_miner_next(w->miner, &cursor, &tid) && n < st.templates + 1) {
-        const struct tpl_count *c = tid < w->n_counts ? &w->counts[tid] : NULL;
-        uint64_t s = c ? 4 * c->critical + 3 * c->errors + 2 * c->warnings : 0;
-        if (s)
-            r[n++] = (struct ranked){tid, s};
-    }
+    size_t n = 0;
+    struct ranked *r = rank_all(w, st.templates + 1, &n);
     qsort(r, n, sizeof(*r), by_score);
     json_t *top = json_array();
-    for (size_t i = 0; i < n && i < top_n; i++)
+    for (size_t i = 0; i < n && i < top_n && r[i].score; i++)
         json_array_append_new(top, finding(w, r[i].tid, r[i].score));
+    qsort(r, n, sizeof(*r), by_severity_count);
+    json_t *all = json_array();
+    for (size_t i = 0; i < n && i < WORKER_TEMPLATES_REPORTED; i++)
+        json_array_append_new(all, reported(w, r[i].tid, r[i].count));
     xfree(r);
-    json_t *res = json_pack("{s:I,s:I,s:I,s:I,s:O,s:o}", "records", (json_int_t)w->lines,
+    json_t *res = json_pack("{s:I,s:I,s:I,s:I,s:O,s:o,s:o,s:b}", "records", (json_int_t)w->lines,
                             "continuation_lines", (json_int_t)w->continuations, "templates",
                             (json_int_t)st.templates, "templates_evicted", (json_int_t)st.evicted,
-                            "formats", w->formats, "top_findings", top);
+                            "formats", w->formats, "top_findings", top, "all", all, "all_truncated",
+                            n > WORKER_TEMPLATES_REPORTED);
     json_t *stats = NULL;
     json_object_set_new(res, "bursts", worker_bursts_result(w->bursts, w->miner, &stats));
     json_object_set_new(res, "burst_stats", stats);

@@ -981,7 +981,8 @@ START_TEST(test_cursors)
         ck_assert(got);
     }
     /* A failed job never moves the window. */
-    OK(store_job_finish(f.st, c[0].job_id, "failed", "boom", NULL, cur, &done, EB));
+    OK(store_job_finish(f.st, c[0].job_id, "failed", "boom", NULL,
+                        &(struct store_job_outputs){.cursors = cur}, &done, EB));
     OK(store_cursor_list(f.st, &list, EB));
     ck_assert_uint_eq(json_array_size(list), 0);
     json_decref(list);
@@ -1000,8 +1001,9 @@ START_TEST(test_cursors)
     for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
         json_t *b = json_loads(bad[k], 0, NULL);
         ck_assert_ptr_nonnull(b);
-        ck_assert_msg(store_job_finish(f.st, c[1].job_id, "success", NULL, NULL, b, &done, &eb) ==
-                          ERR_INVALID,
+        ck_assert_msg(store_job_finish(f.st, c[1].job_id, "success", NULL, NULL,
+                                       &(struct store_job_outputs){.cursors = b}, &done,
+                                       &eb) == ERR_INVALID,
                       "accepted %s", bad[k]);
         json_decref(b);
     }
@@ -1010,7 +1012,8 @@ START_TEST(test_cursors)
     ck_assert_str_eq(json_string_value(json_object_get(job, "status")), "running");
     json_decref(job);
     /* Success: saved in the same transaction, with the job that committed them. */
-    OK(store_job_finish(f.st, c[1].job_id, "success", NULL, NULL, cur, &done, EB));
+    OK(store_job_finish(f.st, c[1].job_id, "success", NULL, NULL,
+                        &(struct store_job_outputs){.cursors = cur}, &done, EB));
     OK(store_cursor_list(f.st, &list, EB));
     ck_assert_uint_eq(json_array_size(list), 2);
     json_t *a = json_array_get(list, 1);
