@@ -235,6 +235,9 @@ enum err store_templates_validate(const json_t *templates, struct errbuf *eb);
  * log_triage job folded in (0: none yet, the next job sets the baseline). */
 enum err store_templates_lookup(
     struct store *st, const json_t *keys, json_t **found, int64_t *seq, struct errbuf *eb);
+/* Every template text of the history as an array of strings (at most STORE_TEMPLATES_MAX):
+ * what "new" is judged against beyond exact keys. */
+enum err store_template_texts(struct store *st, json_t **out, struct errbuf *eb);
 /* Return a row's expected rate (lines per hour) for job number seq_now (> ewma_seq):
  * rate_ewma x (1 - alpha)^(seq_now - 1 - ewma_seq), the decay of the jobs it missed. */
 double store_template_baseline(const json_t *row, int64_t seq_now);

@@ -173,6 +173,27 @@ enum err store_templates_lookup(
     return e;
 }
 
+enum err store_template_texts(struct store *st, json_t **out, struct errbuf *eb)
+{
+    json_t *rows = NULL;
+    *out = NULL;
+    struct db *db = store_db_get(st);
+    enum err e = db_query(db, "SELECT template FROM triage_templates", NULL, 0, &rows, eb);
+    store_db_put(st, db);
+    if (e != ERR_OK)
+        return e;
+    json_t *texts = json_array();
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        json_array_append(texts, json_object_get(row, "template"));
+    }
+    json_decref(rows);
+    *out = texts;
+    return ERR_OK;
+}
+
 double store_template_baseline(const json_t *row, int64_t seq_now)
 {
     double rate = json_number_value(json_object_get(row, "rate_ewma"));

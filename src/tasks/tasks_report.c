@@ -191,6 +191,10 @@ static void md_history(struct buf *b, const json_t *tpl)
         return;
     buf_printf(b, "\n### New templates\n\n%lld template(s) never seen before",
                (long long)json_integer_value(json_object_get(tpl, "new_templates_total")));
+    json_int_t variants = json_integer_value(json_object_get(tpl, "variants_total"));
+    if (variants > 0)
+        buf_printf(b, " (and %lld variant(s) of known templates, not counted as new)",
+                   (long long)variants);
     if (json_array_size(fresh) > 0) {
         buf_puts(b, ":\n\n| level | count | key | template |\n|---|---:|---|---|\n");
         md_template_rows(b, fresh, false);

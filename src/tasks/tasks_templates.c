@@ -3,6 +3,12 @@
  * history kept by the store: templates never seen before ("new since the last run") and
  * known templates whose count in this job's window is a spike against their baseline rate.
  *
+ * Each job mines its window afresh, so one message can come out a little more or less
+ * general than in an earlier job ("disk sda full" then, "disk <*> full" now, as more disks
+ * appear): a different text, so a different key. Such a variant is not new: a template
+ * whose key is unknown is new only when no known template agrees with it token by token,
+ * where either side's <*> agrees with anything. Variants are counted (variants_total).
+ *
  * The worker reports up to 2000 templates in result.templates.all (untrusted: validated
  * here, and their text passes the redactor again). A template is new when its key is not
  * in the history; on the very first successful log_triage job nothing is new (the result
@@ -122,10 +128,89 @@ double tasks_templates_window_hours(const struct tasks *t, const struct store_cl
     return hours < WINDOW_MIN_HOURS ? WINDOW_MIN_HOURS : hours;
 }
 
-/* Sort all into new (unknown keys) and spikes (known, over the thresholds); the findings. */
-static json_t *judge(const json_t *all, const json_t *found, int64_t seq, double hours)
+/* The known template texts by token count: what unknown keys are compared with. */
+struct shape {
+    size_t ntok;
+    const char *text;
+};
+
+struct shapes {
+    struct shape *v;
+    size_t n;
+};
+
+static size_t ntok_of(const char *s)
 {
-    size_t n = json_array_size(all), n_new = 0, n_spike = 0, i;
+    size_t n = *s ? 1 : 0;
+    for (; *s; s++)
+        n += *s == ' ';
+    return n;
+}
+
+static int by_ntok(const void *a, const void *b)
+{
+    const struct shape *x = a, *y = b;
+    return (x->ntok > y->ntok) - (x->ntok < y->ntok);
+}
+
+static void shapes_init(struct shapes *sh, const json_t *texts)
+{
+    size_t i;
+    json_t *t;
+    sh->v = xcalloc(json_array_size(texts) + 1, sizeof(*sh->v));
+    sh->n = 0;
+    json_array_foreach(texts, i, t)
+    {
+        if (json_is_string(t))
+            sh->v[sh->n++] = (struct shape){ntok_of(json_string_value(t)), json_string_value(t)};
+    }
+    qsort(sh->v, sh->n, sizeof(*sh->v), by_ntok);
+}
+
+static bool is_wild(const char *tok, size_t n)
+{
+    return n == 3 && memcmp(tok, "<*>", 3) == 0;
+}
+
+/* True when a and b agree at every token, or one of them has <*> there. */
+static bool agree(const char *a, const char *b)
+{
+    for (;;) {
+        size_t la = strcspn(a, " "), lb = strcspn(b, " ");
+        if (!is_wild(a, la) && !is_wild(b, lb) && (la != lb || memcmp(a, b, la) != 0))
+            return false;
+        a += la;
+        b += lb;
+        if (!*a || !*b)
+            return !*a && !*b;
+        a++;
+        b++;
+    }
+}
+
+/* True when a known template agrees with text (a variant of it, not a new template). */
+static bool is_variant(const struct shapes *sh, const char *text)
+{
+    size_t n = ntok_of(text), lo = 0, hi = sh->n;
+    while (lo < hi) { /* the first shape with n tokens */
+        size_t mid = lo + (hi - lo) / 2;
+        if (sh->v[mid].ntok < n)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < sh->n && sh->v[i].ntok == n; i++)
+        if (agree(sh->v[i].text, text))
+            return true;
+    return false;
+}
+
+/* Sort all into new (unknown keys that no known template agrees with) and spikes (known,
+ * over the thresholds); the findings. sh: the known texts, or NULL (nothing is a variant). */
+static json_t *
+judge(const json_t *all, const json_t *found, const struct shapes *sh, int64_t seq, double hours)
+{
+    size_t n = json_array_size(all), n_new = 0, n_spike = 0, n_variant = 0, i;
     struct judged *fresh = xcalloc(n + 1, sizeof(*fresh));
     struct judged *spikes = xcalloc(n + 1, sizeof(*spikes));
     json_t *t;
@@ -133,6 +218,10 @@ static json_t *judge(const json_t *all, const json_t *found, int64_t seq, double
     {
         struct judged j = {t, level_of(t), int_of(t, "count"), 0, 0};
         const json_t *row = json_object_get(found, jsonx_get_str(t, "key"));
+        if (!row && sh && is_variant(sh, jsonx_get_str(t, "template"))) {
+            n_variant++;
+            continue;
+        }
         if (!row) {
             fresh[n_new++] = j;
             continue;
@@ -144,10 +233,11 @@ static json_t *judge(const json_t *all, const json_t *found, int64_t seq, double
             spikes[n_spike++] = j;
     }
     bool is_baseline = seq == 0;
-    json_t *out = json_pack("{s:b,s:o,s:I,s:o,s:I}", "baseline", is_baseline, "new_templates",
-                            top(fresh, is_baseline ? 0 : n_new, false), "new_templates_total",
-                            (json_int_t)(is_baseline ? 0 : n_new), "spikes",
-                            top(spikes, n_spike, true), "spikes_total", (json_int_t)n_spike);
+    json_t *out =
+        json_pack("{s:b,s:o,s:I,s:I,s:o,s:I}", "baseline", is_baseline, "new_templates",
+                  top(fresh, is_baseline ? 0 : n_new, false), "new_templates_total",
+                  (json_int_t)(is_baseline ? 0 : n_new), "variants_total", (json_int_t)n_variant,
+                  "spikes", top(spikes, n_spike, true), "spikes_total", (json_int_t)n_spike);
     xfree(fresh);
     xfree(spikes);
     return out;
@@ -207,13 +297,21 @@ enum err tasks_templates_judge(struct tasks *t,
     int64_t seq = 0;
     struct errbuf leb = {{0}};
     enum err le = store_templates_lookup(t->opts.st, keys, &found, &seq, &leb);
+    json_t *texts = NULL;
+    if (le == ERR_OK && seq > 0 && json_object_size(found) < json_array_size(keys))
+        le = store_template_texts(t->opts.st, &texts, &leb);
     if (le == ERR_OK) {
-        out->findings = judge(out->persist, found, seq, out->window_hours);
+        struct shapes sh = {NULL, 0};
+        if (texts)
+            shapes_init(&sh, texts);
+        out->findings = judge(out->persist, found, texts ? &sh : NULL, seq, out->window_hours);
+        xfree(sh.v);
     } else {
         log_error("tasks", "event=templates.lookup_fail job_id=%lld err=%s", (long long)c->job_id,
                   err_name(le));
         out->findings = json_pack("{s:s}", "history_error", "template history unavailable");
     }
+    json_decref(texts);
     json_decref(keys);
     json_decref(found);
     return ERR_OK;

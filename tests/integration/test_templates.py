@@ -142,3 +142,23 @@ def test_failed_job_persists_no_templates(server):
     after = {r["key"]: r for r in server.list_all("/api/templates/")}
     assert after == before
     assert not any(FAILED_ONLY in t for t in stored_texts(inst))
+
+
+def test_variant_of_known_template_is_not_new(server):
+    """A template mined more generally than before (more values seen) is not new."""
+    inst = server.instance
+    append(inst.logs, ["%s WARN disk sda is full" % iso(utcnow() - datetime.timedelta(minutes=1))])
+    first, job1 = triage(server)
+    assert first["status"] == "success" and job1["summary"]["templates"]["baseline"], first
+    append(inst.logs, ["%s WARN disk %s is full" % (iso(utcnow()), d)
+                       for d in ("sdb", "sdc", "sdd", "sde", "sdf")] +
+           ["%s ERROR raid array degraded" % iso(utcnow())])
+    second, job2 = triage(server)
+    assert second["status"] == "success", second
+    tpl = job2["summary"]["templates"]
+    assert [t["template"] for t in tpl["new_templates"]] == ["raid array degraded"], tpl
+    assert tpl["new_templates_total"] == 1 and tpl["variants_total"] == 1, tpl
+    # the general form is kept in the history under its own key all the same
+    assert find(server.list_all("/api/templates/"), "disk <*> is full")
+    md = server.wait_report(second["id"])["markdown"]
+    assert "1 variant(s) of known templates" in md
