@@ -22,7 +22,7 @@
 
 #define TPL_COLS                                                                        \
     "key, template, level, first_seen_job_id, first_seen_at, last_seen_at, jobs_seen, " \
-    "total_count, rate_ewma, ewma_seq"
+    "total_count, rate_ewma, ewma_seq, example"
 #define LOOKUP_CHUNK   100
 #define TPL_COUNT_MAX  ((json_int_t)1 << 48) /* lines of one template in one job */
 #define TPL_FILTER_MAX 64                    /* bytes of a level or new_since filter */
@@ -67,18 +67,23 @@ static enum err tpl_check(const json_t *t, size_t i, json_t *seen, struct errbuf
 {
     const char *key = jsonx_get_str(t, "key");
     const json_t *text = json_object_get(t, "template");
-    const char *bad = !json_is_object(t)           ? "not an object"
-                      : !is_key(key)               ? "key"
-                      : json_object_get(seen, key) ? "key (duplicate)"
-                      : !json_is_string(text)      ? "template"
-                      : json_string_length(text) > STORE_TEMPLATE_TEXT_MAX ||
-                              strlen(json_string_value(text)) != json_string_length(text)
-                          ? "template (too long or NUL)"
-                      : !count_ok(t, "count", true)     ? "count"
-                      : !count_ok(t, "errors", false)   ? "errors"
-                      : !count_ok(t, "warnings", false) ? "warnings"
-                      : !count_ok(t, "critical", false) ? "critical"
-                                                        : NULL;
+    const json_t *ex = json_object_get(t, "example");
+    const char *bad =
+        !json_is_object(t)           ? "not an object"
+        : !is_key(key)               ? "key"
+        : json_object_get(seen, key) ? "key (duplicate)"
+        : !json_is_string(text)      ? "template"
+        : json_string_length(text) > STORE_TEMPLATE_TEXT_MAX ||
+                strlen(json_string_value(text)) != json_string_length(text)
+            ? "template (too long or NUL)"
+        : ex && (!json_is_string(ex) || json_string_length(ex) > STORE_TEMPLATE_TEXT_MAX ||
+                 strlen(json_string_value(ex)) != json_string_length(ex))
+            ? "example"
+        : !count_ok(t, "count", true)     ? "count"
+        : !count_ok(t, "errors", false)   ? "errors"
+        : !count_ok(t, "warnings", false) ? "warnings"
+        : !count_ok(t, "critical", false) ? "critical"
+                                          : NULL;
     if (bad)
         return errbuf_set(eb, ERR_INVALID, "template %zu: invalid %s", i, bad);
     json_object_set_new(seen, key, json_true());
@@ -241,14 +246,17 @@ upsert(struct db *db, const struct fold *f, const json_t *t, const json_t *old, 
                            DB_I(old ? row_int(old, "jobs_seen") + 1 : 1),
                            DB_I((old ? row_int(old, "total_count") : 0) + count),
                            DB_S(rate_s),
-                           DB_I(f->seq)};
+                           DB_I(f->seq),
+                           DB_S(jsonx_get_str(t, "example"))};
     return db_exec(db,
                    "INSERT INTO triage_templates (" TPL_COLS ") VALUES ($1, $2, $3, $4, $5, $5, "
-                   "$6, $7, $8, $9) ON CONFLICT (key) DO UPDATE SET template = excluded.template, "
-                   "level = excluded.level, last_seen_at = excluded.last_seen_at, "
-                   "jobs_seen = excluded.jobs_seen, total_count = excluded.total_count, "
-                   "rate_ewma = excluded.rate_ewma, ewma_seq = excluded.ewma_seq",
-                   p, 9, NULL, eb);
+                   "$6, $7, $8, $9, $10) ON CONFLICT (key) DO UPDATE SET "
+                   "template = excluded.template, level = excluded.level, "
+                   "last_seen_at = excluded.last_seen_at, jobs_seen = excluded.jobs_seen, "
+                   "total_count = excluded.total_count, rate_ewma = excluded.rate_ewma, "
+                   "ewma_seq = excluded.ewma_seq, "
+                   "example = COALESCE(excluded.example, triage_templates.example)",
+                   p, 10, NULL, eb);
 }
 
 /* Cut the table to cap rows: the least recently seen go first (then the rarest). */

@@ -94,13 +94,16 @@ static void md_findings(struct buf *b, const json_t *tpl)
                (long long)json_integer_value(json_object_get(tpl, "templates")));
     if (json_array_size(top) == 0)
         return;
-    buf_puts(b, "\n### Top errors and warnings\n\n| level | count | template |\n|---|---:|---|\n");
+    buf_puts(b, "\n### Top errors and warnings\n\n| level | count | template | example |\n"
+                "|---|---:|---|---|\n");
     json_array_foreach(top, i, f)
     {
         buf_puts(b, "| ");
         md_text(b, jsonx_get_str(f, "level"));
         buf_printf(b, " | %lld | ", (long long)json_integer_value(json_object_get(f, "count")));
         md_text(b, jsonx_get_str(f, "template"));
+        buf_puts(b, " | ");
+        md_text(b, jsonx_get_str(f, "example"));
         buf_puts(b, " |\n");
     }
 }
@@ -152,6 +155,10 @@ static void md_template_rows(struct buf *b, const json_t *list, bool is_spike)
         md_text(b, jsonx_get_str(f, "key"));
         buf_puts(b, "` | ");
         md_text(b, jsonx_get_str(f, "template"));
+        if (!is_spike) {
+            buf_puts(b, " | ");
+            md_text(b, jsonx_get_str(f, "example"));
+        }
         buf_puts(b, " |\n");
     }
 }
@@ -196,7 +203,7 @@ static void md_history(struct buf *b, const json_t *tpl)
         buf_printf(b, " (and %lld variant(s) of known templates, not counted as new)",
                    (long long)variants);
     if (json_array_size(fresh) > 0) {
-        buf_puts(b, ":\n\n| level | count | key | template |\n|---|---:|---|---|\n");
+        buf_puts(b, ":\n\n| level | count | key | template | example |\n|---|---:|---|---|---|\n");
         md_template_rows(b, fresh, false);
     } else {
         buf_puts(b, ".\n");

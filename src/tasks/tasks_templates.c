@@ -99,6 +99,9 @@ static json_t *finding(const struct judged *j, bool is_spike)
     json_t *o = json_pack("{s:O,s:o,s:s,s:I}", "key", json_object_get(j->t, "key"), "template",
                           cut_text(jsonx_get_str(j->t, "template"), FINDING_TEXT_MAX), "level",
                           level_names[j->level], "count", (json_int_t)j->count);
+    const char *ex = jsonx_get_str(j->t, "example");
+    if (ex)
+        json_object_set_new(o, "example", cut_text(ex, FINDING_TEXT_MAX));
     if (is_spike) {
         json_object_set_new(o, "expected", json_real(round_to(j->expected, 0.0001)));
         json_object_set_new(o, "ratio", json_real(round_to(j->ratio, 0.1)));
@@ -243,8 +246,21 @@ judge(const json_t *all, const json_t *found, const struct shapes *sh, int64_t s
     return out;
 }
 
-/* A copy of all whose template texts passed the redactor again (the worker is not trusted
- * to have done it), cut to STORE_TEMPLATE_TEXT_MAX bytes. */
+/* Set c[field] to the text of t[field] passed through the redactor again (the worker is not
+ * trusted to have done it), cut to STORE_TEMPLATE_TEXT_MAX bytes; absent stays absent. */
+static void redact_field(const json_t *t, json_t *c, const char *field)
+{
+    const char *text = jsonx_get_str(t, field);
+    if (!text)
+        return;
+    struct buf b;
+    buf_init(&b, 4 * strlen(text) + 256);
+    bool ok = redact_text(text, strlen(text), &b) == ERR_OK;
+    json_object_set_new(c, field, cut_text(ok ? buf_str(&b) : "", STORE_TEMPLATE_TEXT_MAX));
+    buf_fini(&b);
+}
+
+/* A copy of all whose template texts and examples passed the redactor again. */
 static json_t *redacted_copy(const json_t *all)
 {
     json_t *out = json_array();
@@ -252,15 +268,10 @@ static json_t *redacted_copy(const json_t *all)
     json_t *t;
     json_array_foreach(all, i, t)
     {
-        const char *text = jsonx_get_str(t, "template");
-        struct buf b;
-        buf_init(&b, 4 * strlen(text) + 256);
         json_t *c = json_copy((json_t *)(uintptr_t)t);
-        bool ok = redact_text(text, strlen(text), &b) == ERR_OK;
-        json_object_set_new(c, "template",
-                            cut_text(ok ? buf_str(&b) : "", STORE_TEMPLATE_TEXT_MAX));
+        redact_field(t, c, "template");
+        redact_field(t, c, "example");
         json_array_append_new(out, c);
-        buf_fini(&b);
     }
     return out;
 }

@@ -4,8 +4,11 @@
  * record) and the template miner; at the end the templates with errors or warnings are
  * ranked by severity x count, and up to WORKER_TEMPLATES_REPORTED templates are reported
  * in "all" (those with errors or warnings first, then by count) for the orchestrator's
- * template history. Template text passes the redactor before it leaves the worker, is
- * made valid UTF-8 and cut to TPL_TEXT_MAX bytes; no raw line is kept. */
+ * template history. Each template keeps one example: the first message of its own (or of
+ * a template merged into it), cut to TPL_EXAMPLE_MAX bytes; examples of ids that merged or
+ * were evicted are dropped every TPL_SWEEP_EVERY new ids, so they stay bounded by the
+ * miner's template cap. Template text and examples pass the redactor before they leave the
+ * worker, are made valid UTF-8 and cut; no other raw line is kept. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +23,8 @@
 #define TPL_SCRATCH               (64 * 1024) /* unescaped Docker JSON text */
 #define TPL_TEXT_MAX              512         /* bytes of a reported template */
 #define TPL_FORMATS_MAX           32
+#define TPL_EXAMPLE_MAX           256  /* bytes of a template's example message */
+#define TPL_SWEEP_EVERY           4096 /* new template ids between two example sweeps */
 /* Templates reported in "all" (for the orchestrator's template history), at most. */
 #define WORKER_TEMPLATES_REPORTED 2000
 
@@ -35,6 +40,9 @@ struct worker_templates {
     char *scratch;
     struct tpl_count *counts; /* indexed by template id */
     size_t n_counts;
+    char **examples; /* indexed by template id: the first message, raw (redacted when out) */
+    size_t n_examples;
+    uint32_t swept_at; /* the id of the last sweep of examples */
     uint64_t lines, continuations;
     json_t *formats; /* {format name: files} */
     struct worker_bursts *bursts;
@@ -58,6 +66,9 @@ void worker_templates_free(struct worker_templates *w)
     triage_miner_free(w->miner);
     json_decref(w->formats);
     worker_bursts_free(w->bursts);
+    for (size_t i = 0; i < w->n_examples; i++)
+        xfree(w->examples[i]);
+    xfree(w->examples);
     xfree(w->counts);
     xfree(w->scratch);
     xfree(w);
@@ -95,6 +106,46 @@ static struct tpl_count *count_of(struct worker_templates *w, uint32_t tid)
     return &w->counts[tid];
 }
 
+/* Hand the examples of ids that merged to their survivors (when these have none) and drop
+ * those of ids that are gone. */
+static void sweep_examples(struct worker_templates *w)
+{
+    for (size_t i = 0; i < w->n_examples; i++) {
+        if (!w->examples[i])
+            continue;
+        uint32_t to = triage_miner_resolve(w->miner, (uint32_t)i);
+        if (to == (uint32_t)i)
+            continue;
+        if (to != TRIAGE_TID_NONE && to < w->n_examples && !w->examples[to]) {
+            w->examples[to] = w->examples[i];
+        } else {
+            xfree(w->examples[i]);
+        }
+        w->examples[i] = NULL;
+    }
+}
+
+/* Keep msg as tid's example when it has none. */
+static void keep_example(struct worker_templates *w, uint32_t tid, const char *msg, size_t len)
+{
+    if (tid == TRIAGE_TID_NONE)
+        return;
+    if (tid >= w->n_examples) {
+        size_t n = w->n_examples ? w->n_examples : 256;
+        while (n <= tid)
+            n *= 2;
+        w->examples = xrealloc(w->examples, n * sizeof(*w->examples));
+        memset(w->examples + w->n_examples, 0, (n - w->n_examples) * sizeof(*w->examples));
+        w->n_examples = n;
+    }
+    if (!w->examples[tid])
+        w->examples[tid] = xstrndup(msg, len < TPL_EXAMPLE_MAX ? len : TPL_EXAMPLE_MAX);
+    if (tid >= w->swept_at + TPL_SWEEP_EVERY) {
+        sweep_examples(w);
+        w->swept_at = tid;
+    }
+}
+
 void worker_templates_bursts(struct worker_templates *w,
                              int64_t bucket_s,
                              int64_t start_ms,
@@ -128,6 +179,7 @@ void worker_templates_line_ts(struct worker_templates *w,
     }
     w->lines++;
     uint32_t tid = triage_miner_add(w->miner, rec.msg, rec.msg_len);
+    keep_example(w, tid, rec.msg, rec.msg_len);
     struct tpl_count *c = count_of(w, tid);
     worker_bursts_add(w->bursts, ts_ms >= 0 ? ts_ms : rec.ts_ms, rec.level >= TRIAGE_LEVEL_ERROR,
                       rec.level == TRIAGE_LEVEL_WARN, tid);
@@ -227,6 +279,29 @@ static void template_text(struct worker_templates *w, uint32_t tid, struct buf *
     buf_fini(&red);
 }
 
+/* Append tid's example to out: redacted, then made valid UTF-8 and cut to TPL_EXAMPLE_MAX. */
+static void example_text(struct worker_templates *w, uint32_t tid, struct buf *out)
+{
+    const char *ex = tid < w->n_examples ? w->examples[tid] : NULL;
+    struct buf red;
+    size_t len = ex ? strlen(ex) : 0;
+    buf_init(&red, 4 * len + 256);
+    if (ex && redact_text(ex, len, &red) == ERR_OK)
+        worker_utf8_clean(buf_str(&red), buf_len(&red), out, TPL_EXAMPLE_MAX);
+    buf_fini(&red);
+}
+
+/* Set obj.example to tid's example (redacted), when it has one. */
+static void add_example(struct worker_templates *w, uint32_t tid, json_t *obj)
+{
+    struct buf b;
+    buf_init(&b, TPL_EXAMPLE_MAX);
+    example_text(w, tid, &b);
+    if (buf_len(&b) > 0)
+        json_object_set_new(obj, "example", json_stringn(buf_str(&b), buf_len(&b)));
+    buf_fini(&b);
+}
+
 /* One finding: the redacted template, its counts and severity. */
 static json_t *finding(struct worker_templates *w, uint32_t tid, uint64_t score)
 {
@@ -246,6 +321,7 @@ static json_t *finding(struct worker_templates *w, uint32_t tid, uint64_t score)
                               : "warning",
                   "score", (json_int_t)score);
     buf_fini(&b);
+    add_example(w, tid, f);
     return f;
 }
 
@@ -263,6 +339,7 @@ static json_t *reported(struct worker_templates *w, uint32_t tid, uint64_t count
                           buf_len(&b), "count", (json_int_t)count, "errors", (json_int_t)c->errors,
                           "warnings", (json_int_t)c->warnings, "critical", (json_int_t)c->critical);
     buf_fini(&b);
+    add_example(w, tid, o);
     return o;
 }
 
@@ -286,6 +363,7 @@ json_t *worker_templates_result(struct worker_templates *w, size_t top_n)
     struct triage_miner_stats st;
     worker_templates_file_end(w);
     fold(w);
+    sweep_examples(w);
     triage_miner_stats(w->miner, &st);
     size_t n = 0;
     struct ranked *r = rank_all(w, st.templates + 1, &n);

@@ -14,6 +14,7 @@ KNOWN = "cache miss for user"
 NEW = "disk controller reset unexpectedly"
 FAILED_ONLY = "fan tray stopped spinning"
 SECRETS = ("alice@example.com", "10.0.0.")
+SQL_TEXTS = "SELECT template || ' ' || COALESCE(example, '') FROM triage_templates"
 
 
 def utcnow():
@@ -40,15 +41,15 @@ def find(entries, needle):
 
 
 def stored_texts(inst):
-    """Every template text in the database, read directly (not through the API)."""
+    """Every template text and example in the database, read directly (not via the API)."""
     if inst.backend == "sqlite":
         con = sqlite3.connect(inst.env["CYBER_BRAIN_DB"])
         try:
-            return [r[0] for r in con.execute("SELECT template FROM triage_templates")]
+            return [r[0] for r in con.execute(SQL_TEXTS)]
         finally:
             con.close()
     out = subprocess.run(["psql", "-At", "-v", "ON_ERROR_STOP=1", inst.pg_conninfo, "-c",
-                          "SELECT template FROM triage_templates"],
+                          SQL_TEXTS],
                          check=True, capture_output=True, text=True, timeout=30)
     return out.stdout.splitlines()
 
@@ -85,6 +86,7 @@ def test_baseline_new_templates_and_spikes(server):
     rows = server.list_all("/api/templates/")
     known = find(rows, KNOWN)
     assert len(known) == 1 and known[0]["jobs_seen"] == 1 and known[0]["total_count"] == 3, rows
+    assert known[0]["example"].startswith("cache miss for user "), known[0]  # redacted below
     between = iso(utcnow())
 
     append(inst.logs, known_lines(utcnow(), 60) +

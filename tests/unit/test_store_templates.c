@@ -147,6 +147,8 @@ START_TEST(test_no_write_on_failure)
         "{\"key\":\"" K1 "\",\"template\":\"b\",\"count\":1}]",
         "[{\"key\":\"" K2 "\",\"template\":\"ok\",\"count\":1},"
         "{\"key\":\"" K1 "\",\"template\":\"a\",\"count\":1,\"errors\":\"many\"}]",
+        "[{\"key\":\"" K1 "\",\"template\":\"a\",\"count\":1,\"example\":3}]",
+        "[{\"key\":\"" K1 "\",\"template\":\"a\",\"count\":1,\"example\":\"a\\u0000\"}]",
         too_long,
     };
     for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
@@ -264,6 +266,40 @@ START_TEST(test_list_and_get)
 }
 END_TEST
 
+/* A template keeps the latest job's example; a job without one leaves it. */
+START_TEST(test_examples_kept)
+{
+    struct fx f;
+    if (!fx_open(&f, _i))
+        return;
+    ck_assert_int_eq(job_with(&f, "success",
+                              "[{\"key\":\"" K1 "\",\"template\":\"disk <*> full\","
+                              "\"count\":1,\"example\":\"disk sda full\"}]",
+                              1.0, 0, NULL),
+                     ERR_OK);
+    json_t *row = NULL;
+    OK(store_template_get(f.st, K1, &row, EB));
+    ck_assert_str_eq(jsonx_get_str(row, "example"), "disk sda full");
+    json_decref(row);
+    ck_assert_int_eq(job_with(&f, "success",
+                              "[{\"key\":\"" K1 "\",\"template\":\"disk <*> full\",\"count\":2}]",
+                              1.0, 0, NULL),
+                     ERR_OK);
+    OK(store_template_get(f.st, K1, &row, EB));
+    ck_assert_str_eq(jsonx_get_str(row, "example"), "disk sda full");
+    json_decref(row);
+    ck_assert_int_eq(job_with(&f, "success",
+                              "[{\"key\":\"" K1 "\",\"template\":\"disk <*> full\","
+                              "\"count\":1,\"example\":\"disk sdb full\"}]",
+                              1.0, 0, NULL),
+                     ERR_OK);
+    OK(store_template_get(f.st, K1, &row, EB));
+    ck_assert_str_eq(jsonx_get_str(row, "example"), "disk sdb full");
+    json_decref(row);
+    fx_close(&f);
+}
+END_TEST
+
 static Suite *templates_suite(void)
 {
     Suite *s = suite_create("store_templates");
@@ -274,6 +310,7 @@ static Suite *templates_suite(void)
     tcase_add_loop_test(tc, test_too_many_templates, 0, 2);
     tcase_add_loop_test(tc, test_eviction_cap, 0, 2);
     tcase_add_loop_test(tc, test_list_and_get, 0, 2);
+    tcase_add_loop_test(tc, test_examples_kept, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -71,6 +71,50 @@ START_TEST(test_all_order_and_counts)
 }
 END_TEST
 
+/* Each template keeps its first message as a redacted, valid UTF-8 example of bounded size,
+ * also when it merged into another; no example is longer than 256 bytes. */
+START_TEST(test_examples)
+{
+    struct worker_templates *w = worker_templates_new();
+    worker_templates_file_begin(w, -1);
+    feed(w, "2026-11-24T10:00:00.000Z WARN mail to bob@example.com bounced \xff after 3 tries");
+    feed(w, "2026-11-24T10:00:01.000Z WARN mail to eve@example.org bounced \xff after 9 tries");
+    char big[2048];
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    memcpy(big, "2026-11-24T10:00:02.000Z ERROR huge ", 36);
+    feed(w, big);
+    /* four values at one position: the templates of one group merge into "user <*> left" */
+    static const char *const users[] = {"ann", "ben", "cid", "dot", "eli"};
+    for (int i = 0; i < 5; i++) {
+        char line[128];
+        snprintf(line, sizeof(line), "2026-11-24T10:00:1%d.000Z INFO user %s left", i, users[i]);
+        feed(w, line);
+    }
+    json_t *r = worker_templates_result(w, 10);
+    const json_t *all = json_object_get(r, "all");
+    const json_t *mail = entry_with(all, "bounced");
+    ck_assert_ptr_nonnull(mail);
+    const char *ex = jsonx_get_str(mail, "example");
+    ck_assert_ptr_nonnull(ex);
+    ck_assert_ptr_nonnull(strstr(ex, "mail to "));
+    ck_assert_ptr_nonnull(strstr(ex, "after 3 tries")); /* the first message */
+    ck_assert_ptr_null(strstr(ex, "@example."));        /* redacted */
+    ck_assert_ptr_nonnull(strstr(ex, "\xef\xbf\xbd"));  /* the bad byte as U+FFFD */
+    const json_t *huge = entry_with(all, "huge");
+    ck_assert_ptr_nonnull(huge);
+    ck_assert_uint_le(strlen(jsonx_get_str(huge, "example")), 256);
+    const json_t *left = entry_with(all, "left");
+    ck_assert_ptr_nonnull(left);
+    ck_assert_int_eq(json_integer_value(json_object_get(left, "count")), 5);
+    ck_assert_ptr_nonnull(strstr(jsonx_get_str(left, "example"), "user "));
+    const json_t *top = json_array_get(json_object_get(r, "top_findings"), 0);
+    ck_assert_ptr_nonnull(jsonx_get_str(top, "example")); /* findings carry it too */
+    json_decref(r);
+    worker_templates_free(w);
+}
+END_TEST
+
 /* Write n as letters only (the miner masks digits), e.g. 0 -> "a", 26 -> "ba". */
 static void letters(unsigned n, char *out)
 {
@@ -142,6 +186,7 @@ int main(void)
     TCase *tc = tcase_create("templates");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_all_order_and_counts);
+    tcase_add_test(tc, test_examples);
     tcase_add_test(tc, test_all_capped);
     tcase_add_test(tc, test_utf8_clean);
     suite_add_tcase(su, tc);
