@@ -222,10 +222,41 @@ static void md_history(struct buf *b, const json_t *tpl)
     }
 }
 
+static long long int_at(const json_t *o, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* One sentence on a log_triage job: what it read and what it found. */
+static void md_triage_summary(struct buf *b, const json_t *s)
+{
+    const json_t *tpl = json_object_get(s, "templates");
+    const json_t *counts = json_object_get(s, "counts");
+    const json_t *cl = json_object_get(s, "container_logs");
+    if (!json_is_object(tpl))
+        return;
+    buf_printf(b,
+               "\n**Summary:** %lld record(s) (%lld error(s), %lld warning(s)) in %lld template(s)",
+               int_at(tpl, "records"), int_at(counts, "error"), int_at(counts, "warn"),
+               int_at(tpl, "templates"));
+    if (json_is_true(json_object_get(tpl, "baseline")))
+        buf_puts(b, "; the first run with a template history, so nothing is new yet");
+    else if (json_object_get(tpl, "new_templates_total"))
+        buf_printf(b, "; %lld new template(s), %lld rate spike(s)",
+                   int_at(tpl, "new_templates_total"), int_at(tpl, "spikes_total"));
+    buf_printf(b, "; %zu error burst(s); %lld file(s)",
+               json_array_size(json_object_get(tpl, "bursts")),
+               int_at(json_object_get(s, "files"), "read"));
+    if (json_is_object(cl))
+        buf_printf(b, " and %lld container log(s)", int_at(cl, "read"));
+    buf_puts(b, " read.\n");
+}
+
 static void md_figures(struct buf *b, const char *task, const json_t *s)
 {
     if (strcmp(task, "log_triage") == 0) {
         const json_t *f = json_object_get(s, "files");
+        md_triage_summary(b, s);
         buf_printf(b,
                    "\n- Lines in window: %lld of %lld\n- Files read: %lld, skipped: %lld, "
                    "unreadable: %lld\n",
@@ -236,8 +267,9 @@ static void md_figures(struct buf *b, const char *task, const json_t *s)
                    (long long)json_integer_value(json_object_get(f, "unreadable")));
         md_containers(b, json_object_get(s, "container_logs"));
         md_findings(b, json_object_get(s, "templates"));
-        md_bursts(b, json_object_get(s, "templates"));
         md_history(b, json_object_get(s, "templates"));
+        md_bursts(b, json_object_get(s, "templates"));
+        buf_puts(b, "\n### Lines per level\n");
         md_counts(b, "level", json_object_get(s, "counts"));
     } else if (strcmp(task, "gpu_report") == 0) {
         buf_puts(b, "\n- NVIDIA driver: ");

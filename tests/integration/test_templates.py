@@ -164,3 +164,6 @@ def test_variant_of_known_template_is_not_new(server):
     assert find(server.list_all("/api/templates/"), "disk <*> is full")
     md = server.wait_report(second["id"])["markdown"]
     assert "1 variant(s) of known templates" in md
+    # the summary: 6 records (1 error, 5 warnings) in 2 templates, 1 new, no spike
+    assert ("**Summary:** 6 record(s) (1 error(s), 5 warning(s)) in 2 template(s); "
+            "1 new template(s), 0 rate spike(s); 0 error burst(s); ") in md, md
