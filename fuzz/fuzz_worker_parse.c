@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* fuzz_worker_parse.c -- fuzz the worker's pure parsers: level detection, log timestamps
- * and nvidia-smi CSV. */
+/* fuzz_worker_parse.c -- fuzz the worker's pure parsers: level detection, log timestamps,
+ * nvidia-smi CSV, and the UTF-8 repair and binary probe of the line reader (what
+ * worker_utf8_fix leaves must be a string jansson takes, of the same length). */
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "core/xalloc.h"
 #include "fuzz.h"
 #include "worker/worker_int.h"
 
@@ -28,5 +31,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     json_decref(gpus);
+    (void)worker_is_binary(s, size);
+    char *copy = xmalloc(size + 1);
+    memcpy(copy, s, size);
+    size_t bad = worker_utf8_fix(copy, size);
+    json_t *str = json_stringn(copy, size);
+    if (!str || bad > size || (bad == 0 && memcmp(copy, s, size) != 0))
+        abort();
+    json_decref(str);
+    xfree(copy);
     return 0;
 }

@@ -10,6 +10,7 @@
 #include "core/jsonx.h"
 #include "core/xalloc.h"
 #include "store/store_int.h"
+#include "triage/triage_format.h"
 
 #define NAME_MAX_LEN   200
 #define KEY_MAX_LEN    64
@@ -68,6 +69,47 @@ static bool bucket_ok(const json_t *v)
            (json_is_integer(v) && json_integer_value(v) >= 10 && json_integer_value(v) <= 86400);
 }
 
+/* Check one log_formats entry: {"path": glob, "format": Loghub format string}. */
+static enum err check_log_format(const json_t *item, size_t i, struct errbuf *eb)
+{
+    struct errbuf fe = {{0}};
+    struct triage_format *fmt = NULL;
+    const char *glob = jsonx_get_str(item, "path"), *text = jsonx_get_str(item, "format");
+    if (!json_is_object(item))
+        return errbuf_set(eb, ERR_INVALID, "config.log_formats[%zu] must be an object", i);
+    if (!glob || !*glob || strlen(glob) > TRIAGE_LOG_GLOB_MAX)
+        return errbuf_set(eb, ERR_INVALID,
+                          "config.log_formats[%zu].path must be a glob of 1..%d bytes", i,
+                          TRIAGE_LOG_GLOB_MAX);
+    if (!text)
+        return errbuf_set(eb, ERR_INVALID, "config.log_formats[%zu].format must be a string", i);
+    if (triage_format_compile(text, &fmt, &fe) != ERR_OK)
+        return errbuf_set(eb, ERR_INVALID, "config.log_formats[%zu].format: %s", i,
+                          errbuf_get(&fe, ERR_INVALID));
+    triage_format_free(fmt);
+    return ERR_OK;
+}
+
+/* Check config.log_formats (log_triage's format strings per path glob) when present. */
+static enum err check_log_formats(const json_t *cfg, struct errbuf *eb)
+{
+    const json_t *lf = json_object_get(cfg, "log_formats");
+    if (!lf || json_is_null(lf))
+        return ERR_OK;
+    if (!json_is_array(lf) || json_array_size(lf) > TRIAGE_LOG_FORMATS_MAX)
+        return errbuf_set(eb, ERR_INVALID, "config.log_formats must be an array of at most %d",
+                          TRIAGE_LOG_FORMATS_MAX);
+    size_t i;
+    const json_t *item;
+    json_array_foreach(lf, i, item)
+    {
+        enum err e = check_log_format(item, i, eb);
+        if (e != ERR_OK)
+            return e;
+    }
+    return ERR_OK;
+}
+
 static enum err parse_fields(const json_t *fields, struct dir_fields *f, struct errbuf *eb)
 {
     memset(f, 0, sizeof(*f));
@@ -94,6 +136,9 @@ static enum err parse_fields(const json_t *fields, struct dir_fields *f, struct 
         if (!bucket_ok(json_object_get(cfg, "burst_bucket_seconds")))
             return errbuf_set(eb, ERR_INVALID,
                               "config.burst_bucket_seconds must be an integer from 10 to 86400");
+        e = check_log_formats(cfg, eb);
+        if (e != ERR_OK)
+            return e;
         f->config = jsonx_dumps(cfg);
         if (strlen(f->config) > CONFIG_MAX_LEN) {
             xfree(f->config);

@@ -62,6 +62,19 @@ static void add_inventory(const struct tasks_job *tj, json_t *job)
         json_object_set_new(job, "inventory_error", json_string(errbuf_get(&eb, e)));
 }
 
+/* The log_formats of the run's directive snapshot: the chosen directive's config, else its
+ * default (D1) for the task; NULL when none sets them. */
+static const json_t *log_formats_of(const json_t *snap, const char *task)
+{
+    const json_t *dirs[] = {snap, json_object_get(json_object_get(snap, "defaults"), task)};
+    for (size_t i = 0; i < 2; i++) {
+        const json_t *lf = json_object_get(json_object_get(dirs[i], "config"), "log_formats");
+        if (json_is_array(lf))
+            return lf;
+    }
+    return NULL;
+}
+
 static enum err write_job_json(struct tasks_job *job, struct errbuf *eb)
 {
     const struct store_claim *c = &job->claim;
@@ -86,6 +99,8 @@ static enum err write_job_json(struct tasks_job *job, struct errbuf *eb)
         tasks_contlogs_add(job, j);
         e = store_cursor_list(job->t->opts.st, &cursors, eb);
         json_object_set_new(j, "cursors", e == ERR_OK ? cursors : json_array());
+        const json_t *lf = log_formats_of(dir, c->task);
+        json_object_set_new(j, "log_formats", lf ? json_deep_copy(lf) : json_array());
     }
     char *text = jsonx_dumps(j);
     char *path = xasprintf("%s/job.json", job->input_dir);
@@ -133,6 +148,9 @@ static void save_artifact(
     xfree(path);
 }
 
+#define COVERAGE_LIST_MAX 20  /* entries of each coverage list in a summary */
+#define COVERAGE_PATH_MAX 120 /* bytes of a path there */
+
 /* Copy the listed keys of result into summary when present. */
 static void pick(json_t *summary, const json_t *result, const char *const *keys)
 {
@@ -152,12 +170,59 @@ static json_t *coverage_counts(const json_t *result)
                      (json_int_t)json_array_size(json_object_get(cov, "unreadable")));
 }
 
+/* s, cut to COVERAGE_PATH_MAX bytes on a UTF-8 character boundary ("..." marks a cut). */
+static json_t *short_path(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n <= COVERAGE_PATH_MAX)
+        return json_string(s ? s : "");
+    n = COVERAGE_PATH_MAX - 3;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    char *cut = xasprintf("%.*s...", (int)n, s);
+    json_t *v = json_string(cut);
+    xfree(cut);
+    return v;
+}
+
+/* {"first": the first COVERAGE_LIST_MAX entries of list (paths cut), "more": the others}. */
+static json_t *bounded(const json_t *list)
+{
+    json_t *first = json_array();
+    size_t i, n = json_array_size(list);
+    const json_t *e;
+    json_array_foreach(list, i, e)
+    {
+        if (i == COVERAGE_LIST_MAX)
+            break;
+        if (json_is_string(e)) {
+            json_array_append_new(first, short_path(json_string_value(e)));
+            continue;
+        }
+        json_t *o = json_pack("{s:o}", "path", short_path(jsonx_get_str(e, "path")));
+        json_object_set(o, "reason", json_object_get(e, "reason"));
+        json_array_append_new(first, o);
+    }
+    return json_pack("{s:o,s:I}", "first", first, "more",
+                     (json_int_t)(n > COVERAGE_LIST_MAX ? n - COVERAGE_LIST_MAX : 0));
+}
+
+/* What a log_triage job read, skipped and could not read, with reasons (bounded). */
+static json_t *coverage_lists(const json_t *result)
+{
+    const json_t *cov = json_object_get(result, "coverage");
+    return json_pack("{s:o,s:o,s:o}", "read", bounded(json_object_get(cov, "read")), "skipped",
+                     bounded(json_object_get(cov, "skipped")), "unreadable",
+                     bounded(json_object_get(cov, "unreadable")));
+}
+
 /* Return the job summary (JSON text, caller frees): the key figures, at most 16 KiB. */
 static char *make_summary(const char *task, const json_t *result)
 {
     static const char *const common[] = {"status", "reason", "message", NULL};
     static const char *const triage[] = {"counts",    "lines_total",    "lines_in_window",
-                                         "templates", "container_logs", NULL};
+                                         "templates", "container_logs", "input",
+                                         NULL};
     static const char *const gpu[] = {"driver", "gpu_count", "gpus", NULL};
     static const char *const smap[] = {"docker", "container_count", "counts", NULL};
     json_t *s = json_object();
@@ -165,6 +230,7 @@ static char *make_summary(const char *task, const json_t *result)
     if (strcmp(task, "log_triage") == 0) {
         pick(s, result, triage);
         json_object_set_new(s, "files", coverage_counts(result));
+        json_object_set_new(s, "coverage", coverage_lists(result));
     } else if (strcmp(task, "gpu_report") == 0) {
         pick(s, result, gpu);
     } else if (strcmp(task, "service_map") == 0) {
@@ -178,6 +244,10 @@ static char *make_summary(const char *task, const json_t *result)
         json_object_set_new(s, "templates", cp);
     }
     char *text = jsonx_dumps(s);
+    if (strlen(text) > TASKS_SUMMARY_MAX && json_object_del(s, "coverage") == 0) {
+        xfree(text); /* the lists are what can be cut: keep the figures */
+        text = jsonx_dumps(s);
+    }
     json_decref(s);
     if (strlen(text) > TASKS_SUMMARY_MAX) {
         xfree(text);

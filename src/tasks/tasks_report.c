@@ -252,6 +252,48 @@ static void md_triage_summary(struct buf *b, const json_t *s)
     buf_puts(b, " read.\n");
 }
 
+/* One coverage list ({"first": [...], "more": n}) under title, with its total. */
+static void md_cov_list(struct buf *b, const char *title, const json_t *list, json_int_t total)
+{
+    const json_t *first = json_object_get(list, "first");
+    json_int_t more = json_integer_value(json_object_get(list, "more"));
+    size_t i;
+    const json_t *e;
+    buf_printf(b, "- %s: %lld\n", title, (long long)total);
+    json_array_foreach(first, i, e)
+    {
+        buf_puts(b, "  - ");
+        md_text(b, json_is_string(e) ? json_string_value(e) : jsonx_get_str(e, "path"));
+        if (jsonx_get_str(e, "reason")) {
+            buf_puts(b, ": ");
+            md_text(b, jsonx_get_str(e, "reason"));
+        }
+        buf_puts(b, "\n");
+    }
+    if (more > 0)
+        buf_printf(b, "  - and %lld more\n", (long long)more);
+}
+
+/* What a log_triage job read, skipped and could not read (with reasons), and what it met
+ * in the bytes it read (cut lines, NUL bytes, invalid UTF-8...). */
+static void md_coverage(struct buf *b, const json_t *s)
+{
+    const json_t *cov = json_object_get(s, "coverage");
+    const json_t *f = json_object_get(s, "files");
+    json_t *in = json_object_get(s, "input");
+    if (json_is_object(cov)) {
+        buf_puts(b, "\n### Coverage\n\n");
+        md_cov_list(b, "Read", json_object_get(cov, "read"),
+                    json_integer_value(json_object_get(f, "read")));
+        md_cov_list(b, "Skipped", json_object_get(cov, "skipped"),
+                    json_integer_value(json_object_get(f, "skipped")));
+        md_cov_list(b, "Unreadable", json_object_get(cov, "unreadable"),
+                    json_integer_value(json_object_get(f, "unreadable")));
+    }
+    if (json_is_object(in))
+        md_counts(b, "input", in);
+}
+
 static void md_figures(struct buf *b, const char *task, const json_t *s)
 {
     if (strcmp(task, "log_triage") == 0) {
@@ -271,6 +313,7 @@ static void md_figures(struct buf *b, const char *task, const json_t *s)
         md_bursts(b, json_object_get(s, "templates"));
         buf_puts(b, "\n### Lines per level\n");
         md_counts(b, "level", json_object_get(s, "counts"));
+        md_coverage(b, s);
     } else if (strcmp(task, "gpu_report") == 0) {
         buf_puts(b, "\n- NVIDIA driver: ");
         md_value(b, json_object_get(s, "driver"));

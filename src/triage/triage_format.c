@@ -10,12 +10,19 @@
 #include <string.h>
 
 #include "core/xalloc.h"
+#include "triage/triage_time.h"
 
 #define MATCH_STEPS 200000 /* matcher steps per line before giving up */
 
 enum item_kind { IT_LIT, IT_WS, IT_FIELD, IT_OPT, IT_END };
 
-enum field_role { ROLE_NONE, ROLE_CONTENT, ROLE_LEVEL, ROLE_COMPONENT };
+enum field_role {
+    ROLE_NONE,
+    ROLE_CONTENT,
+    ROLE_LEVEL,
+    ROLE_COMPONENT,
+    ROLE_TIME_BASE, /* ROLE_TIME_BASE + enum triage_time_role: a date or time field */
+};
 
 struct item {
     enum item_kind kind;
@@ -55,6 +62,12 @@ static enum field_role role_of(const char *name, size_t n)
         {"Level", ROLE_LEVEL},
         {"Type", ROLE_NONE},
         {"Component", ROLE_COMPONENT},
+        {"Date", ROLE_TIME_BASE + TRIAGE_TIME_DATE},
+        {"Time", ROLE_TIME_BASE + TRIAGE_TIME_TIME},
+        {"Month", ROLE_TIME_BASE + TRIAGE_TIME_MONTH},
+        {"Day", ROLE_TIME_BASE + TRIAGE_TIME_DAY},
+        {"Year", ROLE_TIME_BASE + TRIAGE_TIME_YEAR},
+        {"Timestamp", ROLE_TIME_BASE + TRIAGE_TIME_STAMP},
     };
     for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
         if (strlen(roles[i].name) == n && memcmp(roles[i].name, name, n) == 0)
@@ -279,6 +292,48 @@ bool triage_format_split(const struct triage_format *f,
                          size_t len,
                          struct triage_record *rec)
 {
+    return triage_format_split_at(f, line, len, -1, rec);
+}
+
+/* Fill rec from the field values of a matched line. */
+static void take_fields(const struct triage_format *f,
+                        const struct match *mt,
+                        int64_t ref_ms,
+                        struct triage_record *rec)
+{
+    struct triage_time_parts tp;
+    bool has_time = false;
+    triage_time_parts_init(&tp);
+    for (int i = 0; i < f->n_fields; i++) {
+        if (mt->beg[i] == SIZE_MAX)
+            continue;
+        const char *v = mt->s + mt->beg[i];
+        size_t n = mt->end[i] - mt->beg[i];
+        if (f->roles[i] == ROLE_CONTENT) {
+            set_whole(rec, v, n);
+        } else if (f->roles[i] == ROLE_LEVEL) {
+            rec->level = level_word(v, n);
+        } else if (f->roles[i] == ROLE_COMPONENT) {
+            if (n >= TRIAGE_COMPONENT_MAX)
+                n = TRIAGE_COMPONENT_MAX - 1;
+            memcpy(rec->component, v, n);
+            rec->component[n] = '\0';
+        } else if (f->roles[i] >= ROLE_TIME_BASE) {
+            triage_time_parts_feed(&tp, (enum triage_time_role)(f->roles[i] - ROLE_TIME_BASE), v,
+                                   n);
+            has_time = true;
+        }
+    }
+    if (has_time)
+        rec->ts_ms = triage_time_parts_ms(&tp, ref_ms);
+}
+
+bool triage_format_split_at(const struct triage_format *f,
+                            const char *line,
+                            size_t len,
+                            int64_t ref_ms,
+                            struct triage_record *rec)
+{
     while (len > 0 && is_ws((unsigned char)line[0])) {
         line++;
         len--;
@@ -294,21 +349,6 @@ bool triage_format_split(const struct triage_format *f,
         mt.beg[i] = mt.end[i] = SIZE_MAX;
     if (!match_at(&mt, 0, 0))
         return false;
-    for (int i = 0; i < f->n_fields; i++) {
-        if (mt.beg[i] == SIZE_MAX)
-            continue;
-        const char *v = line + mt.beg[i];
-        size_t n = mt.end[i] - mt.beg[i];
-        if (f->roles[i] == ROLE_CONTENT) {
-            set_whole(rec, v, n);
-        } else if (f->roles[i] == ROLE_LEVEL) {
-            rec->level = level_word(v, n);
-        } else if (f->roles[i] == ROLE_COMPONENT) {
-            if (n >= TRIAGE_COMPONENT_MAX)
-                n = TRIAGE_COMPONENT_MAX - 1;
-            memcpy(rec->component, v, n);
-            rec->component[n] = '\0';
-        }
-    }
+    take_fields(f, &mt, ref_ms, rec);
     return true;
 }

@@ -5,9 +5,10 @@
  * expression anchored at both ends: each field matches as few bytes as possible, a run of
  * spaces matches one or more white-space bytes, "\x" matches x literally, "( ... )?" is an
  * optional group; other bytes match themselves. The line is trimmed of white space first.
- * Field names with a meaning: Content (the message), Level (or Type), Component, Date and
- * Time: ts_ms stays -1 for now (TODO(#4): the detect helper's time parser). Compile once, split
- * many lines; a compiled format is read-only and can be shared between threads. Pure: no I/O. */
+ * Field names with a meaning: Content (the message), Level (or Type), Component, and Date,
+ * Time, Month, Day, Year, Timestamp, which give ts_ms (see triage_time_parts_feed for the
+ * shapes understood; -1 when they name no instant). Compile once, split many lines; a compiled
+ * format is read-only and can be shared between threads. Pure: no I/O. */
 #pragma once
 
 #include <stdbool.h>
@@ -18,6 +19,8 @@
 
 #define TRIAGE_FORMAT_MAX_LEN    512 /* bytes of a format string */
 #define TRIAGE_FORMAT_MAX_FIELDS 32
+#define TRIAGE_LOG_FORMATS_MAX   32  /* entries of a directive's log_formats */
+#define TRIAGE_LOG_GLOB_MAX      256 /* bytes of a log_formats path glob */
 
 struct triage_format;
 
@@ -32,3 +35,10 @@ bool triage_format_split(const struct triage_format *f,
                          const char *line,
                          size_t len,
                          struct triage_record *rec);
+/* triage_format_split, placing timestamps without a year near ref_ms (Unix ms; -1: such
+ * timestamps give ts_ms -1). */
+bool triage_format_split_at(const struct triage_format *f,
+                            const char *line,
+                            size_t len,
+                            int64_t ref_ms,
+                            struct triage_record *rec);

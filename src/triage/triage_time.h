@@ -27,3 +27,33 @@ int triage_time_month(const char *s, size_t len);
  * it more than 30 days after ref_ms (then the year before: December lines read in January).
  * -1 when ref_ms < 0 or a field is out of range. */
 int64_t triage_time_yearless(int64_t ref_ms, int mon, int day, int hour, int min, int sec, int ms);
+
+/* Timestamp pieces gathered from the fields of a format string (triage_format.c): feed the
+ * value of each <Date>, <Time>, <Month>, <Day>, <Year>, <Timestamp> field, in line order,
+ * then ask for the instant. Understood: ISO 8601 (whole or split into date and time),
+ * YYYY-MM-DD / YYYY/MM/DD / YYYY.MM.DD, MM/DD/YYYY, YY/MM/DD, YYMMDD and YYYYMMDD dates, MM-DD,
+ * month names, day numbers, 4-digit years, hh:mm:ss[.frac] and HHMMSS times, weekday names
+ * (ignored), Unix epoch seconds (9-10 digits) or ms (12-13 digits) in a <Timestamp>. */
+enum triage_time_role {
+    TRIAGE_TIME_DATE,
+    TRIAGE_TIME_TIME,
+    TRIAGE_TIME_MONTH,
+    TRIAGE_TIME_DAY,
+    TRIAGE_TIME_YEAR,
+    TRIAGE_TIME_STAMP,
+};
+struct triage_time_parts {
+    int year, mon, day, hour, min, sec, ms; /* 0 when not seen */
+    bool has_time;
+    int64_t abs_ms; /* a whole instant (ISO, epoch), or -1 */
+};
+/* Start gathering. */
+void triage_time_parts_init(struct triage_time_parts *p);
+/* Add the value s[0..n) of a field of the given role. */
+void triage_time_parts_feed(struct triage_time_parts *p,
+                            enum triage_time_role role,
+                            const char *s,
+                            size_t n);
+/* The instant the pieces name (year-less ones placed near ref_ms, see triage_time_yearless);
+ * -1 when they name none (no month and day, or out of range). */
+int64_t triage_time_parts_ms(const struct triage_time_parts *p, int64_t ref_ms);

@@ -11,9 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "triage/triage_format.h"
+#include "triage/triage_record.h"
 
 #define WORKER_LINE_MAX        (64 * 1024)          /* longer log lines are cut */
 #define WORKER_FILE_MAX        (64LL * 1024 * 1024) /* bytes read per log file */
@@ -57,8 +60,20 @@ void worker_templates_free(struct worker_templates *w);
  * timestamps, -1 for none) / end it. */
 void worker_templates_file_begin(struct worker_templates *w, int64_t ref_time_ms);
 void worker_templates_file_end(struct worker_templates *w);
+/* Read the current file with fmt (borrowed; name for "formats") instead of detecting. */
+void worker_templates_file_format(struct worker_templates *w,
+                                  const struct triage_format *fmt,
+                                  const char *name);
 /* Add one line (its end of line may be included): detect, join, mine, count its level. */
 void worker_templates_line(struct worker_templates *w, const char *line, size_t len);
+/* The two halves of worker_templates_line: split the line into rec (pointers into line and
+ * into w: valid until the next split), then join and mine it (a line not added is still
+ * seen by the detector). */
+void worker_templates_split(struct worker_templates *w,
+                            const char *line,
+                            size_t len,
+                            struct triage_record *rec);
+void worker_templates_add(struct worker_templates *w, const struct triage_record *rec);
 /* {"records","continuation_lines","templates","templates_evicted","formats",
  * "top_findings": [{"key","template" (redacted),"count","critical","errors","warnings",
  * "level","score"}] ranked by 4 x critical + 3 x errors + 2 x warnings, at most top_n,
@@ -165,3 +180,60 @@ void worker_templates_bursts(struct worker_templates *w,
                              int64_t bucket_s,
                              int64_t start_ms,
                              int64_t end_ms);
+
+/* ---- exact line reading (worker_lines.c) ---- */
+/* What log_triage met in its input, counted over a job (the result's "input"). */
+struct worker_input_stats {
+    int64_t lines_cut;             /* longer than WORKER_LINE_MAX: the rest was skipped */
+    int64_t nul_bytes;             /* NUL bytes inside lines (read as spaces) */
+    int64_t nul_lines;             /* lines holding them */
+    int64_t invalid_utf8_lines;    /* lines with bytes that are not UTF-8 (read as '?') */
+    int64_t crlf_lines;            /* lines ended by "\r\n" */
+    int64_t unterminated_lines;    /* last lines of a file without "\n" */
+    int64_t partial_lines_skipped; /* a read started inside a line: its rest skipped */
+    int64_t binary_files, vanished_files, unreadable_files, changed_during_read;
+};
+struct worker_lines;
+/* Create / free a line reader (one buffer, reused for every file of a job). */
+struct worker_lines *worker_lines_new(void);
+void worker_lines_free(struct worker_lines *lr);
+/* Start reading gz at its current position; no line starts after max_bytes; counts go to st. */
+void worker_lines_begin(struct worker_lines *lr,
+                        gzFile gz,
+                        int64_t max_bytes,
+                        struct worker_input_stats *st);
+/* Give the next line (no end of line, cleaned: see worker_lines.c) in *line (valid until the
+ * next call) and *len; false at the end, at max_bytes or on a read error (ask gzerror). */
+bool worker_lines_next(struct worker_lines *lr, char **line, size_t *len);
+/* Skip up to and including the next "\n"; false when the input ended first. */
+bool worker_lines_skip_rest(struct worker_lines *lr);
+/* Return the bytes consumed since worker_lines_begin (ends of lines and cut parts included). */
+int64_t worker_lines_bytes(const struct worker_lines *lr);
+/* Replace the bytes of s[0..len) that are not valid UTF-8 by '?'; returns how many. */
+size_t worker_utf8_fix(char *s, size_t len);
+/* True when the first 4 KiB of buf (n bytes) are more than 30% NUL or control bytes. */
+bool worker_is_binary(const char *buf, size_t n);
+
+/* How opening a file the walk listed went. */
+enum worker_open {
+    WORKER_OPEN_OK,
+    WORKER_OPEN_VANISHED,    /* gone since the walk (ENOENT) */
+    WORKER_OPEN_UNREADABLE,  /* errno says why */
+    WORKER_OPEN_NOT_REGULAR, /* swapped for a folder, FIFO, device... */
+};
+/* Open path read-only (no blocking on FIFOs) into *fd and *st; *fd is -1 unless OK. */
+enum worker_open worker_file_open(const char *path, int *fd, struct stat *st);
+
+/* ---- log_formats of the directive (worker_formats.c) ---- */
+#define WORKER_LOG_FORMATS_MAX TRIAGE_LOG_FORMATS_MAX
+#define WORKER_LOG_GLOB_MAX    TRIAGE_LOG_GLOB_MAX
+struct worker_formats;
+/* Compile job.json's log_formats (an array of {path, format}; NULL or invalid: none); a
+ * bad entry is kept with its error and matches nothing. */
+struct worker_formats *worker_formats_new(const json_t *log_formats);
+void worker_formats_free(struct worker_formats *f);
+/* Give the current file of w (rel: its path under the logs folder) the format of the first
+ * entry whose glob (fnmatch, no flags: "*" also matches "/") matches; true when one did. */
+bool worker_formats_apply(struct worker_formats *f, struct worker_templates *w, const char *rel);
+/* [{"path","format","files","error"}] for the result ([] when none were given). */
+json_t *worker_formats_result(const struct worker_formats *f);

@@ -43,7 +43,10 @@ struct triage {
     int64_t lines_total, lines_in_window;
     size_t n_files;
     json_t *files, *read, *skipped, *unreadable;
-    char *line; /* WORKER_LINE_MAX + 2 bytes */
+    struct worker_lines *lines;
+    struct worker_input_stats in;
+    struct worker_formats *formats; /* job.json's log_formats */
+    bool fmt_active;                /* the file being read has one */
     struct worker_templates *tpl;
     const json_t *cursors_in; /* the committed cursors from job.json */
     json_t *cursors_out;      /* where each file read now ends */
@@ -69,15 +72,34 @@ struct reading {
     char last_ts[CLOCK_ISO_LEN];
 };
 
-/* Skip the rest of a line cut by a first read that starts mid-file. */
-static void skip_partial(struct triage *t, gzFile gz, struct reading *r)
+/* Start reading at r->start.offset. A read that starts inside a line (the lookback of a first
+ * read, or a cursor after a last line that had no "\n" then) skips the rest of that line:
+ * it was counted by the read that ended there, or lies before the lookback. */
+static bool seek_start(struct triage *t, gzFile gz, struct reading *r)
 {
-    while (gzgets(gz, t->line, WORKER_LINE_MAX + 1)) {
-        size_t len = strlen(t->line);
-        r->bytes += (int64_t)len;
-        if (len && t->line[len - 1] == '\n')
-            break;
+    char prev = '\n';
+    if (r->start.offset > 0 &&
+        (gzseek(gz, r->start.offset - 1, SEEK_SET) < 0 || gzread(gz, &prev, 1) != 1)) {
+        add_reason(t->unreadable, r->rel, "cannot seek to the cursor");
+        return false;
     }
+    worker_lines_begin(t->lines, gz, WORKER_FILE_MAX, &t->in);
+    if (prev != '\n') {
+        worker_lines_skip_rest(t->lines);
+        t->in.partial_lines_skipped++;
+    }
+    return true;
+}
+
+/* The timestamp of a line: from the file's format when it has one, else the line's start. */
+static bool line_ts(
+    struct triage *t, const struct triage_record *rec, const char *line, size_t len, int64_t *ts)
+{
+    if (t->fmt_active) {
+        *ts = rec->ts_ms;
+        return rec->ts_ms >= 0;
+    }
+    return worker_ts_parse(line, len, t->year, ts);
 }
 
 /* Count the lines of one open file; returns false on a read error. A file read from a
@@ -85,34 +107,27 @@ static void skip_partial(struct triage *t, gzFile gz, struct reading *r)
 static bool scan_file(struct triage *t, gzFile gz, struct reading *r)
 {
     int64_t lines = 0, inwin = 0, ts = 0;
-    bool has_ts = false, is_cut = false;
-    if (r->start.offset > 0 && gzseek(gz, r->start.offset, SEEK_SET) < 0) {
-        add_reason(t->unreadable, r->rel, "cannot seek to the cursor");
+    bool has_ts = false;
+    char *line;
+    size_t len;
+    if (!seek_start(t, gz, r))
         return false;
-    }
-    if (r->start.offset > 0 && !r->start.has_cursor)
-        skip_partial(t, gz, r);
-    while (r->bytes < WORKER_FILE_MAX && gzgets(gz, t->line, WORKER_LINE_MAX + 1)) {
-        size_t len = strlen(t->line);
-        r->bytes += (int64_t)len;
-        bool is_eol = len && t->line[len - 1] == '\n';
-        if (is_cut) { /* the tail of a line that was too long */
-            is_cut = !is_eol;
-            continue;
-        }
-        is_cut = !is_eol && len == WORKER_LINE_MAX;
+    while (worker_lines_next(t->lines, &line, &len)) {
+        struct triage_record rec;
         int64_t v;
-        if (worker_ts_parse(t->line, len, t->year, &v)) {
+        worker_templates_split(t->tpl, line, len, &rec);
+        if (line_ts(t, &rec, line, len, &v)) {
             ts = v;
             has_ts = true;
         }
         lines++;
         if (r->start.has_cursor || in_window(t, has_ts, ts)) {
             inwin++;
-            t->counts[worker_level_detect(t->line, len)]++;
-            worker_templates_line(t->tpl, t->line, len);
+            t->counts[worker_level_detect(line, len)]++;
+            worker_templates_add(t->tpl, &rec);
         }
     }
+    r->bytes = worker_lines_bytes(t->lines);
     if (has_ts)
         clock_iso_from_ms(ts, r->last_ts);
     int errnum = 0;
@@ -145,6 +160,93 @@ static void add_cursor(struct triage *t,
         json_array_append_new(t->cursors_out, c);
 }
 
+enum worker_open worker_file_open(const char *path, int *fd, struct stat *st)
+{
+    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (*fd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? WORKER_OPEN_VANISHED : WORKER_OPEN_UNREADABLE;
+    if (fstat(*fd, st) != 0) {
+        close(*fd);
+        *fd = -1;
+        return WORKER_OPEN_UNREADABLE;
+    }
+    if (!S_ISREG(st->st_mode)) { /* swapped for something else since the walk saw it */
+        close(*fd);
+        *fd = -1;
+        return WORKER_OPEN_NOT_REGULAR;
+    }
+    return WORKER_OPEN_OK;
+}
+
+/* Open rel for reading, with its reason in coverage when it cannot be; -1 then. */
+static int open_file(struct triage *t, const char *path, const char *rel, struct stat *st)
+{
+    int fd = -1;
+    enum worker_open o = worker_file_open(path, &fd, st);
+    int errnum = errno;
+    if (o == WORKER_OPEN_VANISHED) {
+        add_reason(t->skipped, rel, "vanished");
+        t->in.vanished_files++;
+    } else if (o == WORKER_OPEN_UNREADABLE) {
+        add_reason(t->unreadable, rel, strerror(errnum));
+        t->in.unreadable_files++;
+    } else if (o == WORKER_OPEN_NOT_REGULAR) {
+        add_reason(t->skipped, rel, "not a regular file");
+    }
+    return fd;
+}
+
+/* True (with rel skipped as "binary") when the first 4 KiB of gz look binary; rewinds gz. */
+static bool skip_binary(struct triage *t, gzFile gz, const char *rel)
+{
+    char probe[4096];
+    int n = gzread(gz, probe, sizeof(probe));
+    gzrewind(gz);
+    if (n <= 0 || !worker_is_binary(probe, (size_t)n))
+        return false;
+    add_reason(t->skipped, rel, "binary");
+    t->in.binary_files++;
+    return true;
+}
+
+/* Note a file that shrank or was swapped at its path while it was read. */
+static void check_changed(
+    struct triage *t, const char *path, int fd, const struct stat *st, const struct reading *r)
+{
+    struct stat now, at_path;
+    bool is_gz = strlen(r->rel) > 3 && strcmp(r->rel + strlen(r->rel) - 3, ".gz") == 0;
+    bool shrank = fstat(fd, &now) == 0 && !is_gz && now.st_size < r->start.offset + r->bytes;
+    bool moved =
+        stat(path, &at_path) != 0 || at_path.st_ino != st->st_ino || at_path.st_dev != st->st_dev;
+    if (shrank || moved)
+        t->in.changed_during_read++;
+}
+
+static void
+read_file(struct triage *t, const char *path, int fd, const struct stat *st, struct reading *r)
+{
+    int gfd = dup(fd);
+    gzFile gz = gfd >= 0 ? gzdopen(gfd, "rb") : NULL;
+    if (!gz) {
+        if (gfd >= 0)
+            close(gfd);
+        add_reason(t->unreadable, r->rel, "cannot open");
+        t->in.unreadable_files++;
+        return;
+    }
+    gzbuffer(gz, 128 * 1024);
+    if (!skip_binary(t, gz, r->rel)) {
+        worker_templates_file_begin(t->tpl, (int64_t)st->st_mtime * 1000);
+        t->fmt_active = worker_formats_apply(t->formats, t->tpl, r->rel);
+        if (scan_file(t, gz, r)) {
+            add_cursor(t, r->rel, fd, st, r->start.offset + r->bytes, r->last_ts);
+            check_changed(t, path, fd, st, r);
+        }
+        worker_templates_file_end(t->tpl);
+    }
+    gzclose(gz);
+}
+
 static void do_file(struct triage *t, const char *path, const char *rel)
 {
     struct reading r = {.rel = rel};
@@ -154,41 +256,17 @@ static void do_file(struct triage *t, const char *path, const char *rel)
         return;
     }
     t->n_files++;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        add_reason(t->unreadable, rel, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+    int fd = open_file(t, path, rel, &st);
+    if (fd < 0)
         return;
-    }
-    if (!S_ISREG(st.st_mode)) { /* swapped for something else since the walk saw it */
-        add_reason(t->skipped, rel, "not a regular file");
-        close(fd);
-        return;
-    }
     worker_cursor_start(t->cursors_in, rel, fd, &st, &r.start);
     snprintf(r.last_ts, sizeof(r.last_ts), "%s", r.start.last_ts);
     if (!r.start.has_cursor && t->has_start && (int64_t)st.st_mtime * 1000 + 999 < t->start_ms) {
         add_reason(t->skipped, rel, "not changed since window start");
         add_cursor(t, rel, fd, &st, (int64_t)st.st_size, NULL);
-        close(fd);
-        return;
+    } else {
+        read_file(t, path, fd, &st, &r);
     }
-    int gfd = dup(fd);
-    gzFile gz = gfd >= 0 ? gzdopen(gfd, "rb") : NULL;
-    if (!gz) {
-        if (gfd >= 0)
-            close(gfd);
-        add_reason(t->unreadable, rel, "cannot open");
-        close(fd);
-        return;
-    }
-    gzbuffer(gz, 128 * 1024);
-    worker_templates_file_begin(t->tpl, (int64_t)st.st_mtime * 1000);
-    if (scan_file(t, gz, &r))
-        add_cursor(t, rel, fd, &st, r.start.offset + r.bytes, r.last_ts);
-    worker_templates_file_end(t->tpl);
-    gzclose(gz);
     close(fd);
 }
 
@@ -210,8 +288,15 @@ do_entry(struct triage *t, const char *dir, const char *rel_dir, const char *nam
     char *path = xasprintf("%s/%s", dir, name);
     char *rel = rel_dir[0] ? xasprintf("%s/%s", rel_dir, name) : xstrdup(name);
     struct stat st;
+    worker_utf8_fix(rel, strlen(rel)); /* it reaches JSON: names need not be UTF-8 */
     if (lstat(path, &st) != 0) {
-        add_reason(t->unreadable, rel, strerror(errno));
+        bool is_gone = errno == ENOENT;
+        add_reason(is_gone ? t->skipped : t->unreadable, rel,
+                   is_gone ? "vanished" : strerror(errno));
+        if (is_gone)
+            t->in.vanished_files++;
+        else
+            t->in.unreadable_files++;
         goto out;
     }
     if (S_ISLNK(st.st_mode)) {
@@ -242,6 +327,7 @@ static void walk(struct triage *t, const char *dir, const char *rel_dir, int dep
     int n = scandir(dir, &names, NULL, alphasort);
     if (n < 0) {
         add_reason(t->unreadable, rel_dir[0] ? rel_dir : ".", strerror(errno));
+        t->in.unreadable_files++;
         return;
     }
     for (int i = 0; i < n; i++) {
@@ -275,6 +361,19 @@ static bool read_window(struct triage *t, const json_t *job, const char **reason
     return true;
 }
 
+static json_t *input_counts(const struct worker_input_stats *in)
+{
+    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "lines_cut",
+                     (json_int_t)in->lines_cut, "nul_bytes", (json_int_t)in->nul_bytes, "nul_lines",
+                     (json_int_t)in->nul_lines, "invalid_utf8_lines",
+                     (json_int_t)in->invalid_utf8_lines, "crlf_lines", (json_int_t)in->crlf_lines,
+                     "unterminated_lines", (json_int_t)in->unterminated_lines,
+                     "partial_lines_skipped", (json_int_t)in->partial_lines_skipped, "binary_files",
+                     (json_int_t)in->binary_files, "vanished_files", (json_int_t)in->vanished_files,
+                     "unreadable_files", (json_int_t)in->unreadable_files, "changed_during_read",
+                     (json_int_t)in->changed_during_read);
+}
+
 static json_t *build_result(struct triage *t, const json_t *job)
 {
     json_t *counts = json_object();
@@ -291,6 +390,8 @@ static json_t *build_result(struct triage *t, const json_t *job)
     json_object_set_new(r, "logs_dir", json_string(t->root));
     json_object_set_new(r, "templates", worker_templates_result(t->tpl, TRIAGE_TOP_FINDINGS));
     json_object_set(r, "cursors", t->cursors_out);
+    json_object_set_new(r, "input", input_counts(&t->in));
+    json_object_set_new(r, "log_formats", worker_formats_result(t->formats));
     return r;
 }
 
@@ -330,7 +431,8 @@ json_t *worker_log_triage(const json_t *job)
     t.read = json_array();
     t.skipped = json_array();
     t.unreadable = json_array();
-    t.line = xmalloc(WORKER_LINE_MAX + 2);
+    t.lines = worker_lines_new();
+    t.formats = worker_formats_new(json_object_get(job, "log_formats"));
     t.tpl = worker_templates_new();
     worker_templates_bursts(t.tpl, worker_bursts_bucket_from_job(job),
                             t.has_start ? t.start_ms : -1, t.has_end ? t.end_ms : -1);
@@ -347,7 +449,8 @@ json_t *worker_log_triage(const json_t *job)
     json_decref(t.read);
     json_decref(t.skipped);
     json_decref(t.unreadable);
-    xfree(t.line);
+    worker_lines_free(t.lines);
+    worker_formats_free(t.formats);
     worker_templates_free(t.tpl);
     json_decref(t.cursors_out);
     xfree(t.root);

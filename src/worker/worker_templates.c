@@ -35,7 +35,11 @@ struct tpl_count {
 
 struct worker_templates {
     struct triage_miner *miner;
-    struct triage_detect *det; /* of the current file */
+    struct triage_detect *det;       /* of the current file */
+    const struct triage_format *fmt; /* the current file's log_formats entry, or NULL */
+    const char *fmt_name;
+    bool is_headed; /* the last split line matched fmt */
+    int64_t ref_ms; /* the current file's reference time (year-less timestamps) */
     struct triage_join join;
     char *scratch;
     struct tpl_count *counts; /* indexed by template id */
@@ -78,19 +82,30 @@ void worker_templates_file_begin(struct worker_templates *w, int64_t ref_time_ms
 {
     triage_detect_free(w->det);
     w->det = triage_detect_new(ref_time_ms);
+    w->fmt = NULL;
+    w->ref_ms = ref_time_ms;
     triage_join_init(&w->join);
+}
+
+void worker_templates_file_format(struct worker_templates *w,
+                                  const struct triage_format *fmt,
+                                  const char *name)
+{
+    w->fmt = fmt;
+    w->fmt_name = name;
 }
 
 void worker_templates_file_end(struct worker_templates *w)
 {
     if (!w->det)
         return;
-    const char *name = triage_detect_format_name(w->det);
+    const char *name = w->fmt ? w->fmt_name : triage_detect_format_name(w->det);
     json_t *n = json_object_get(w->formats, name);
     if (n || json_object_size(w->formats) < TPL_FORMATS_MAX)
         json_object_set_new(w->formats, name, json_integer(n ? json_integer_value(n) + 1 : 1));
     triage_detect_free(w->det);
     w->det = NULL;
+    w->fmt = NULL;
 }
 
 static struct tpl_count *count_of(struct worker_templates *w, uint32_t tid)
@@ -156,6 +171,40 @@ void worker_templates_bursts(struct worker_templates *w,
     worker_bursts_window(w->bursts, start_ms, end_ms);
 }
 
+void worker_templates_split(struct worker_templates *w,
+                            const char *line,
+                            size_t len,
+                            struct triage_record *rec)
+{
+    if (!w->det)
+        worker_templates_file_begin(w, -1);
+    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        len--;
+    if (w->fmt)
+        w->is_headed = triage_format_split_at(w->fmt, line, len, w->ref_ms, rec);
+    else
+        triage_detect_line(w->det, line, len, rec, w->scratch, TPL_SCRATCH);
+}
+
+void worker_templates_add(struct worker_templates *w, const struct triage_record *rec)
+{
+    bool is_headed = w->fmt ? w->is_headed : triage_detect_line_headed(w->det);
+    bool is_headered = w->fmt ? true : triage_detect_headered(w->det);
+    if (triage_join_line(&w->join, rec->msg, rec->msg_len, is_headed, is_headered)) {
+        w->continuations++;
+        return;
+    }
+    w->lines++;
+    uint32_t tid = triage_miner_add(w->miner, rec->msg, rec->msg_len);
+    keep_example(w, tid, rec->msg, rec->msg_len);
+    struct tpl_count *c = count_of(w, tid);
+    worker_bursts_add(w->bursts, rec->ts_ms, rec->level >= TRIAGE_LEVEL_ERROR,
+                      rec->level == TRIAGE_LEVEL_WARN, tid);
+    c->critical += rec->level >= TRIAGE_LEVEL_CRITICAL;
+    c->errors += rec->level == TRIAGE_LEVEL_ERROR;
+    c->warnings += rec->level == TRIAGE_LEVEL_WARN;
+}
+
 void worker_templates_line(struct worker_templates *w, const char *line, size_t len)
 {
     worker_templates_line_ts(w, line, len, -1);
@@ -167,25 +216,10 @@ void worker_templates_line_ts(struct worker_templates *w,
                               int64_t ts_ms)
 {
     struct triage_record rec;
-    if (!w->det)
-        worker_templates_file_begin(w, -1);
-    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-        len--;
-    triage_detect_line(w->det, line, len, &rec, w->scratch, TPL_SCRATCH);
-    if (triage_join_line(&w->join, rec.msg, rec.msg_len, triage_detect_line_headed(w->det),
-                         triage_detect_headered(w->det))) {
-        w->continuations++;
-        return;
-    }
-    w->lines++;
-    uint32_t tid = triage_miner_add(w->miner, rec.msg, rec.msg_len);
-    keep_example(w, tid, rec.msg, rec.msg_len);
-    struct tpl_count *c = count_of(w, tid);
-    worker_bursts_add(w->bursts, ts_ms >= 0 ? ts_ms : rec.ts_ms, rec.level >= TRIAGE_LEVEL_ERROR,
-                      rec.level == TRIAGE_LEVEL_WARN, tid);
-    c->critical += rec.level >= TRIAGE_LEVEL_CRITICAL;
-    c->errors += rec.level == TRIAGE_LEVEL_ERROR;
-    c->warnings += rec.level == TRIAGE_LEVEL_WARN;
+    worker_templates_split(w, line, len, &rec);
+    if (ts_ms >= 0)
+        rec.ts_ms = ts_ms;
+    worker_templates_add(w, &rec);
 }
 
 /* Fold the counts of merged ids into their survivors. */
