@@ -220,9 +220,8 @@ static json_t *coverage_lists(const json_t *result)
 static char *make_summary(const char *task, const json_t *result)
 {
     static const char *const common[] = {"status", "reason", "message", NULL};
-    static const char *const triage[] = {"counts",    "lines_total",    "lines_in_window",
-                                         "templates", "container_logs", "input",
-                                         NULL};
+    static const char *const triage[] = {
+        "counts", "lines_total", "lines_in_window", "templates", "container_logs", "input", NULL};
     static const char *const gpu[] = {"driver", "gpu_count", "gpus", NULL};
     static const char *const smap[] = {"docker", "container_count", "counts", NULL};
     json_t *s = json_object();
