@@ -55,12 +55,11 @@ static void add_reason(json_t *arr, const char *path, const char *reason)
 /* One source being read. */
 struct cread {
     const struct worker_sink *s;
-    char *line; /* WORKER_LINE_MAX + 2 bytes */
     int64_t lines, inwin, ts;
     bool has_ts;
 };
 
-/* Count and mine one line (its end of line included). */
+/* Count and mine one line (cleaned, without its end of line). */
 static void one_line(struct cread *r, const char *line, size_t len)
 {
     const struct worker_sink *s = r->s;
@@ -78,43 +77,39 @@ static void one_line(struct cread *r, const char *line, size_t len)
     worker_templates_line_ts(s->tpl, line + skip, len - skip, r->has_ts ? r->ts : -1);
 }
 
-/* Read the open file f line by line (long lines cut at WORKER_LINE_MAX). */
-static void scan(struct cread *r, FILE *f)
+/* Read the open file gz with the job's exact line reader (NUL bytes, invalid UTF-8, long
+ * lines: see worker_lines.c; counted in the job's input counters). */
+static void scan(struct cread *r, gzFile gz)
 {
-    bool is_cut = false;
-    while (fgets(r->line, WORKER_LINE_MAX + 1, f)) {
-        size_t len = strlen(r->line);
-        bool is_eol = len && r->line[len - 1] == '\n';
-        if (is_cut) { /* the tail of a line that was too long */
-            is_cut = !is_eol;
-            continue;
-        }
-        is_cut = !is_eol && len == WORKER_LINE_MAX;
-        one_line(r, r->line, len);
-    }
+    char *line;
+    size_t len;
+    worker_lines_begin(r->s->lines, gz, INT64_MAX, r->s->input);
+    while (worker_lines_next(r->s->lines, &line, &len))
+        one_line(r, line, len);
 }
 
 /* Read the container source c (an entry of job.json's "containers"). */
-static void one(const struct worker_sink *s, const char *dir, const json_t *c, char *line)
+static void one(const struct worker_sink *s, const char *dir, const json_t *c)
 {
     const char *name = jsonx_get_str(c, "name");
     const char *file = jsonx_get_str(c, "file");
     char *src = xasprintf("container:%s", name ? name : "?");
-    struct cread r = {.s = s, .line = line};
-    FILE *f = NULL;
+    struct cread r = {.s = s};
+    gzFile gz = NULL;
     if (!name || !file_ok(file)) {
         add_reason(s->skipped, src, "job.json names no plain file in containers/");
         goto out;
     }
     char *path = xasprintf("%s/%s", dir, file);
-    f = fopen(path, "re");
+    errno = 0;
+    gz = gzopen(path, "rbe"); /* a plain file passes through */
     xfree(path);
-    if (!f) {
-        add_reason(s->unreadable, src, strerror(errno));
+    if (!gz) {
+        add_reason(s->unreadable, src, errno ? strerror(errno) : "cannot open");
         goto out;
     }
     worker_templates_file_begin(s->tpl, -1);
-    scan(&r, f);
+    scan(&r, gz);
     worker_templates_file_end(s->tpl);
     *s->lines_total += r.lines;
     *s->lines_in_window += r.inwin;
@@ -125,8 +120,8 @@ static void one(const struct worker_sink *s, const char *dir, const json_t *c, c
                                               "start", "window", "from_offset", (json_int_t)0));
     json_array_append_new(s->read, json_string(src));
 out:
-    if (f)
-        fclose(f);
+    if (gz)
+        gzclose(gz);
     xfree(src);
 }
 
@@ -138,9 +133,7 @@ json_t *worker_contlogs_read(const json_t *job, const struct worker_sink *s)
     const json_t *failed = json_object_get(job, "containers_failed");
     size_t i, n_read = json_array_size(s->read);
     const json_t *c;
-    char *line = xmalloc(WORKER_LINE_MAX + 2);
-    json_array_foreach(list, i, c) one(s, dir ? dir : ".", c, line);
-    xfree(line);
+    json_array_foreach(list, i, c) one(s, dir ? dir : ".", c);
     json_array_foreach(failed, i, c)
     {
         const char *name = jsonx_get_str(c, "name");

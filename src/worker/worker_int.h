@@ -158,7 +158,9 @@ struct worker_sink {
     int64_t *lines_total, *lines_in_window;
     json_t *files, *read, *skipped, *unreadable;
     bool has_start, has_end;
-    int64_t start_ms, end_ms; /* the window [start, end) */
+    int64_t start_ms, end_ms;         /* the window [start, end) */
+    struct worker_lines *lines;       /* the job's line reader */
+    struct worker_input_stats *input; /* bad-input counters */
 };
 /* Parse the engine's timestamp that starts a container log line ("2026-11-25T02:03:20.
  * 123456789Z " with 0..9 fraction digits, Z or +00:00) into *ms_out and the bytes up to
@@ -209,6 +211,10 @@ bool worker_lines_next(struct worker_lines *lr, char **line, size_t *len);
 bool worker_lines_skip_rest(struct worker_lines *lr);
 /* Return the bytes consumed since worker_lines_begin (ends of lines and cut parts included). */
 int64_t worker_lines_bytes(const struct worker_lines *lr);
+/* The length of the valid multi-byte UTF-8 sequence at u[0..n), 0 when it is not one (an
+ * ASCII byte is not one; overlong forms, surrogates and values above U+10FFFF are not, as
+ * jansson's check says). */
+size_t worker_utf8_seq(const unsigned char *u, size_t n);
 /* Replace the bytes of s[0..len) that are not valid UTF-8 by '?'; returns how many. */
 size_t worker_utf8_fix(char *s, size_t len);
 /* True when the first 4 KiB of buf (n bytes) are more than 30% NUL or control bytes. */

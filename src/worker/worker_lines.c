@@ -91,9 +91,7 @@ static void consume(struct worker_lines *lr, size_t n)
     lr->scanned = 0;
 }
 
-/* The length of the valid UTF-8 sequence at u[0..n), 0 when it is not one (overlong forms,
- * surrogates and values above U+10FFFF are not, as jansson's check says). */
-static size_t utf8_seq(const unsigned char *u, size_t n)
+size_t worker_utf8_seq(const unsigned char *u, size_t n)
 {
     unsigned char c = u[0];
     size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
@@ -125,7 +123,7 @@ size_t worker_utf8_fix(char *s, size_t len)
             i++;
             continue;
         }
-        size_t n = utf8_seq(u + i, len - i);
+        size_t n = worker_utf8_seq(u + i, len - i);
         if (n == 0) {
             s[i++] = '?';
             bad++;

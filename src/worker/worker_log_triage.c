@@ -400,7 +400,8 @@ static json_t *read_containers(struct triage *t, const json_t *job)
 {
     struct worker_sink s = {t->tpl,       t->counts,  &t->lines_total, &t->lines_in_window,
                             t->files,     t->read,    t->skipped,      t->unreadable,
-                            t->has_start, t->has_end, t->start_ms,     t->end_ms};
+                            t->has_start, t->has_end, t->start_ms,     t->end_ms,
+                            t->lines,     &t->in};
     return worker_contlogs_read(job, &s);
 }
 

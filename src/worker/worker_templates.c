@@ -264,23 +264,9 @@ static int by_severity_count(const void *a, const void *b)
 /* Length of the valid UTF-8 character at p (n bytes left), 0 when invalid or NUL. */
 static size_t utf8_char(const unsigned char *p, size_t n)
 {
-    size_t need = p[0] == 0 ? 0 : p[0] < 0x80 ? 1 : 0;
-    if (p[0] >= 0xc2 && p[0] <= 0xdf)
-        need = 2;
-    else if (p[0] >= 0xe0 && p[0] <= 0xef)
-        need = 3;
-    else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-        need = 4;
-    if (need == 0 || n < need)
+    if (p[0] == 0)
         return 0;
-    for (size_t i = 1; i < need; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    /* Overlong forms, surrogates and code points past U+10FFFF. */
-    if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
-        (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
-        return 0;
-    return need;
+    return p[0] < 0x80 ? 1 : worker_utf8_seq(p, n);
 }
 
 /* Append s (len bytes) to out as valid UTF-8 without NUL: each invalid byte becomes U+FFFD;

@@ -177,7 +177,7 @@ static void teardown(void)
 
 /* Write a container log: 12 errors in one minute, 2 info lines, one error half an hour
  * later (so the span is 7 buckets and the first is a burst); one line before the window and
- * one at its end. */
+ * one at its end; a line with a NUL byte and one with invalid UTF-8. */
 static void write_container_log(const char *path)
 {
     FILE *f = fopen(path, "w");
@@ -187,6 +187,9 @@ static void write_container_log(const char *path)
         fprintf(f, "2026-11-25T01:00:%02d.000000001Z ERROR db timeout after %d ms\n", i, 100 + i);
     fputs("2026-11-25T01:01:00.5Z INFO served user bob@example.com\n", f);
     fputs("2026-11-25T01:01:01Z ok\n", f);
+    static const char nul[] = "2026-11-25T01:01:02Z WARN nul\0inside, then more\n";
+    fwrite(nul, 1, sizeof(nul) - 1, f); /* read whole: the NUL is a space */
+    fputs("2026-11-25T01:01:03Z WARN bad \xff\xfe utf8\n", f);
     fputs("2026-11-25T01:30:00Z ERROR late failure\n", f);
     fputs("2026-11-25T02:00:00.000000000Z ERROR at the window end\n", f);
     fclose(f);
@@ -221,8 +224,17 @@ START_TEST(test_container_sources)
     ck_assert_str_eq(jsonx_get_str(json_array_get(json_object_get(cov, "unreadable"), 0), "path"),
                      "container:gone");
     const json_t *f0 = json_array_get(json_object_get(r, "files"), 0);
-    ck_assert_int_eq(json_integer_value(json_object_get(f0, "lines")), 17);
-    ck_assert_int_eq(json_integer_value(json_object_get(f0, "in_window")), 15);
+    ck_assert_int_eq(json_integer_value(json_object_get(f0, "lines")), 19);
+    ck_assert_int_eq(json_integer_value(json_object_get(f0, "in_window")), 17);
+    const json_t *in = json_object_get(r, "input");
+    ck_assert_int_eq(json_integer_value(json_object_get(in, "nul_lines")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(in, "invalid_utf8_lines")), 1);
+    const json_t *all = json_object_get(json_object_get(r, "templates"), "all");
+    size_t i;
+    const json_t *e;
+    bool has_rest = false;
+    json_array_foreach(all, i, e) has_rest |= strstr(jsonx_get_str(e, "template"), "then more") != NULL;
+    ck_assert(has_rest); /* the part after the NUL byte was mined too */
     ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r, "counts"), "error")),
                      13);
     const json_t *cl = json_object_get(r, "container_logs");
