@@ -80,6 +80,11 @@ enum err store_directive_update(
 /* Delete (soft) every version of id's key; runs keep their snapshots. */
 enum err store_directive_delete(struct store *st, int64_t id, struct errbuf *eb);
 
+/* The effective config of task in a run's directive snapshot (a new object): the config of
+ * its default directive (D1 log_triage, D2 gpu_report, D3 service_map) as snapshotted, with
+ * the run's own directive's config over it, unless that is another task's default. */
+json_t *store_snapshot_task_config(const json_t *snap, const char *task);
+
 /* ---- runs and jobs ----
  * A run object: {"id","status","tasks" (array),"directive_id","directive_snapshot" (object:
  * {"id","key","name","version","text","config"} or for custom text {"key":"custom","name":

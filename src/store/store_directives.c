@@ -62,11 +62,56 @@ static bool key_ok(const char *k)
     return true;
 }
 
-/* True when v (log_triage's error-burst bucket in seconds) is absent or 10..86400. */
-static bool bucket_ok(const json_t *v)
+/* The numeric settings a directive's config may hold, with their ranges. */
+static const struct {
+    const char *key;
+    double min, max;
+    bool is_int;
+} numeric[] = {
+    {"burst_bucket_seconds", 10, 86400, true},         /* log_triage's burst bucket */
+    {"max_bytes_per_file", 1048576, 1073741824, true}, /* bytes read per log file */
+    {"lookback_hours", 0.001, 24 * 366, false},        /* a first job's look-back */
+};
+
+/* Check config.levels (the levels log_triage ranks in its top findings) when present. */
+static enum err check_levels(const json_t *cfg, struct errbuf *eb)
 {
-    return !v ||
-           (json_is_integer(v) && json_integer_value(v) >= 10 && json_integer_value(v) <= 86400);
+    static const char *const known[] = {"critical", "error", "warn", "warning", "info", "debug"};
+    const json_t *lv = json_object_get(cfg, "levels");
+    size_t i;
+    const json_t *l;
+    if (!lv)
+        return ERR_OK;
+    if (!json_is_array(lv) || json_array_size(lv) > 8)
+        return errbuf_set(eb, ERR_INVALID, "config.levels must be an array of at most 8 levels");
+    json_array_foreach(lv, i, l)
+    {
+        bool ok = false;
+        for (size_t k = 0; k < sizeof(known) / sizeof(known[0]) && json_is_string(l); k++)
+            ok |= strcmp(json_string_value(l), known[k]) == 0;
+        if (!ok)
+            return errbuf_set(eb, ERR_INVALID,
+                              "config.levels[%zu] must be critical, error, warn, warning, info or "
+                              "debug",
+                              i);
+    }
+    return ERR_OK;
+}
+
+/* Check the numeric settings of cfg that are present. */
+static enum err check_numeric(const json_t *cfg, struct errbuf *eb)
+{
+    for (size_t i = 0; i < sizeof(numeric) / sizeof(numeric[0]); i++) {
+        const json_t *v = json_object_get(cfg, numeric[i].key);
+        if (!v)
+            continue;
+        bool ok = numeric[i].is_int ? json_is_integer(v) : json_is_number(v);
+        if (!ok || json_number_value(v) < numeric[i].min || json_number_value(v) > numeric[i].max)
+            return errbuf_set(eb, ERR_INVALID, "config.%s must be %s from %g to %g", numeric[i].key,
+                              numeric[i].is_int ? "an integer" : "a number", numeric[i].min,
+                              numeric[i].max);
+    }
+    return ERR_OK;
 }
 
 /* Check one log_formats entry: {"path": glob, "format": Loghub format string}. */
@@ -133,10 +178,11 @@ static enum err parse_fields(const json_t *fields, struct dir_fields *f, struct 
     if (cfg && !json_is_null(cfg)) {
         if (!json_is_object(cfg))
             return errbuf_set(eb, ERR_INVALID, "config must be an object");
-        if (!bucket_ok(json_object_get(cfg, "burst_bucket_seconds")))
-            return errbuf_set(eb, ERR_INVALID,
-                              "config.burst_bucket_seconds must be an integer from 10 to 86400");
-        e = check_log_formats(cfg, eb);
+        e = check_numeric(cfg, eb);
+        if (e == ERR_OK)
+            e = check_levels(cfg, eb);
+        if (e == ERR_OK)
+            e = check_log_formats(cfg, eb);
         if (e != ERR_OK)
             return e;
         f->config = jsonx_dumps(cfg);

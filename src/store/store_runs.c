@@ -7,6 +7,7 @@
  * the open jobs, so two finishing jobs of one run cannot both miss the run's end. */
 #include "store/store.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -340,22 +341,29 @@ snapshot(struct db *db, const struct store_launch *req, json_t **out, struct err
     return e;
 }
 
-/* How far the first job of task looks back: `lookback_hours` of the run's directive when it
- * is not another task's default directive (D2, D3 for log_triage), else
- * of the task's default directive in the snapshot, else fallback_ms (the environment). */
-static int64_t task_lookback_ms(const json_t *snap, const char *task, int64_t fallback_ms)
+json_t *store_snapshot_task_config(const json_t *snap, const char *task)
 {
     const char *key = jsonx_get_str(snap, "key");
-    const json_t *cfgs[2] = {NULL, NULL};
-    if (key && !is_others_default(key, task))
-        cfgs[0] = json_object_get(snap, "config");
-    cfgs[1] = json_object_get(json_object_get(json_object_get(snap, "defaults"), task), "config");
-    for (int i = 0; i < 2; i++) {
-        const json_t *h = json_object_get(cfgs[i], "lookback_hours");
-        if (json_is_number(h) && json_number_value(h) > 0 && json_number_value(h) <= 24 * 366)
-            return (int64_t)(json_number_value(h) * 3600.0 * 1000.0);
-    }
-    return fallback_ms;
+    const json_t *def =
+        json_object_get(json_object_get(json_object_get(snap, "defaults"), task), "config");
+    const json_t *own = json_object_get(snap, "config");
+    json_t *cfg = json_is_object(def) ? json_deep_copy(def) : json_object();
+    if (key && !is_others_default(key, task) && json_is_object(own))
+        json_object_update(cfg, (json_t *)(uintptr_t)own);
+    return cfg;
+}
+
+/* How far the first job of task looks back: lookback_hours of its config (see
+ * store_snapshot_task_config), else fallback_ms (the environment). */
+static int64_t task_lookback_ms(const json_t *snap, const char *task, int64_t fallback_ms)
+{
+    json_t *cfg = store_snapshot_task_config(snap, task);
+    const json_t *h = json_object_get(cfg, "lookback_hours");
+    int64_t ms = fallback_ms;
+    if (json_is_number(h) && json_number_value(h) > 0 && json_number_value(h) <= 24 * 366)
+        ms = (int64_t)(json_number_value(h) * 3600.0 * 1000.0);
+    json_decref(cfg);
+    return ms;
 }
 
 static enum err insert_job(struct db *db,

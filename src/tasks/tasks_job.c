@@ -62,19 +62,6 @@ static void add_inventory(const struct tasks_job *tj, json_t *job)
         json_object_set_new(job, "inventory_error", json_string(errbuf_get(&eb, e)));
 }
 
-/* The log_formats of the run's directive snapshot: the chosen directive's config, else its
- * default (D1) for the task; NULL when none sets them. */
-static const json_t *log_formats_of(const json_t *snap, const char *task)
-{
-    const json_t *dirs[] = {snap, json_object_get(json_object_get(snap, "defaults"), task)};
-    for (size_t i = 0; i < 2; i++) {
-        const json_t *lf = json_object_get(json_object_get(dirs[i], "config"), "log_formats");
-        if (json_is_array(lf))
-            return lf;
-    }
-    return NULL;
-}
-
 static enum err write_job_json(struct tasks_job *job, struct errbuf *eb)
 {
     const struct store_claim *c = &job->claim;
@@ -87,6 +74,8 @@ static enum err write_job_json(struct tasks_job *job, struct errbuf *eb)
         jsonx_parse(c->directive_snapshot, strlen(c->directive_snapshot), TASKS_RESULT_MAX, &dir,
                     NULL);
     json_object_set_new(j, "directive", dir ? dir : json_null());
+    json_t *cfg = store_snapshot_task_config(dir, c->task); /* the settings the task obeys */
+    json_object_set_new(j, "config", cfg);
     const char *rt_logs = job->t->rt->logs_dir;
     char *logs = rt_logs ? xstrdup(rt_logs) : abs_path(job->t->opts.cfg->logs_dir);
     json_object_set_new(j, "logs_dir", json_string(logs));
@@ -99,8 +88,9 @@ static enum err write_job_json(struct tasks_job *job, struct errbuf *eb)
         tasks_contlogs_add(job, j);
         e = store_cursor_list(job->t->opts.st, &cursors, eb);
         json_object_set_new(j, "cursors", e == ERR_OK ? cursors : json_array());
-        const json_t *lf = log_formats_of(dir, c->task);
-        json_object_set_new(j, "log_formats", lf ? json_deep_copy(lf) : json_array());
+        const json_t *lf = json_object_get(cfg, "log_formats");
+        json_object_set_new(j, "log_formats",
+                            json_is_array(lf) ? json_deep_copy(lf) : json_array());
     }
     char *text = jsonx_dumps(j);
     char *path = xasprintf("%s/job.json", job->input_dir);

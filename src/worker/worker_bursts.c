@@ -221,19 +221,10 @@ json_t *worker_bursts_result(const struct worker_bursts *b, struct triage_miner 
     return arr;
 }
 
-/* config.burst_bucket_seconds of a directive object, or 0 when it has none. */
-static int64_t bucket_of(const json_t *directive)
-{
-    const json_t *v = json_object_get(json_object_get(directive, "config"), "burst_bucket_seconds");
-    return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
-}
-
 int64_t worker_bursts_bucket_from_job(const json_t *job)
 {
-    const json_t *d = json_object_get(job, "directive");
-    int64_t s = bucket_of(d);
-    if (!s)
-        s = bucket_of(json_object_get(json_object_get(d, "defaults"), "log_triage"));
+    const json_t *v = json_object_get(json_object_get(job, "config"), "burst_bucket_seconds");
+    int64_t s = json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
     if (s < WORKER_BURSTS_BUCKET_MIN_S || s > WORKER_BURSTS_BUCKET_MAX_S)
         s = WORKER_BURSTS_BUCKET_DEFAULT_S;
     return s;

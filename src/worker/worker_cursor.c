@@ -10,7 +10,8 @@
  * - another path's cursor identifies it (it was renamed by rotation, app.log -> app.log.1):
  *   continue at that cursor's offset, so the tail written before the rotation is read;
  * - its path has a cursor that identifies another file (replaced): from 0;
- * - no cursor at all: a first read, the last WORKER_FIRST_LOOKBACK bytes, filtered by the
+ * - no cursor at all: a first read, the last lookback bytes (the directive's
+ *   max_bytes_per_file, 64 MiB by default), filtered by the
  *   job's time window like before cursors existed.
  * Offsets of .gz files count uncompressed bytes (they are rewritten whole, never appended). */
 #include <fcntl.h>
@@ -56,8 +57,19 @@ static bool identifies(const json_t *c, int fd, const struct stat *st)
            strcmp(now, fp) == 0;
 }
 
-void worker_cursor_start(
-    const json_t *cursors, const char *rel, int fd, const struct stat *st, struct worker_start *out)
+int64_t worker_file_max_from_job(const json_t *job)
+{
+    const json_t *v = json_object_get(json_object_get(job, "config"), "max_bytes_per_file");
+    int64_t n = json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+    return n >= WORKER_FILE_MAX_MIN && n <= WORKER_FILE_MAX_MAX ? n : WORKER_FILE_MAX;
+}
+
+void worker_cursor_start(const json_t *cursors,
+                         const char *rel,
+                         int fd,
+                         const struct stat *st,
+                         int64_t lookback,
+                         struct worker_start *out)
 {
     size_t i;
     const json_t *c, *mine = NULL, *moved = NULL;
@@ -88,7 +100,7 @@ void worker_cursor_start(
         out->kind = "replaced";
     } else {
         out->kind = "first";
-        out->offset = st->st_size > WORKER_FIRST_LOOKBACK ? st->st_size - WORKER_FIRST_LOOKBACK : 0;
+        out->offset = st->st_size > lookback ? st->st_size - lookback : 0;
     }
 }
 

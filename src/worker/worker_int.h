@@ -19,9 +19,10 @@
 #include "triage/triage_record.h"
 
 #define WORKER_LINE_MAX        (64 * 1024)          /* longer log lines are cut */
-#define WORKER_FILE_MAX        (64LL * 1024 * 1024) /* bytes read per log file */
-#define WORKER_FIRST_LOOKBACK  (64LL * 1024 * 1024) /* bytes of a file read the first time */
-#define WORKER_CURSOR_PATH_MAX 1024                 /* longer paths get no cursor */
+#define WORKER_FILE_MAX        (64LL * 1024 * 1024) /* bytes read per log file (default) */
+#define WORKER_FILE_MAX_MIN    (1LL * 1024 * 1024)  /* max_bytes_per_file: 1 MiB .. 1 GiB */
+#define WORKER_FILE_MAX_MAX    (1024LL * 1024 * 1024)
+#define WORKER_CURSOR_PATH_MAX 1024 /* longer paths get no cursor */
 
 enum worker_level {
     WORKER_LVL_ERROR,
@@ -81,6 +82,9 @@ void worker_templates_add(struct worker_templates *w, const struct triage_record
  * "warnings","critical"}] (at most 2000: with errors/warnings/critical first, then by count),
  * "all_truncated" (more templates existed)}. */
 json_t *worker_templates_result(struct worker_templates *w, size_t top_n);
+/* Keep only the levels listed (an array of "error"/"critical", "warn"/"warning"; anything
+ * else: both) in the top findings' score. */
+void worker_templates_levels(struct worker_templates *w, const json_t *levels);
 /* Append s (len bytes) to out as valid UTF-8 without NUL bytes (each invalid byte becomes
  * U+FFFD), stopping before max bytes without cutting a character. */
 void worker_utf8_clean(const char *s, size_t len, struct buf *out, size_t max);
@@ -97,12 +101,17 @@ struct worker_start {
     int64_t offset;   /* byte offset (uncompressed for .gz) */
     char last_ts[32]; /* the cursor's last timestamp, or "" */
 };
-/* Decide where to read the open file fd (stat st) at rel, from the committed cursors. */
+/* Decide where to read the open file fd (stat st) at rel, from the committed cursors; a
+ * first read starts lookback bytes before the end. */
 void worker_cursor_start(const json_t *cursors,
                          const char *rel,
                          int fd,
                          const struct stat *st,
+                         int64_t lookback,
                          struct worker_start *out);
+/* The bytes read per file, and looked back on a first read: job's
+ * config.max_bytes_per_file within WORKER_FILE_MAX_MIN..MAX, else WORKER_FILE_MAX. */
+int64_t worker_file_max_from_job(const json_t *job);
 /* The cursor after reading fd at rel up to offset (NULL when rel is too long to keep). */
 json_t *worker_cursor_make(
     const char *rel, int fd, const struct stat *st, int64_t offset, const char *last_ts);
@@ -146,8 +155,8 @@ size_t worker_bursts_find(const struct worker_bursts *b,
  * "top_template" (redacted; both null when the template is gone)}; *stats gets a new
  * {"bucket_seconds","buckets","overflow","untimed","threshold"}. */
 json_t *worker_bursts_result(const struct worker_bursts *b, struct triage_miner *m, json_t **stats);
-/* Return the bucket size job asks for: config.burst_bucket_seconds of its directive, else
- * of its default log_triage directive, else (or when out of range) the default. */
+/* Return the bucket size job asks for: its config.burst_bucket_seconds (the orchestrator's
+ * store_snapshot_task_config), else (or when out of range) the default. */
 int64_t worker_bursts_bucket_from_job(const json_t *job);
 
 /* ---- container logs as log_triage sources (worker_contlogs.c) ---- */

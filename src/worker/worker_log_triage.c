@@ -3,8 +3,8 @@
  *
  * Walks the logs folder (recursive, sorted, symlinks followed only to files inside it),
  * reads plain and .gz files through zlib (gzread passes plain files through), cuts lines
- * at WORKER_LINE_MAX and files at WORKER_FILE_MAX, and counts the lines whose timestamp
- * falls in [window_start, window_end). A line without a timestamp takes the previous
+ * at WORKER_LINE_MAX and files at file_max bytes (max_bytes_per_file), and counts the lines whose
+ * timestamp falls in [window_start, window_end). A line without a timestamp takes the previous
  * line's; lines before a file's first timestamp count as inside the window. Files last
  * changed before window_start are skipped. Lines in the window are also mined for
  * templates (worker_templates.c: header detection, multi-line joining, the triage/ miner);
@@ -38,7 +38,8 @@ struct triage {
     char *root_real; /* its realpath, to keep symlinks inside */
     bool has_start, has_end;
     int64_t start_ms, end_ms;
-    int year; /* for syslog timestamps */
+    int year;         /* for syslog timestamps */
+    int64_t file_max; /* bytes read per file, and looked back on a first read */
     int64_t counts[WORKER_LVL__COUNT];
     int64_t lines_total, lines_in_window;
     size_t n_files;
@@ -83,7 +84,7 @@ static bool seek_start(struct triage *t, gzFile gz, struct reading *r)
         add_reason(t->unreadable, r->rel, "cannot seek to the cursor");
         return false;
     }
-    worker_lines_begin(t->lines, gz, WORKER_FILE_MAX, &t->in);
+    worker_lines_begin(t->lines, gz, t->file_max, &t->in);
     if (prev != '\n') {
         worker_lines_skip_rest(t->lines);
         t->in.partial_lines_skipped++;
@@ -138,11 +139,10 @@ static bool scan_file(struct triage *t, gzFile gz, struct reading *r)
     }
     t->lines_total += lines;
     t->lines_in_window += inwin;
-    json_array_append_new(t->files,
-                          json_pack("{s:s,s:I,s:I,s:b,s:s,s:I}", "path", r->rel, "lines",
-                                    (json_int_t)lines, "in_window", (json_int_t)inwin,
-                                    "is_truncated", r->bytes >= WORKER_FILE_MAX, "start",
-                                    r->start.kind, "from_offset", (json_int_t)r->start.offset));
+    json_array_append_new(
+        t->files, json_pack("{s:s,s:I,s:I,s:b,s:s,s:I}", "path", r->rel, "lines", (json_int_t)lines,
+                            "in_window", (json_int_t)inwin, "is_truncated", r->bytes >= t->file_max,
+                            "start", r->start.kind, "from_offset", (json_int_t)r->start.offset));
     json_array_append_new(t->read, json_string(r->rel));
     return true;
 }
@@ -259,7 +259,7 @@ static void do_file(struct triage *t, const char *path, const char *rel)
     int fd = open_file(t, path, rel, &st);
     if (fd < 0)
         return;
-    worker_cursor_start(t->cursors_in, rel, fd, &st, &r.start);
+    worker_cursor_start(t->cursors_in, rel, fd, &st, t->file_max, &r.start);
     snprintf(r.last_ts, sizeof(r.last_ts), "%s", r.start.last_ts);
     if (!r.start.has_cursor && t->has_start && (int64_t)st.st_mtime * 1000 + 999 < t->start_ms) {
         add_reason(t->skipped, rel, "not changed since window start");
@@ -426,6 +426,7 @@ json_t *worker_log_triage(const json_t *job)
     struct tm tm;
     gmtime_r(&now, &tm);
     t.year = tm.tm_year + 1900;
+    t.file_max = worker_file_max_from_job(job);
     t.root = xstrdup(dir);
     t.root_real = xstrdup(real);
     t.files = json_array();
@@ -435,6 +436,7 @@ json_t *worker_log_triage(const json_t *job)
     t.lines = worker_lines_new();
     t.formats = worker_formats_new(json_object_get(job, "log_formats"));
     t.tpl = worker_templates_new();
+    worker_templates_levels(t.tpl, json_object_get(json_object_get(job, "config"), "levels"));
     worker_templates_bursts(t.tpl, worker_bursts_bucket_from_job(job),
                             t.has_start ? t.start_ms : -1, t.has_end ? t.end_ms : -1);
     t.cursors_in = json_object_get(job, "cursors");

@@ -46,7 +46,8 @@ struct worker_templates {
     size_t n_counts;
     char **examples; /* indexed by template id: the first message, raw (redacted when out) */
     size_t n_examples;
-    uint32_t swept_at; /* the id of the last sweep of examples */
+    uint32_t swept_at;                 /* the id of the last sweep of examples */
+    bool is_no_errors, is_no_warnings; /* levels left out of the top findings */
     uint64_t lines, continuations;
     json_t *formats; /* {format name: files} */
     struct worker_bursts *bursts;
@@ -161,6 +162,23 @@ static void keep_example(struct worker_templates *w, uint32_t tid, const char *m
     }
 }
 
+void worker_templates_levels(struct worker_templates *w, const json_t *levels)
+{
+    bool has_err = false, has_warn = false;
+    size_t i;
+    const json_t *l;
+    if (!json_is_array(levels))
+        return;
+    json_array_foreach(levels, i, l)
+    {
+        const char *s = json_string_value(l);
+        has_err |= s && (strcmp(s, "error") == 0 || strcmp(s, "critical") == 0);
+        has_warn |= s && (strcmp(s, "warn") == 0 || strcmp(s, "warning") == 0);
+    }
+    w->is_no_errors = !has_err;
+    w->is_no_warnings = !has_warn;
+}
+
 void worker_templates_bursts(struct worker_templates *w,
                              int64_t bucket_s,
                              int64_t start_ms,
@@ -240,13 +258,14 @@ struct ranked {
     uint32_t tid;
     uint64_t score; /* 4 x critical + 3 x errors + 2 x warnings */
     uint64_t count;
+    uint64_t top; /* the score of the levels the top findings keep */
 };
 
 static int by_score(const void *a, const void *b)
 {
     const struct ranked *x = a, *y = b;
-    if (x->score != y->score)
-        return x->score < y->score ? 1 : -1;
+    if (x->top != y->top)
+        return x->top < y->top ? 1 : -1;
     return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
@@ -372,8 +391,9 @@ static struct ranked *rank_all(struct worker_templates *w, size_t cap, size_t *n
     *n = 0;
     while (triage_miner_next(w->miner, &cursor, &tid) && *n < cap) {
         const struct tpl_count *c = tid < w->n_counts ? &w->counts[tid] : NULL;
-        uint64_t s = c ? 4 * c->critical + 3 * c->errors + 2 * c->warnings : 0;
-        r[(*n)++] = (struct ranked){tid, s, triage_miner_template_count(w->miner, tid)};
+        uint64_t err = c ? 4 * c->critical + 3 * c->errors : 0, warn = c ? 2 * c->warnings : 0;
+        r[(*n)++] = (struct ranked){tid, err + warn, triage_miner_template_count(w->miner, tid),
+                                    (w->is_no_errors ? 0 : err) + (w->is_no_warnings ? 0 : warn)};
     }
     return r;
 }
@@ -389,8 +409,8 @@ json_t *worker_templates_result(struct worker_templates *w, size_t top_n)
     struct ranked *r = rank_all(w, st.templates + 1, &n);
     qsort(r, n, sizeof(*r), by_score);
     json_t *top = json_array();
-    for (size_t i = 0; i < n && i < top_n && r[i].score; i++)
-        json_array_append_new(top, finding(w, r[i].tid, r[i].score));
+    for (size_t i = 0; i < n && i < top_n && r[i].top; i++)
+        json_array_append_new(top, finding(w, r[i].tid, r[i].top));
     qsort(r, n, sizeof(*r), by_severity_count);
     json_t *all = json_array();
     for (size_t i = 0; i < n && i < WORKER_TEMPLATES_REPORTED; i++)

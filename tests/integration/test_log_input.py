@@ -142,3 +142,33 @@ def test_d1_log_formats(server):
     files = {f["path"]: f for f in res["files"]}
     # The format's timestamps place the old line outside the default window.
     assert files["hdfs/dn.log"]["lines"] == 3 and files["hdfs/dn.log"]["in_window"] == 2, files
+
+
+def test_d1_max_bytes_and_lookback(server):
+    """D1's max_bytes_per_file bounds a first read; lookback_hours sets the first window."""
+    url = "/api/directives/%d/" % d1(server)["id"]
+    for bad in ({"max_bytes_per_file": 1000}, {"max_bytes_per_file": 2 ** 31},
+                {"max_bytes_per_file": "1MiB"}, {"lookback_hours": 0},
+                {"lookback_hours": "6"}, {"lookback_hours": 10 ** 6},
+                {"levels": "error"}, {"levels": ["error", "loud"]}):
+        r = server.patch(url, json={"config": bad})
+        assert r.status_code == 400, (bad, r.text)
+        assert list(bad)[0] in r.json()["detail"], r.text
+    r = server.patch(url, json={"config": {"max_bytes_per_file": 1 << 20, "lookback_hours": 2}})
+    assert r.status_code == 200, r.text
+    ts = iso(datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=1))
+    line = "%s INFO filler line %%07d of a big file, padded to a fixed width ....\n" % ts
+    path = os.path.join(server.instance.logs, "big.log")
+    with open(path, "w") as f:
+        f.write("".join(line % i for i in range(3 * (1 << 20) // len(line % 0))))
+    size, width = os.path.getsize(path), len(line % 0)
+    run, res = run_triage(server)
+    job = run["jobs"][0]
+    hours = (datetime.datetime.fromisoformat(job["window_end"].replace("Z", "+00:00")) -
+             datetime.datetime.fromisoformat(job["window_start"].replace("Z", "+00:00")))
+    assert hours == datetime.timedelta(hours=2), job
+    big = {f["path"]: f for f in res["files"]}["big.log"]
+    assert big["start"] == "first" and big["from_offset"] == size - (1 << 20), big
+    # the last 1 MiB: whole lines only (the cut one at its start is skipped)
+    assert big["lines"] == (1 << 20) // width, (big, width)
+    assert res["input"]["partial_lines_skipped"] >= 1

@@ -575,6 +575,32 @@ START_TEST(test_lifecycle)
 }
 END_TEST
 
+/* A task's config: its default directive's, with the run's own over it unless that is
+ * another task's default. */
+START_TEST(test_snapshot_task_config)
+{
+    json_t *snap = json_loads("{\"key\":\"D4\",\"config\":{\"lookback_hours\":2},"
+                              "\"defaults\":{\"log_triage\":{\"config\":{\"lookback_hours\":24,"
+                              "\"burst_bucket_seconds\":60}}}}",
+                              0, NULL);
+    json_t *c = store_snapshot_task_config(snap, "log_triage");
+    ck_assert_int_eq(json_integer_value(json_object_get(c, "lookback_hours")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(c, "burst_bucket_seconds")), 60);
+    json_decref(c);
+    c = store_snapshot_task_config(snap, "gpu_report"); /* no default of its own in snap */
+    ck_assert_int_eq(json_integer_value(json_object_get(c, "lookback_hours")), 2);
+    json_decref(c);
+    json_object_set_new(snap, "key", json_string("D2")); /* gpu_report's: not for log_triage */
+    c = store_snapshot_task_config(snap, "log_triage");
+    ck_assert_int_eq(json_integer_value(json_object_get(c, "lookback_hours")), 24);
+    json_decref(c);
+    json_decref(snap);
+    c = store_snapshot_task_config(NULL, "log_triage");
+    ck_assert(json_is_object(c) && json_object_size(c) == 0);
+    json_decref(c);
+}
+END_TEST
+
 /* Hours between a first job's window start and end. */
 static double window_hours(const json_t *run)
 {
@@ -1137,6 +1163,7 @@ static Suite *store_suite(void)
     tcase_add_loop_test(tc, test_claim_one_run, 0, 2);
     tcase_add_loop_test(tc, test_windowing, 0, 2);
     tcase_add_loop_test(tc, test_lookback_directive, 0, 2);
+    tcase_add_test(tc, test_snapshot_task_config);
     tcase_add_loop_test(tc, test_cancel, 0, 2);
     tcase_add_loop_test(tc, test_recover, 0, 2);
     tcase_add_loop_test(tc, test_running_and_unsettled, 0, 2);

@@ -120,15 +120,13 @@ END_TEST
 
 START_TEST(test_bucket_from_job)
 {
-    json_t *j = json_loads("{\"directive\":{\"config\":{\"burst_bucket_seconds\":60}}}", 0, NULL);
+    json_t *j = json_loads("{\"config\":{\"burst_bucket_seconds\":60}}", 0, NULL);
     ck_assert_int_eq(worker_bursts_bucket_from_job(j), 60);
     json_decref(j);
-    j = json_loads("{\"directive\":{\"key\":\"custom\",\"defaults\":{\"log_triage\":"
-                   "{\"config\":{\"burst_bucket_seconds\":900}}}}}",
-                   0, NULL);
-    ck_assert_int_eq(worker_bursts_bucket_from_job(j), 900);
+    j = json_loads("{\"config\":{}}", 0, NULL);
+    ck_assert_int_eq(worker_bursts_bucket_from_job(j), 300);
     json_decref(j);
-    j = json_loads("{\"directive\":{\"config\":{\"burst_bucket_seconds\":999999}}}", 0, NULL);
+    j = json_loads("{\"config\":{\"burst_bucket_seconds\":999999}}", 0, NULL);
     ck_assert_int_eq(worker_bursts_bucket_from_job(j), 300);
     json_decref(j);
 }
@@ -233,7 +231,8 @@ START_TEST(test_container_sources)
     size_t i;
     const json_t *e;
     bool has_rest = false;
-    json_array_foreach(all, i, e) has_rest |= strstr(jsonx_get_str(e, "template"), "then more") != NULL;
+    json_array_foreach(all, i, e) has_rest |=
+        strstr(jsonx_get_str(e, "template"), "then more") != NULL;
     ck_assert(has_rest); /* the part after the NUL byte was mined too */
     ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r, "counts"), "error")),
                      13);

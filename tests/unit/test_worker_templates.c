@@ -115,6 +115,37 @@ START_TEST(test_examples)
 }
 END_TEST
 
+/* config.levels keeps only the levels listed in the top findings (all keeps everything). */
+START_TEST(test_levels)
+{
+    static const char *const cases[][2] = {
+        {"[\"error\"]", "error"}, {"[\"warn\"]", "warning"}, {"[\"info\"]", ""}, {"7", "both"}};
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        struct worker_templates *w = worker_templates_new();
+        json_t *lv = json_loads(cases[k][0], JSON_DECODE_ANY, NULL);
+        worker_templates_levels(w, lv);
+        json_decref(lv);
+        worker_templates_file_begin(w, -1);
+        feed(w, "2026-11-24T10:00:00.000Z ERROR disk failed");
+        feed(w, "2026-11-24T10:00:01.000Z WARN queue slow");
+        feed(w, "2026-11-24T10:00:02.000Z WARN queue slow");
+        json_t *r = worker_templates_result(w, 10);
+        const json_t *top = json_object_get(r, "top_findings");
+        if (strcmp(cases[k][1], "both") == 0) {
+            ck_assert_uint_eq(json_array_size(top), 2);
+        } else if (!cases[k][1][0]) {
+            ck_assert_uint_eq(json_array_size(top), 0);
+        } else {
+            ck_assert_uint_eq(json_array_size(top), 1);
+            ck_assert_str_eq(jsonx_get_str(json_array_get(top, 0), "level"), cases[k][1]);
+        }
+        ck_assert_uint_eq(json_array_size(json_object_get(r, "all")), 2);
+        json_decref(r);
+        worker_templates_free(w);
+    }
+}
+END_TEST
+
 /* Write n as letters only (the miner masks digits), e.g. 0 -> "a", 26 -> "ba". */
 static void letters(unsigned n, char *out)
 {
@@ -187,6 +218,7 @@ int main(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_all_order_and_counts);
     tcase_add_test(tc, test_examples);
+    tcase_add_test(tc, test_levels);
     tcase_add_test(tc, test_all_capped);
     tcase_add_test(tc, test_utf8_clean);
     suite_add_tcase(su, tc);
