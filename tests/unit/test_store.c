@@ -638,7 +638,12 @@ START_TEST(test_lookback_directive)
     r = launch(&f, one, 1, directive_id_of(&f, "D4"), NULL); /* the run's own directive */
     ck_assert(window_hours(r) == 0.5);
     json_decref(r);
-    fields = json_pack("{s:{s:i}}", "config", "lookback_hours", -3); /* ignored: fallback */
+    fields = json_pack("{s:{s:i}}", "config", "lookback_hours", -3); /* refused on save */
+    struct errbuf eb = {{0}};
+    ck_assert_int_eq(store_directive_update(f.st, directive_id_of(&f, "D1"), fields, &d, &eb),
+                     ERR_INVALID);
+    json_decref(fields);
+    fields = json_pack("{s:{}}", "config"); /* none: the fallback */
     OK(store_directive_update(f.st, directive_id_of(&f, "D1"), fields, &d, EB));
     json_decref(fields);
     json_decref(d);
