@@ -65,6 +65,19 @@ const char *jsonx_get_str(const json_t *obj, const char *key)
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+json_t *jsonx_find(const json_t *arr, const char *key, const char *value)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(arr, i, e)
+    {
+        const char *s = jsonx_get_str(e, key);
+        if (s && value && strcmp(s, value) == 0)
+            return e;
+    }
+    return NULL;
+}
+
 void jsonx_set_str_or_null(json_t *obj, const char *key, const char *s)
 {
     json_object_set_new(obj, key, s ? json_string(s) : json_null());

@@ -21,5 +21,7 @@ int jsonx_depth(const char *data, size_t len, int limit);
 char *jsonx_dumps(const json_t *j);
 /* Return obj[key] as a string or NULL when absent / not a string (borrowed). */
 const char *jsonx_get_str(const json_t *obj, const char *key);
+/* The first object of the array arr whose string key equals value (borrowed), or NULL. */
+json_t *jsonx_find(const json_t *arr, const char *key, const char *value);
 /* Set obj[key] to a string, or to null when s is NULL. */
 void jsonx_set_str_or_null(json_t *obj, const char *key, const char *s);

@@ -252,6 +252,13 @@ START_TEST(test_jsonx_ok)
     ck_assert_ptr_nonnull(strstr(s, "\"name\":null"));
     xfree(s);
     json_decref(j);
+    json_t *arr = json_loads(
+        "[3,{\"p\":7},{\"p\":\"a\",\"n\":1},{\"p\":\"b\"},{\"p\":\"a\",\"n\":2}]", 0, NULL);
+    ck_assert_int_eq(json_integer_value(json_object_get(jsonx_find(arr, "p", "a"), "n")), 1);
+    ck_assert_ptr_null(jsonx_find(arr, "p", "c"));
+    ck_assert_ptr_null(jsonx_find(arr, "p", NULL));
+    ck_assert_ptr_null(jsonx_find(NULL, "p", "a"));
+    json_decref(arr);
 }
 END_TEST
 

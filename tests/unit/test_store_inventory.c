@@ -87,14 +87,7 @@ static int64_t add(struct store *st, json_t *items)
 /* The item of snap whose container_id is id, or NULL. */
 static json_t *find(const json_t *snap, const char *id)
 {
-    size_t i;
-    json_t *it;
-    json_array_foreach(json_object_get(snap, "items"), i, it)
-    {
-        if (strcmp(jsonx_get_str(it, "container_id"), id) == 0)
-            return it;
-    }
-    return NULL;
+    return jsonx_find(json_object_get(snap, "items"), "container_id", id);
 }
 
 START_TEST(test_round_trip)

@@ -269,14 +269,7 @@ static json_t *triage_with(const char *logs, const json_t *cursors)
 /* The file entry of path in r, or NULL. */
 static const json_t *file_of(const json_t *r, const char *path)
 {
-    size_t i;
-    json_t *f;
-    json_array_foreach(json_object_get(r, "files"), i, f)
-    {
-        if (strcmp(jsonx_get_str(f, "path"), path) == 0)
-            return f;
-    }
-    return NULL;
+    return jsonx_find(json_object_get(r, "files"), "path", path);
 }
 
 static void append(const char *path, const char *text)

@@ -97,39 +97,19 @@ static int64_t input_count(const json_t *r, const char *k)
 
 static const json_t *cursor_of(const json_t *r, const char *path)
 {
-    size_t i;
-    json_t *c;
-    json_array_foreach(json_object_get(r, "cursors"), i, c)
-    {
-        if (strcmp(jsonx_get_str(c, "path"), path) == 0)
-            return c;
-    }
-    return NULL;
+    return jsonx_find(json_object_get(r, "cursors"), "path", path);
 }
 
 static const json_t *file_of(const json_t *r, const char *path)
 {
-    size_t i;
-    json_t *f;
-    json_array_foreach(json_object_get(r, "files"), i, f)
-    {
-        if (strcmp(jsonx_get_str(f, "path"), path) == 0)
-            return f;
-    }
-    return NULL;
+    return jsonx_find(json_object_get(r, "files"), "path", path);
 }
 
 /* The reason coverage.<list> gives for path, or NULL. */
 static const char *reason_of(const json_t *r, const char *list, const char *path)
 {
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(json_object_get(r, "coverage"), list), i, e)
-    {
-        if (strcmp(jsonx_get_str(e, "path"), path) == 0)
-            return jsonx_get_str(e, "reason");
-    }
-    return NULL;
+    return jsonx_get_str(
+        jsonx_find(json_object_get(json_object_get(r, "coverage"), list), "path", path), "reason");
 }
 
 /* Open path through zlib for the reader. */
