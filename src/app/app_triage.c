@@ -86,7 +86,7 @@ static void one_line(struct ctx *c, const char *s, size_t n, bool is_long)
         return;
     }
     struct triage_record rec = {.msg = s, .msg_len = n, .ts_ms = -1};
-    if (c->fmt && !triage_format_split(c->fmt, s, n, &rec))
+    if (c->fmt && !triage_format_split_at(c->fmt, s, n, TRIAGE_FORMAT_NO_TIME, &rec))
         c->unmatched++;
     else if (!c->fmt && c->det)
         triage_detect_line(c->det, s, n, &rec, c->scratch, TRIAGE_LINE_MAX);

@@ -318,7 +318,7 @@ static void take_fields(const struct triage_format *f,
                 n = TRIAGE_COMPONENT_MAX - 1;
             memcpy(rec->component, v, n);
             rec->component[n] = '\0';
-        } else if (f->roles[i] >= ROLE_TIME_BASE) {
+        } else if (f->roles[i] >= ROLE_TIME_BASE && ref_ms != TRIAGE_FORMAT_NO_TIME) {
             triage_time_parts_feed(&tp, (enum triage_time_role)(f->roles[i] - ROLE_TIME_BASE), v,
                                    n);
             has_time = true;

@@ -82,6 +82,9 @@ START_TEST(test_yearless_formats)
     ck_assert_int_eq(triage_format_compile("<Date> <Time> <Content>", &f, NULL), ERR_OK);
     ck_assert(triage_format_split(f, "2026-01-02 03:04:05 hi", 22, &rec));
     ck_assert_int_eq(rec.ts_ms, civil(2026, 1, 2, 3, 4, 5, 0));
+    ck_assert(triage_format_split_at(f, "2026-01-02 03:04:05 hi", 22, TRIAGE_FORMAT_NO_TIME, &rec));
+    ck_assert_int_eq(rec.ts_ms, -1); /* no time wanted: not parsed */
+    ck_assert(rec.msg_len == 2 && memcmp(rec.msg, "hi", 2) == 0);
     triage_format_free(f);
 }
 END_TEST
