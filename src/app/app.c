@@ -28,6 +28,8 @@ static const struct {
     {"triage", app_cmd_triage,
      "triage [--format md|json] [--log-format FMT] [--assignments OUT.csv] FILE...\n"
      "                        mine log templates and print a summary"},
+    {"redact", app_cmd_redact,
+     "redact [--spans] [--mask]  redact stdin to stdout (--spans: JSON findings)"},
     {"token", app_cmd_token, "token create --name N create an API token (printed once)"},
 };
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* crypto.c -- SHA-256 (in-tree) and randomness through getrandom. */
+/* crypto.c -- SHA-256 and HMAC-SHA256 (in-tree) and randomness through getrandom. */
 #include "core/crypto.h"
 
 #include <stdint.h>
@@ -73,27 +73,101 @@ static void sha256_update(struct sha256 *c, const unsigned char *p, size_t len)
     }
 }
 
+static void sha256_init(struct sha256 *c)
+{
+    static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    memcpy(c->h, iv, sizeof(iv));
+    c->n_bytes = 0;
+    c->used = 0;
+}
+
+static void sha256_final(struct sha256 *c, unsigned char out[CRYPTO_SHA256_LEN])
+{
+    unsigned char pad[72] = {0x80};
+    uint64_t bits = c->n_bytes * 8;
+    size_t n_pad = (c->used < 56 ? 56 : 120) - c->used;
+    for (int i = 0; i < 8; i++)
+        pad[n_pad + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
+    sha256_update(c, pad, n_pad + 8);
+    for (int i = 0; i < 32; i++)
+        out[i] = (unsigned char)(c->h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
 void crypto_sha256_hex(const void *data, size_t len, char out[CRYPTO_SHA256_HEX_LEN])
 {
     static const char hex[] = "0123456789abcdef";
-    struct sha256 c = {{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c,
-                        0x1f83d9ab, 0x5be0cd19},
-                       0,
-                       {0},
-                       0};
-    unsigned char pad[72] = {0x80};
+    struct sha256 c;
+    unsigned char d[CRYPTO_SHA256_LEN];
+    sha256_init(&c);
     sha256_update(&c, data, len);
-    uint64_t bits = c.n_bytes * 8;
-    size_t n_pad = (c.used < 56 ? 56 : 120) - c.used;
-    for (int i = 0; i < 8; i++)
-        pad[n_pad + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
-    sha256_update(&c, pad, n_pad + 8);
+    sha256_final(&c, d);
     for (int i = 0; i < 32; i++) {
-        unsigned char b = (unsigned char)(c.h[i / 4] >> (24 - 8 * (i % 4)));
-        out[2 * i] = hex[b >> 4];
-        out[2 * i + 1] = hex[b & 15];
+        out[2 * i] = hex[d[i] >> 4];
+        out[2 * i + 1] = hex[d[i] & 15];
     }
     out[64] = '\0';
+}
+
+/* HMAC (RFC 2104): H((K ^ opad) || H((K ^ ipad) || m)), K padded (or hashed) to 64 bytes. */
+void crypto_hmac_sha256_init(struct crypto_hmac *h, const void *key, size_t key_len)
+{
+    unsigned char k[64] = {0}, pad[64];
+    if (key_len > 64) {
+        struct sha256 c;
+        sha256_init(&c);
+        sha256_update(&c, key, key_len);
+        sha256_final(&c, k);
+    } else if (key_len > 0) {
+        memcpy(k, key, key_len);
+    }
+    for (int i = 0; i < 64; i++)
+        pad[i] = k[i] ^ 0x36;
+    struct sha256 c;
+    sha256_init(&c);
+    sha256_update(&c, pad, 64);
+    memcpy(h->inner, c.h, sizeof(h->inner));
+    for (int i = 0; i < 64; i++)
+        pad[i] = k[i] ^ 0x5c;
+    sha256_init(&c);
+    sha256_update(&c, pad, 64);
+    memcpy(h->outer, c.h, sizeof(h->outer));
+    memset(k, 0, sizeof(k));
+    memset(pad, 0, sizeof(pad));
+}
+
+void crypto_hmac_sha256_parts(const struct crypto_hmac *h,
+                              const void *a,
+                              size_t a_len,
+                              const void *b,
+                              size_t b_len,
+                              unsigned char out[CRYPTO_SHA256_LEN])
+{
+    struct sha256 c;
+    unsigned char d[CRYPTO_SHA256_LEN];
+    memcpy(c.h, h->inner, sizeof(c.h));
+    c.n_bytes = 64;
+    c.used = 0;
+    sha256_update(&c, a, a_len);
+    sha256_update(&c, b, b_len);
+    sha256_final(&c, d);
+    memcpy(c.h, h->outer, sizeof(c.h));
+    c.n_bytes = 64;
+    c.used = 0;
+    sha256_update(&c, d, sizeof(d));
+    sha256_final(&c, out);
+}
+
+void crypto_hmac_sha256(const void *key,
+                        size_t key_len,
+                        const void *data,
+                        size_t len,
+                        unsigned char out[CRYPTO_SHA256_LEN])
+{
+    struct crypto_hmac h;
+    crypto_hmac_sha256_init(&h, key, key_len);
+    crypto_hmac_sha256_parts(&h, data, len, "", 0, out);
+    memset(&h, 0, sizeof(h));
 }
 
 enum err crypto_random_hex(size_t n_bytes, char *out, size_t out_cap)

@@ -1,289 +1,134 @@
 /* SPDX-License-Identifier: MIT */
-/* redact.c -- a single left-to-right scan; at each position the detectors are tried
- * in order and the first match is replaced by its label. */
+/* redact.c -- placeholders, pseudonyms and the text/log entry points over redact_scan(). */
 #include "redact/redact.h"
 
-#include <ctype.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
-#include <strings.h>
 
-/* A detector returns the length of its match at in[0..len) or 0. */
-typedef size_t detect_fn(const char *in, size_t len);
+#include "core/crypto.h"
+#include "redact/redact_int.h"
 
-static bool is_word(char c)
-{
-    return isalnum((unsigned char)c) || c == '_';
-}
+#define BATCH 64 /* spans found per scan call */
 
-static bool is_hex(char c)
-{
-    return isxdigit((unsigned char)c) != 0;
-}
-
-static size_t span(const char *in, size_t len, const char *set)
-{
-    size_t i = 0;
-    while (i < len && strchr(set, in[i]) && in[i])
-        i++;
-    return i;
-}
-
-static size_t detect_email(const char *in, size_t len)
-{
-    static const char local[] =
-        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-";
-    static const char dom[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-";
-    size_t l = span(in, len, local);
-    if (l == 0 || l >= len || in[l] != '@')
-        return 0;
-    size_t d = span(in + l + 1, len - l - 1, dom);
-    /* A sentence may end right after the address: its final dots are not the domain's. */
-    while (d > 0 && (in[l + d] == '.' || in[l + d] == '-'))
-        d--;
-    const char *dot = memchr(in + l + 1, '.', d);
-    if (d < 3 || !dot || dot == in + l + 1)
-        return 0;
-    return l + 1 + d;
-}
-
-static size_t detect_ipv4(const char *in, size_t len)
-{
-    size_t i = 0;
-    for (int part = 0; part < 4; part++) {
-        size_t n = 0;
-        int v = 0;
-        while (i < len && isdigit((unsigned char)in[i]) && n < 4) {
-            v = v * 10 + (in[i] - '0');
-            i++;
-            n++;
-        }
-        if (n == 0 || n > 3 || v > 255)
-            return 0;
-        if (part < 3) {
-            if (i >= len || in[i] != '.')
-                return 0;
-            i++;
-        }
-    }
-    if (i < len && (isdigit((unsigned char)in[i]) ||
-                    (in[i] == '.' && i + 1 < len && isdigit((unsigned char)in[i + 1]))))
-        return 0;
-    /* The unspecified address and loopback name no one: keep them readable. */
-    if ((i == 7 && strncmp(in, "0.0.0.0", 7) == 0) || strncmp(in, "127.", 4) == 0)
-        return 0;
-    return i;
-}
-
-/* MAC (aa:bb:cc:dd:ee:ff) or IPv6; plain clock times like 18:52:50 are not matched. */
-static size_t detect_colon_hex(const char *in, size_t len)
-{
-    size_t i = 0, colons = 0, group = 0, groups = 0;
-    bool has_alpha = false, has_double = false, all_pairs = true;
-    while (i < len && (is_hex(in[i]) || in[i] == ':')) {
-        if (in[i] == ':') {
-            if (group == 0 && i > 0 && in[i - 1] == ':')
-                has_double = true;
-            all_pairs &= group == 2;
-            groups += group > 0;
-            group = 0;
-            colons++;
-        } else {
-            has_alpha |= isalpha((unsigned char)in[i]) != 0;
-            if (++group > 4)
-                return 0;
-        }
-        i++;
-    }
-    groups += group > 0;
-    all_pairs &= group == 2;
-    if (i < len && is_word(in[i]))
-        return 0;
-    if (colons == 5 && groups == 6 && all_pairs)
-        return i;
-    if (colons >= 2 && (has_double || (has_alpha && colons >= 3) || colons == 7) && groups >= 2)
-        return i;
-    return 0;
-}
-
-static bool luhn_ok(const char *digits, size_t n)
-{
-    int sum = 0;
-    for (size_t k = 0; k < n; k++) {
-        int d = digits[n - 1 - k] - '0';
-        if (k % 2 == 1) {
-            d *= 2;
-            if (d > 9)
-                d -= 9;
-        }
-        sum += d;
-    }
-    return sum % 10 == 0;
-}
-
-static size_t detect_card(const char *in, size_t len)
-{
-    char digits[20];
-    size_t n = 0, i = 0, last = 0;
-    while (i < len && n < 19 && (isdigit((unsigned char)in[i]) || in[i] == ' ' || in[i] == '-')) {
-        if (isdigit((unsigned char)in[i])) {
-            digits[n++] = in[i];
-            last = i + 1;
-        } else if (i + 1 >= len || !isdigit((unsigned char)in[i + 1])) {
-            break;
-        }
-        i++;
-    }
-    if (n < 13 || (last < len && isdigit((unsigned char)in[last])) || !luhn_ok(digits, n))
-        return 0;
-    return last;
-}
-
-/* Container ids and other long hex strings: 12 or 64 hex characters as a word. */
-static size_t detect_hex_id(const char *in, size_t len)
-{
-    size_t n = 0;
-    bool has_alpha = false;
-    while (n < len && is_hex(in[n])) {
-        has_alpha |= isalpha((unsigned char)in[n]) != 0;
-        n++;
-    }
-    if ((n == 12 || n == 64 || n == 40 || n == 32) && has_alpha && (n >= len || !is_word(in[n])))
-        return n;
-    return 0;
-}
-
-static const struct {
-    detect_fn *fn;
-    const char *label; /* NULL: keep the first 4 characters and mask the rest */
-    bool needs_word_start;
-} detectors[] = {
-    {detect_email, "[email]", true}, {detect_colon_hex, "[addr]", true},
-    {detect_ipv4, "[ip]", true},     {detect_card, "[card]", true},
-    {detect_hex_id, NULL, true},
+static const char *const type_names[REDACT__COUNT] = {
+    [REDACT_EMAIL] = "EMAIL",
+    [REDACT_IP] = "IP",
+    [REDACT_MAC] = "MAC",
+    [REDACT_PHONE] = "PHONE",
+    [REDACT_CARD] = "CARD",
+    [REDACT_IBAN] = "IBAN",
+    [REDACT_SSN] = "SSN",
+    [REDACT_SECRET] = "SECRET",
+    [REDACT_URL_CREDENTIALS] = "URL_CREDENTIALS",
+    [REDACT_PATH_USER] = "PATH_USER",
+    [REDACT_CONTAINER_ID] = "CONTAINER_ID",
 };
 
-static const char *const secret_keys[] = {"password",   "passwd",      "pwd",        "secret",
-                                          "token",      "api_key",     "apikey",     "auth",
-                                          "credential", "private_key", "access_key", "session"};
-
-/* key=value or key: value where key names a secret: returns bytes up to the value. */
-static size_t secret_prefix(const char *in, size_t len)
+const char *redact_type_name(enum redact_type t)
 {
-    size_t k = 0;
-    while (k < len && (is_word(in[k]) || in[k] == '-'))
-        k++;
-    if (k == 0 || k >= len)
+    return (unsigned)t < REDACT__COUNT ? type_names[t] : "?";
+}
+
+static bool is_lower_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+size_t redact_placeholder_len(const char *in, size_t len)
+{
+    if (len < 3 || in[0] != '[')
         return 0;
-    bool is_secret = false;
-    for (size_t s = 0; s < sizeof(secret_keys) / sizeof(secret_keys[0]) && !is_secret; s++) {
-        size_t sl = strlen(secret_keys[s]);
-        for (size_t j = 0; j + sl <= k && !is_secret; j++)
-            is_secret = strncasecmp(in + j, secret_keys[s], sl) == 0;
-    }
-    if (!is_secret)
-        return 0;
-    size_t i = k;
-    if (i < len && in[i] == '"')
-        i++;
-    if (i < len && (in[i] == '=' || in[i] == ':')) {
-        i++;
-        while (i < len && (in[i] == ' ' || in[i] == '"' || in[i] == '\''))
-            i++;
-        /* "Authorization: Bearer x" keeps the scheme and hides the credential. */
-        if (len - i > 7 && strncasecmp(in + i, "bearer ", 7) == 0)
-            i += 7;
-        else if (len - i > 6 && strncasecmp(in + i, "basic ", 6) == 0)
-            i += 6;
-        return i < len ? i : 0;
+    for (int t = 0; t < REDACT__COUNT; t++) {
+        size_t n = strlen(type_names[t]);
+        if (len < n + 2 || memcmp(in + 1, type_names[t], n) != 0)
+            continue;
+        if (in[n + 1] == ']')
+            return n + 2;
+        if (len >= n + 7 && in[n + 1] == ':' && is_lower_hex(in[n + 2]) &&
+            is_lower_hex(in[n + 3]) && is_lower_hex(in[n + 4]) && is_lower_hex(in[n + 5]) &&
+            in[n + 6] == ']')
+            return n + 7;
     }
     return 0;
 }
 
-static size_t value_len(const char *in, size_t len)
+size_t redact_find(const char *in, size_t len, struct redact_span *out, size_t max)
 {
-    size_t i = 0;
-    while (i < len && !isspace((unsigned char)in[i]) && in[i] != '"' && in[i] != '\'' &&
-           in[i] != ',' && in[i] != ';' && in[i] != '&')
-        i++;
-    return i;
+    return redact_scan(in, len, 0, out, max);
 }
 
-/* Rules that keep a prefix and replace what follows. Returns bytes consumed or 0. */
-static size_t
-try_prefixed(const char *in, size_t len, bool at_word_start, struct buf *out, enum err *e)
+static enum err put_placeholder(struct buf *out,
+                                const struct crypto_hmac *h,
+                                const char *in,
+                                const struct redact_span *s)
 {
-    size_t p = 0;
-    const char *label = "[secret]";
-    if (len > 7 && strncasecmp(in, "bearer ", 7) == 0 && at_word_start) {
-        p = 7;
-    } else if (len > 3 && strncmp(in, "://", 3) == 0) {
-        const char *at = memchr(in + 3, '@', len - 3);
-        const char *colon = memchr(in + 3, ':', len - 3);
-        size_t v = value_len(in + 3, len - 3);
-        if (!at || !colon || colon > at || (size_t)(at - in) > 3 + v)
-            return 0;
-        *e = buf_puts(out, "://[user]:[secret]");
-        return (size_t)(at - in);
-    } else if (len > 6 && (strncmp(in, "/home/", 6) == 0 || strncmp(in, "/Users/", 7) == 0)) {
-        p = in[1] == 'h' ? 6 : 7;
-        label = "[user]";
-    } else if (at_word_start) {
-        p = secret_prefix(in, len);
+    const char *name = redact_type_name(s->type);
+    char ph[REDACT_PLACEHOLDER_MAX + 1];
+    size_t n = strlen(name);
+    ph[0] = '[';
+    memcpy(ph + 1, name, n);
+    n++;
+    if (h) {
+        static const char hex[] = "0123456789abcdef";
+        unsigned char mac[CRYPTO_SHA256_LEN];
+        /* The type name and its NUL: one e-mail and one secret of the same text differ. */
+        crypto_hmac_sha256_parts(h, name, strlen(name) + 1, in + s->start, s->end - s->start, mac);
+        ph[n++] = ':';
+        ph[n++] = hex[mac[0] >> 4];
+        ph[n++] = hex[mac[0] & 15];
+        ph[n++] = hex[mac[1] >> 4];
+        ph[n++] = hex[mac[1] & 15];
     }
-    if (p == 0)
-        return 0;
-    size_t v = value_len(in + p, len - p);
-    if (label[1] == 'u') {
-        v = 0;
-        while (p + v < len && in[p + v] != '/' && !isspace((unsigned char)in[p + v]))
-            v++;
+    ph[n++] = ']';
+    return buf_append(out, ph, n);
+}
+
+enum err redact_text_opts(const char *in, size_t len, const struct redact_opts *o, struct buf *out)
+{
+    struct crypto_hmac h;
+    bool keyed = o && o->mode == REDACT_PSEUDONYM && o->key && o->key_len > 0;
+    if (keyed)
+        crypto_hmac_sha256_init(&h, o->key, o->key_len);
+    struct redact_span sp[BATCH];
+    size_t pos = 0;
+    enum err e = ERR_OK;
+    while (e == ERR_OK) {
+        size_t n = redact_scan(in, len, pos, sp, BATCH);
+        for (size_t k = 0; k < n && e == ERR_OK; k++) {
+            e = buf_append(out, in + pos, sp[k].start - pos);
+            if (e == ERR_OK)
+                e = put_placeholder(out, keyed ? &h : NULL, in, &sp[k]);
+            pos = sp[k].end;
+        }
+        if (n < BATCH) {
+            if (e == ERR_OK)
+                e = buf_append(out, in + pos, len - pos);
+            break;
+        }
     }
-    if (v == 0)
-        return 0;
-    *e = buf_append(out, in, p);
-    if (*e == ERR_OK)
-        *e = buf_puts(out, label);
-    return p + v;
+    if (keyed)
+        memset(&h, 0, sizeof(h));
+    return e;
 }
 
 enum err redact_text(const char *in, size_t len, struct buf *out)
 {
-    enum err e = ERR_OK;
-    size_t i = 0;
-    while (i < len && e == ERR_OK) {
-        /* A dot before a match means it is the tail of a longer dotted token. */
-        bool at_start = i == 0 || (!is_word(in[i - 1]) && in[i - 1] != '.');
-        size_t n = try_prefixed(in + i, len - i, at_start, out, &e);
-        for (size_t d = 0; n == 0 && d < sizeof(detectors) / sizeof(detectors[0]); d++) {
-            if (detectors[d].needs_word_start && !at_start)
-                continue;
-            n = detectors[d].fn(in + i, len - i);
-            if (n && detectors[d].label) {
-                e = buf_puts(out, detectors[d].label);
-            } else if (n) {
-                e = buf_append(out, in + i, 4);
-                if (e == ERR_OK)
-                    e = buf_puts(out, "[id]");
-            }
-        }
-        if (n == 0) {
-            e = buf_append(out, in + i, 1);
-            n = 1;
-        }
-        i += n;
-    }
-    return e;
+    return redact_text_opts(in, len, NULL, out);
 }
 
 size_t redact_log_filter(void *ctx, const char *line, size_t len, char *out, size_t out_cap)
 {
-    (void)ctx;
+    if (out_cap == 0)
+        return 0;
     struct buf b;
-    buf_init(&b, out_cap > 1 ? out_cap - 1 : 0);
-    /* A line too long to redact whole is cut rather than written unredacted. */
-    redact_text(line, len, &b);
-    size_t n = buf_len(&b) < out_cap ? buf_len(&b) : out_cap - 1;
+    /* The output bound: a finding is at least one byte and grows to at most a placeholder. */
+    buf_init(&b, len * (REDACT_PLACEHOLDER_MAX + 1) + 1);
+    enum err e = redact_text_opts(line, len, (const struct redact_opts *)ctx, &b);
+    /* Cut after redaction, so a long line is shortened rather than written unredacted. */
+    size_t n = e == ERR_OK && buf_len(&b) < out_cap ? buf_len(&b) : out_cap - 1;
+    if (n > buf_len(&b))
+        n = buf_len(&b);
     memcpy(out, buf_str(&b), n);
     out[n] = '\0';
     buf_fini(&b);

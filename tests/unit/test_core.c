@@ -3,6 +3,7 @@
 #include <check.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -425,6 +426,68 @@ START_TEST(test_crypto)
 }
 END_TEST
 
+/* RFC 4231 test cases 1-4, 6 and 7 (5 is a truncated MAC), and libcrypto's HMAC on
+ * keys and data around the block size. */
+static void hmac_hex(const void *key, size_t key_len, const void *data, size_t len, char *hex)
+{
+    unsigned char mac[CRYPTO_SHA256_LEN];
+    crypto_hmac_sha256(key, key_len, data, len, mac);
+    for (int i = 0; i < CRYPTO_SHA256_LEN; i++)
+        snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+}
+
+START_TEST(test_hmac_sha256)
+{
+    char hex[CRYPTO_SHA256_HEX_LEN];
+    unsigned char k20[20], kaa[131], d50[50], d50b[50], k25[25];
+    memset(k20, 0x0b, sizeof(k20));
+    hmac_hex(k20, 20, "Hi There", 8, hex);
+    ck_assert_str_eq(hex, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    hmac_hex("Jefe", 4, "what do ya want for nothing?", 28, hex);
+    ck_assert_str_eq(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    memset(k20, 0xaa, sizeof(k20));
+    memset(d50, 0xdd, sizeof(d50));
+    hmac_hex(k20, 20, d50, 50, hex);
+    ck_assert_str_eq(hex, "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe");
+    for (int i = 0; i < 25; i++)
+        k25[i] = (unsigned char)(i + 1);
+    memset(d50b, 0xcd, sizeof(d50b));
+    hmac_hex(k25, 25, d50b, 50, hex);
+    ck_assert_str_eq(hex, "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b");
+    memset(kaa, 0xaa, sizeof(kaa));
+    static const char m6[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+    hmac_hex(kaa, 131, m6, sizeof(m6) - 1, hex);
+    ck_assert_str_eq(hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    static const char m7[] = "This is a test using a larger than block-size key and a larger "
+                             "than block-size data. The key needs to be hashed before being "
+                             "used by the HMAC algorithm.";
+    hmac_hex(kaa, 131, m7, sizeof(m7) - 1, hex);
+    ck_assert_str_eq(hex, "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
+    /* The two-part form equals HMAC of the concatenation. */
+    struct crypto_hmac h;
+    unsigned char a[CRYPTO_SHA256_LEN], b[CRYPTO_SHA256_LEN];
+    crypto_hmac_sha256_init(&h, "Jefe", 4);
+    crypto_hmac_sha256_parts(&h, "what do ya ", 11, "want for nothing?", 17, a);
+    crypto_hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, b);
+    ck_assert_mem_eq(a, b, sizeof(a));
+    static unsigned char data[300];
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (unsigned char)(i * 7 + 3);
+    for (size_t kl = 0; kl <= 130; kl += 13) {
+        for (size_t len = 0; len <= sizeof(data); len += 37) {
+            unsigned char md[32];
+            unsigned md_len = 0;
+            char want[CRYPTO_SHA256_HEX_LEN];
+            HMAC(EVP_sha256(), data, (int)kl, data + 1, len, md, &md_len);
+            for (unsigned i = 0; i < 32; i++)
+                snprintf(want + 2 * i, 3, "%02x", md[i]);
+            hmac_hex(data, kl, data + 1, len, hex);
+            ck_assert_msg(strcmp(hex, want) == 0, "hmac key %zu data %zu", kl, len);
+        }
+    }
+}
+END_TEST
+
 /* ---- config ---- */
 
 static void clear_config_env(void)
@@ -737,6 +800,7 @@ static Suite *core_suite(void)
     tcase_add_test(tc, test_fs_mkdir_write_read);
     tcase_add_test(tc, test_fs_read_cap_and_missing);
     tcase_add_test(tc, test_crypto);
+    tcase_add_test(tc, test_hmac_sha256);
     tcase_add_test(tc, test_config_defaults);
     tcase_add_test(tc, test_config_set_values);
     tcase_add_test(tc, test_config_errors_name_variable);
