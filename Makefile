@@ -47,13 +47,14 @@ TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DEPFLAGS   = -MMD -MP
 
 .PHONY: all build debug test check unit integration bench fuzz fuzz-replay format format-check \
-        lint run clean help deps migrate worker-image worker-image-if-engine tsan bench-triage
+        lint run clean help deps migrate worker-image worker-image-if-engine tsan bench-triage \
+        bench-redact
 
 all build: $(BIN)
 	@mkdir -p build && ln -sf $(FLAVOUR)/cyberbrain build/cyberbrain
 
 help:
-	@echo "make [build|debug|test|check|run|bench|fuzz|format|format-check|lint|clean]"
+	@echo "make [build|debug|test|check|run|bench|bench-triage|bench-redact|fuzz|format|format-check|lint|clean]"
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -168,6 +169,11 @@ bench: deps worker-image-if-engine
 bench-triage:
 	@$(MAKE) --no-print-directory build
 	@sh scripts/bench-triage.sh $(abspath $(BIN))
+
+# Redaction quality (precision/recall/F2 per type on tests/data/redact) and speed (issue #5).
+bench-redact:
+	@$(MAKE) --no-print-directory build $(BUILD)/bench/bench_redact
+	@sh scripts/bench-redact.sh $(abspath $(BIN)) $(abspath $(BUILD)/bench/bench_redact)
 
 fuzz:
 	@sh scripts/fuzz.sh "$(FUZZ_TARGET)" "$(or $(FUZZ_TIME),60)"
