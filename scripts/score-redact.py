@@ -70,10 +70,12 @@ def ratio(a, b):
 
 
 def f_beta(p, r, beta=2.0):
-    if p is None or r is None:
+    if r is None:
         return None
-    if p == 0 and r == 0:
-        return 0.0
+    if r == 0:
+        return 0.0  # also when nothing was predicted (p undefined)
+    if p is None:
+        return None
     b2 = beta * beta
     return (1 + b2) * p * r / (b2 * p + r)
 

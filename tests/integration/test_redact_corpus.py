@@ -226,9 +226,11 @@ def test_scorer_f2_and_empty_predictions(tmp_path):
     s = load_scorer()
     assert abs(s.f_beta(1.0, 0.5) - 5 * 0.5 / (4 + 0.5)) < 1e-12
     assert s.f_beta(0.0, 0.0) == 0.0 and s.f_beta(None, 1.0) is None
+    assert s.f_beta(None, 0.0) == 0.0  # nothing predicted: recall 0 scores 0, not n/a
     r, res = run_scorer(tmp_path, [])
     assert r.returncode == 0
     assert res["all"]["recall"] == 0.0 and res["all"]["precision"] is None and res["all"]["goal"] == "MISSED"
+    assert res["all"]["f2"] == 0.0 and res["types"]["IBAN"]["f2"] == 0.0 and res["types"]["IBAN"]["goal"] == "MISSED"
 
 
 def test_scorer_rejects_bad_input(tmp_path):
