@@ -352,8 +352,8 @@ def password():
 
 
 def url_password():
-    """A password as it stands in a URL's userinfo: '@' percent-encoded."""
-    return password().replace("@", "%40")
+    """A password as it stands in a URL's userinfo: '@' and '#' percent-encoded."""
+    return password().replace("@", "%40").replace("#", "%23")
 
 
 def token_value():
