@@ -41,10 +41,12 @@ struct rscan {
     size_t lo;
 };
 
-/* True when a token may start at i: i is 0 or the byte before it is none of glue. */
+/* True when a token may start at i: the byte before it is none of glue. The end of a
+ * finding (i <= lo) counts as a boundary, as its placeholder's ']' will: so a second pass
+ * over the output sees what the first saw, which keeps redaction idempotent. */
 static inline bool rc_starts(const struct rscan *sc, size_t i, unsigned glue)
 {
-    return i == 0 || !rc_is(sc->in[i - 1], glue);
+    return i <= sc->lo || !rc_is(sc->in[i - 1], glue);
 }
 
 /* Find the findings that start at or after from (the bytes before it are context only). */
@@ -66,7 +68,9 @@ bool redact_det_in_word(const struct rscan *sc, size_t ws, size_t we, struct red
 bool redact_det_phone_intl(const struct rscan *sc, size_t i, struct redact_span *s);
 /* redact_secret.c: at '=' and ':' (key=value, headers), at '/' and '\\' (home paths), at
  * '-' (PEM) and at a letter that starts a token (AKIA, gh*_, glpat-, xox?-, eyJ). */
-bool redact_det_keyed(const struct rscan *sc, size_t i, struct redact_span *s);
+/* redact_det_keyed sets *next past the key and scheme when the value is a placeholder
+ * already, so a second pass skips what the first one did. */
+bool redact_det_keyed(const struct rscan *sc, size_t i, struct redact_span *s, size_t *next);
 bool redact_det_home(const struct rscan *sc, size_t i, struct redact_span *s);
 bool redact_det_pem(const struct rscan *sc, size_t i, struct redact_span *s);
 bool redact_det_token(const struct rscan *sc, size_t i, struct redact_span *s);

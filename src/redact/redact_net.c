@@ -18,6 +18,13 @@ static bool set(struct redact_span *s, size_t start, size_t end, enum redact_typ
     return true;
 }
 
+/* A byte after a token that glues it to what follows: one of cls, or the '[' that may start
+ * a placeholder (it stood for such bytes before redaction: keeps redaction idempotent). */
+static bool glued(char c, unsigned cls)
+{
+    return c == '[' || rc_is(c, cls);
+}
+
 static size_t hex_run(const char *in, size_t len, size_t i, size_t max)
 {
     size_t k = i;
@@ -58,18 +65,24 @@ bool redact_det_url_creds(const struct rscan *sc, size_t i, struct redact_span *
 {
     const char *in = sc->in;
     size_t len = sc->len, k = i + 3, colon = 0, at = 0;
-    if (k >= len || in[i + 1] != '/' || in[i + 2] != '/' || i == 0 || !rc_is(in[i - 1], RC_WORD))
+    if (k >= len || in[i + 1] != '/' || in[i + 2] != '/' || i <= sc->lo ||
+        !rc_is(in[i - 1], RC_WORD))
         return false;
     if (redact_placeholder_len(in + k, len - k))
         return false;
     for (; k < len && k - i < 1024; k++) {
         char c = in[k];
+        size_t ph = c == '[' ? redact_placeholder_len(in + k, len - k) : 0;
+        if (ph) { /* a pseudonym's ':' is no password separator */
+            k += ph - 1;
+            continue;
+        }
         if (rc_is(c, RC_SPACE) || c == '/' || c == '?' || c == '#' || c == '"' || c == '\'' ||
             c == '<' || c == '>')
             break;
         if (c == '@')
-            at = k;
-        else if (c == ':' && !at && !colon)
+            at = k; /* the last one: a user name may hold an '@' */
+        else if (c == ':' && !colon)
             colon = k;
     }
     if (!at || !colon || colon > at || at == i + 3)
@@ -100,15 +113,15 @@ static size_t ipv4_end(const char *in, size_t len, size_t i)
 }
 
 /* The word before the token at i, when it names a version ("version 1.2.3.4"). */
-static bool after_version_word(const char *in, size_t i)
+static bool after_version_word(const char *in, size_t lo, size_t i)
 {
     static const char *const words[] = {"version", "ver", "release", "build", "firmware",
                                         "kernel",  "v",   "rev",     "revision"};
     size_t e = i;
-    while (e > 0 && (in[e - 1] == ' ' || in[e - 1] == ':' || in[e - 1] == '='))
+    while (e > lo && (in[e - 1] == ' ' || in[e - 1] == ':' || in[e - 1] == '='))
         e--;
     size_t b = e;
-    while (b > 0 && rc_is(in[b - 1], RC_ALPHA) && e - b < 12)
+    while (b > lo && rc_is(in[b - 1], RC_ALPHA) && e - b < 12)
         b--;
     if (b == e || e == i)
         return false;
@@ -126,11 +139,11 @@ bool redact_det_ipv4(const struct rscan *sc, size_t i, struct redact_span *s)
         return false;
     /* A longer dotted token (OIDs, 1.2.3.4.5) or a glued word is no address. */
     if (e < sc->len && (rc_is(in[e], RC_WORD) || (in[e] == '.' && e + 1 < sc->len &&
-                                                    rc_is(in[e + 1], RC_WORD))))
+                                                    glued(in[e + 1], RC_WORD))))
         return false;
     if ((e - i == 7 && memcmp(in + i, "0.0.0.0", 7) == 0) || memcmp(in + i, "127.", 4) == 0)
         return false;
-    if (after_version_word(in, i))
+    if (after_version_word(in, sc->lo, i))
         return false;
     return set(s, i, e, REDACT_IP);
 }
@@ -153,7 +166,7 @@ static size_t mac_end(const char *in, size_t len, size_t i, char sep)
         }
     }
     if (k < len && (rc_is(in[k], RC_WORD) || ((in[k] == sep || in[k] == ':' || in[k] == '-') &&
-                                               k + 1 < len && rc_is(in[k + 1], RC_HEX))))
+                                               k + 1 < len && glued(in[k + 1], RC_HEX))))
         return 0;
     return sep == '.' && !has_alpha ? 0 : k;
 }
@@ -221,7 +234,7 @@ bool redact_det_colon(const struct rscan *sc, size_t i, struct redact_span *s)
     if (i - ws > 4 || (ws == i && (i + 1 >= sc->len || in[i + 1] != ':')))
         return false;
     if (!rc_starts(sc, ws, RC_WORD | RC_KEY | RC_LOCAL) ||
-        (ws > 0 && in[ws - 1] == ':'))
+        (ws > sc->lo && in[ws - 1] == ':'))
         return false;
     size_t e = i - ws == 2 ? mac_end(in, sc->len, ws, ':') : 0;
     if (e)
@@ -229,8 +242,8 @@ bool redact_det_colon(const struct rscan *sc, size_t i, struct redact_span *s)
     size_t groups;
     bool dbl;
     e = ipv6_end(in, sc->len, ws, &groups, &dbl);
-    if (e == 0 || (e < sc->len && rc_is(in[e], RC_WORD)) ||
-        (e + 1 < sc->len && in[e] == '.' && rc_is(in[e + 1], RC_WORD)))
+    if (e == 0 || (e < sc->len && (rc_is(in[e], RC_WORD) || in[e] == ':')) ||
+        (e + 1 < sc->len && in[e] == '.' && glued(in[e + 1], RC_WORD)))
         return false;
     if (!(dbl ? groups <= 7 : groups == 8))
         return false;

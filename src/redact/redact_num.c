@@ -93,28 +93,40 @@ static bool iin_ok(const char *p)
     }
 }
 
+/* The first n groups of g make a card: 13-19 digits, one run or 4-4-4-4(-1..4) or 4-6-4/5,
+ * Luhn and issuer prefix. */
+static size_t card_groups(const char *in, size_t len, size_t i, const struct groups *g, size_t n)
+{
+    size_t digits = 0;
+    for (size_t k = 0; k < n; k++)
+        digits += g->len[k];
+    if (digits < 13 || digits > 19 || g->len[0] < 4 || (n > 1 && g->len[0] != 4))
+        return 0;
+    if (n > 1) {
+        bool fours = g->len[n - 1] <= 4;
+        for (size_t k = 1; k + 1 < n; k++)
+            fours &= g->len[k] == 4;
+        bool amex = n == 3 && g->len[1] == 6 && g->len[2] >= 4;
+        if (!fours && !amex)
+            return 0;
+    }
+    size_t e = g->ends[n - 1];
+    if (e < len && rc_is(in[e], RC_WORD))
+        return 0;
+    return iin_ok(in + i) && luhn_ok(in, i, e) ? e : 0;
+}
+
+/* The longest card among the group prefixes: what follows a card may be another number. */
 static size_t card_end(const char *in, size_t len, size_t i)
 {
     struct groups g;
     parse_groups(in, len, i, SEP_SPACE | SEP_DASH, &g);
-    if (g.len[0] >= 13) { /* a whole run: what follows a space is another number */
-        g.n = 1;
-        g.digits = g.len[0];
+    for (size_t n = g.n; n >= 1; n--) {
+        size_t e = card_groups(in, len, i, &g, n);
+        if (e)
+            return e;
     }
-    if (g.digits < 13 || g.digits > 19 || g.len[0] < 4)
-        return 0;
-    if (g.n > 1) {
-        bool fours = g.len[0] == 4 && g.len[g.n - 1] <= 4;
-        for (size_t k = 1; k + 1 < g.n; k++)
-            fours &= g.len[k] == 4;
-        bool amex = g.n == 3 && g.len[0] == 4 && g.len[1] == 6 && g.len[2] >= 4;
-        if (!fours && !amex)
-            return 0;
-    }
-    size_t e = g.ends[g.n - 1];
-    if (e < len && rc_is(in[e], RC_WORD))
-        return 0;
-    return iin_ok(in + i) && luhn_ok(in, i, e) ? e : 0;
+    return 0;
 }
 
 static bool same_len(const struct groups *g, size_t n, const size_t *want)
@@ -193,20 +205,30 @@ bool redact_det_number(const struct rscan *sc, size_t i, struct redact_span *s)
 
 /* +E.164 ("+14155552671", "+44 20 7946 0958", "+1 (415) 555-2671") at '+', or a national
  * number with an area code in parentheses ("(415) 555-2671", "(020) 7946 0958") at '('. */
+static bool phone_digits_ok(bool plus, size_t digits)
+{
+    return plus ? digits >= 8 && digits <= 15 : digits >= 10 && digits <= 11;
+}
+
 bool redact_det_phone_intl(const struct rscan *sc, size_t i, struct redact_span *s)
 {
     const char *in = sc->in;
-    size_t len = sc->len, k = i + 1, digits = 0, end = 0;
+    size_t len = sc->len, k = i + 1, digits = 0, end = 0, best = 0;
     bool plus = in[i] == '+', paren = !plus;
     if (!rc_starts(sc, i, RC_WORD | (plus ? RC_LOCAL : 0)) || k >= len ||
         in[k] < (plus ? '1' : '0') || in[k] > '9')
         return false;
+    /* best: the longest number so far that ends a group; what follows may be another. */
     while (k < len && digits <= 15) {
         char c = in[k];
         if (rc_is(c, RC_DIGIT)) {
             digits++;
             end = ++k;
-        } else if (c == ')' && paren && digits >= 2 && digits <= 5) {
+            continue;
+        }
+        if (end == k && !paren && phone_digits_ok(plus, digits) && !rc_is(c, RC_WORD))
+            best = end;
+        if (c == ')' && paren && digits >= 2 && digits <= 5) {
             paren = false;
             end = 0;
             k += k + 1 < len && in[k + 1] == ' ' ? 2 : 1;
@@ -221,11 +243,9 @@ bool redact_det_phone_intl(const struct rscan *sc, size_t i, struct redact_span 
             break;
         }
     }
-    if (!end || paren || digits > 15 || (end < len && rc_is(in[end], RC_WORD)))
-        return false;
-    if (plus ? digits < 8 : digits < 10 || digits > 11)
-        return false;
-    return set(s, i, end, REDACT_PHONE);
+    if (end == k && k == len && !paren && phone_digits_ok(plus, digits))
+        best = end;
+    return best ? set(s, i, best, REDACT_PHONE) : false;
 }
 
 /* IBAN: country, 2 check digits, BBAN; spaces allowed between groups of 4. */
@@ -296,7 +316,7 @@ static bool key_body(const struct rscan *sc, size_t ws, size_t we, struct redact
         b--;
     while (e < sc->len && rc_is(in[e], RC_B64) && e - b < 100)
         e++;
-    if (e - b < 40 || e - b > 80 || in[b] == '/' || (b > 0 && rc_is(in[b - 1], RC_KEY)))
+    if (e - b < 40 || e - b > 80 || in[b] == '/' || (b > sc->lo && rc_is(in[b - 1], RC_KEY)))
         return false;
     for (size_t k = b; k < e; k++) {
         seen |= rc_is(in[k], RC_DIGIT) ? 1u : rc_is(in[k], RC_UPPER) ? 2u : 4u;
@@ -310,7 +330,7 @@ static bool key_body(const struct rscan *sc, size_t ws, size_t we, struct redact
 bool redact_det_in_word(const struct rscan *sc, size_t ws, size_t we, struct redact_span *s)
 {
     const char *in = sc->in;
-    char before = ws > 0 ? in[ws - 1] : 0, after = we < sc->len ? in[we] : 0;
+    char before = ws > sc->lo ? in[ws - 1] : 0, after = we < sc->len ? in[we] : 0;
     if ((in[ws] == 'e' || in[ws] == 'g' || in[ws] == 'A') && redact_det_token(sc, ws, s))
         return true;
     if (is_container_id(sc, ws, we))

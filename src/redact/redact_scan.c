@@ -125,10 +125,10 @@ static bool try_at(const struct rscan *sc, size_t i, struct redact_span *s, size
     case '@':
         return redact_det_email(sc, i, s);
     case ':':
-        return redact_det_url_creds(sc, i, s) || redact_det_keyed(sc, i, s) ||
+        return redact_det_url_creds(sc, i, s) || redact_det_keyed(sc, i, s, next) ||
                redact_det_colon(sc, i, s);
     case '=':
-        return redact_det_keyed(sc, i, s);
+        return redact_det_keyed(sc, i, s, next);
     case '/':
     case '\\':
         return redact_det_home(sc, i, s);
@@ -160,8 +160,12 @@ size_t redact_scan(const char *in, size_t len, size_t from, struct redact_span *
             continue;
         }
         struct redact_span *s = &out[n];
+        /* A token found by its shape (it starts at or before its trigger) and glued to a
+         * placeholder is left: it was glued to what the placeholder replaced. */
         if (try_at(&sc, i, s, &next) && s->start >= sc.lo && s->start < s->end &&
-            s->end <= len && s->end > i) {
+            s->end <= len && s->end > i &&
+            !(s->start <= i && s->end < len && in[s->end] == '[' &&
+              redact_placeholder_len(in + s->end, len - s->end))) {
             i = s->end;
             sc.lo = i;
             n++;

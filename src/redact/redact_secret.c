@@ -92,8 +92,8 @@ static size_t token_end(const char *in, size_t len, size_t i)
 
 /* An Authorization value [vb, ve): "Scheme credentials" keeps the scheme; a one-token
  * scheme (Bearer, Basic, Token) hides one token, others (Digest, AWS4-...) the rest. */
-static bool
-auth_value(const char *in, size_t len, size_t vb, size_t ve, struct redact_span *s)
+static bool auth_value(
+    const char *in, size_t len, size_t vb, size_t ve, struct redact_span *s, size_t *next)
 {
     size_t t = vb;
     while (t < ve && in[t] != ' ')
@@ -103,8 +103,10 @@ auth_value(const char *in, size_t len, size_t vb, size_t ve, struct redact_span 
         cb++;
     if (cb >= ve)
         return set(s, vb, token_end(in, ve, vb), REDACT_SECRET);
-    if (redact_placeholder_len(in + cb, len - cb))
+    if (redact_placeholder_len(in + cb, len - cb)) {
+        *next = cb;
         return false;
+    }
     bool one = (t - vb == 6 && strncasecmp(in + vb, "bearer", 6) == 0) ||
                (t - vb == 5 && strncasecmp(in + vb, "basic", 5) == 0) ||
                (t - vb == 5 && strncasecmp(in + vb, "token", 5) == 0);
@@ -112,7 +114,7 @@ auth_value(const char *in, size_t len, size_t vb, size_t ve, struct redact_span 
 }
 
 /* At '=' or ':': the value of a secret key, an Authorization or a Cookie header. */
-bool redact_det_keyed(const struct rscan *sc, size_t i, struct redact_span *s)
+bool redact_det_keyed(const struct rscan *sc, size_t i, struct redact_span *s, size_t *next)
 {
     const char *in = sc->in;
     size_t len = sc->len, ke = i, kb, vb = i + 1, ve;
@@ -138,10 +140,14 @@ bool redact_det_keyed(const struct rscan *sc, size_t i, struct redact_span *s)
     } else {
         ve = kind == KEY_SECRET ? token_end(in, len, vb) : line_end(in, len, vb);
     }
-    if (vb >= ve || redact_placeholder_len(in + vb, len - vb))
+    if (vb < len && redact_placeholder_len(in + vb, len - vb)) {
+        *next = vb;
+        return false;
+    }
+    if (vb >= ve)
         return false;
     if (kind == KEY_AUTH)
-        return auth_value(in, len, vb, ve, s);
+        return auth_value(in, len, vb, ve, s, next);
     return set(s, vb, ve, REDACT_SECRET);
 }
 
@@ -169,7 +175,7 @@ bool redact_det_home(const struct rscan *sc, size_t i, struct redact_span *s)
             return user_segment(sc, i + 7, s);
         return false;
     }
-    if (i < 2 || in[i - 1] != ':' || !rc_is(in[i - 2], RC_ALPHA))
+    if (i < sc->lo + 2 || in[i - 1] != ':' || !rc_is(in[i - 2], RC_ALPHA))
         return false;
     size_t n = i + 1 < len && in[i + 1] == '\\' ? 2 : 1;
     if (len - i < 2 * n + 6 || strncasecmp(in + i + n, "users", 5) != 0 ||
@@ -186,10 +192,14 @@ bool redact_det_pem(const struct rscan *sc, size_t i, struct redact_span *s)
     size_t len = sc->len;
     if (len - i < 31 || memcmp(in + i, "-----BEGIN ", 11) != 0)
         return false;
-    size_t le = line_end(in, len, i);
-    const char *label_end = memmem(in + i + 11, le - i - 11 < 64 ? le - i - 11 : 64, "-----", 5);
-    if (!label_end || !memmem(in + i + 11, (size_t)(label_end - in) - i - 11, "PRIVATE KEY", 11))
+    size_t le = line_end(in, len, i), k = i + 11;
+    /* The label: capitals and spaces ("RSA PRIVATE KEY", "OPENSSH PRIVATE KEY"). */
+    while (k < le && k - i < 64 && (rc_is(in[k], RC_UPPER) || in[k] == ' '))
+        k++;
+    if (le - k < 5 || memcmp(in + k, "-----", 5) != 0 ||
+        !memmem(in + i + 11, k - i - 11, "PRIVATE KEY", 11))
         return false;
+    const char *label_end = in + k;
     const char *end = memmem(label_end + 5, len - (size_t)(label_end + 5 - in), "-----END ", 9);
     const char *close = end ? memmem(end + 9, len - (size_t)(end + 9 - in), "-----", 5) : NULL;
     return set(s, i, close ? (size_t)(close - in) + 5 : le, REDACT_SECRET);

@@ -6,7 +6,10 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/crypto.h"
 #include "redact/redact.h"
+
+#define GOLDEN "tests/golden/redact/cases.tsv"
 
 static char *red(const char *in)
 {
@@ -113,6 +116,147 @@ START_TEST(pseudonyms)
 }
 END_TEST
 
+/* Redact in (len bytes) with o into a fresh heap string; *n gets its length. */
+static char *red_buf(const char *in, size_t len, const struct redact_opts *o, size_t *n)
+{
+    struct buf b;
+    buf_init(&b, len * (REDACT_PLACEHOLDER_MAX + 1) + 16);
+    ck_assert_int_eq(redact_text_opts(in, len, o, &b), ERR_OK);
+    *n = buf_len(&b);
+    return buf_take(&b);
+}
+
+/* The invariants of one input: spans sorted, non-overlapping and in range; the output
+ * bound; idempotence in mask and pseudonym mode. */
+static void check_invariants(const char *in, size_t len)
+{
+    static const unsigned char key[] = "golden-key";
+    struct redact_opts ps = {REDACT_PSEUDONYM, key, sizeof(key) - 1};
+    struct redact_span sp[512];
+    size_t n = redact_find(in, len, sp, 512), prev_end = 0;
+    for (size_t k = 0; k < n; k++) {
+        ck_assert_msg(sp[k].start >= prev_end && sp[k].start < sp[k].end && sp[k].end <= len,
+                      "span %zu of '%.*s'", k, (int)len, in);
+        ck_assert_int_lt(sp[k].type, REDACT__COUNT);
+        prev_end = sp[k].end;
+    }
+    for (int mode = 0; mode < 2; mode++) {
+        const struct redact_opts *o = mode ? &ps : NULL;
+        size_t n1, n2;
+        char *once = red_buf(in, len, o, &n1);
+        ck_assert_uint_le(n1, len + n * REDACT_PLACEHOLDER_MAX);
+        char *twice = red_buf(once, n1, o, &n2);
+        ck_assert_msg(n1 == n2 && memcmp(once, twice, n1) == 0, "not idempotent: '%s' -> '%s'",
+                      once, twice);
+        free(once);
+        free(twice);
+    }
+}
+
+/* Every golden case: the mask output, then the invariants. */
+START_TEST(golden_cases)
+{
+    FILE *f = fopen(GOLDEN, "r");
+    ck_assert_msg(f != NULL, "missing " GOLDEN);
+    char line[4096];
+    int cases = 0;
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (line[0] == '#' || line[0] == '\0')
+            continue;
+        char *tab = strchr(line, '\t');
+        ck_assert_msg(tab != NULL, "no tab in golden line '%s'", line);
+        *tab = '\0';
+        size_t n;
+        char *got = red_buf(line, strlen(line), NULL, &n);
+        ck_assert_msg(strcmp(got, tab + 1) == 0, "\n in:   %s\n want: %s\n got:  %s", line, tab + 1,
+                      got);
+        free(got);
+        check_invariants(line, strlen(line));
+        cases++;
+    }
+    fclose(f);
+    ck_assert_int_ge(cases, 50);
+}
+END_TEST
+
+/* The pseudonym is the first 4 hex of HMAC-SHA256(key, "EMAIL", 0, value). */
+START_TEST(pseudonym_is_hmac)
+{
+    static const unsigned char key[] = "k1";
+    struct redact_opts o = {REDACT_PSEUDONYM, key, 2};
+    unsigned char mac[CRYPTO_SHA256_LEN];
+    crypto_hmac_sha256(key, 2, "EMAIL\0bob@example.com", 21, mac);
+    char want[64];
+    snprintf(want, sizeof(want), "to [EMAIL:%02x%02x].", mac[0], mac[1]);
+    size_t n;
+    char *got = red_buf("to bob@example.com.", 19, &o, &n);
+    ck_assert_str_eq(got, want);
+    free(got);
+    /* No key, or mask mode: plain placeholders. */
+    struct redact_opts nokey = {REDACT_PSEUDONYM, NULL, 0}, mask = {REDACT_MASK, key, 2};
+    got = red_buf("to bob@example.com.", 19, &nokey, &n);
+    ck_assert_str_eq(got, "to [EMAIL].");
+    free(got);
+    got = red_buf("to bob@example.com.", 19, &mask, &n);
+    ck_assert_str_eq(got, "to [EMAIL].");
+    free(got);
+    for (int t = 0; t < REDACT__COUNT; t++)
+        ck_assert_str_ne(redact_type_name((enum redact_type)t), "?");
+    ck_assert_str_eq(redact_type_name(REDACT__COUNT), "?");
+}
+END_TEST
+
+/* Binary bytes, NULs and invalid UTF-8 pass through; findings around them are found. */
+START_TEST(binary_input)
+{
+    static const char in[] = "\xff\xfe\0a@example.com\0\xc3(10.0.0.1\x80";
+    size_t n;
+    char *got = red_buf(in, sizeof(in) - 1, NULL, &n);
+    static const char want[] = "\xff\xfe\0[EMAIL]\0\xc3([IP]\x80";
+    ck_assert_uint_eq(n, sizeof(want) - 1);
+    ck_assert_mem_eq(got, want, n);
+    free(got);
+    check_invariants(in, sizeof(in) - 1);
+    /* Pseudo-random bytes: the invariants hold. */
+    static const char set[] = "0123456789abcdef:.-@/= +()[]AZaz\\_\n";
+    char rnd[4096];
+    unsigned x = 12345;
+    for (int round = 0; round < 200; round++) {
+        for (size_t k = 0; k < sizeof(rnd); k++) {
+            x = x * 1103515245u + 12345u;
+            rnd[k] = set[(x >> 16) % (sizeof(set) - 1)];
+        }
+        check_invariants(rnd, sizeof(rnd));
+    }
+}
+END_TEST
+
+/* More findings than fit one scan batch and a full out: all found, in order. */
+START_TEST(many_findings)
+{
+    struct buf in;
+    buf_init(&in, 1 << 20);
+    for (int k = 0; k < 1000; k++)
+        buf_printf(&in, "u%d@example.com 10.0.%d.%d ", k, k / 256, k % 256);
+    struct redact_span sp[3000];
+    ck_assert_uint_eq(redact_find(buf_str(&in), buf_len(&in), sp, 3000), 2000);
+    ck_assert_uint_eq(redact_find(buf_str(&in), buf_len(&in), sp, 7), 7);
+    size_t n;
+    char *got = red_buf(buf_str(&in), buf_len(&in), NULL, &n);
+    ck_assert_ptr_null(strstr(got, "@example.com"));
+    ck_assert_ptr_null(strstr(got, "10.0."));
+    free(got);
+    /* A capped out fails with ERR_TOO_LARGE and holds no raw finding. */
+    struct buf small;
+    buf_init(&small, 100);
+    ck_assert_int_eq(redact_text(buf_str(&in), buf_len(&in), &small), ERR_TOO_LARGE);
+    ck_assert_ptr_null(strstr(buf_str(&small), "@example.com"));
+    buf_fini(&small);
+    buf_fini(&in);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("redact");
@@ -124,6 +268,10 @@ int main(void)
     tcase_add_test(tc, long_line_is_cut_not_leaked);
     tcase_add_test(tc, spans_cover_only_the_value);
     tcase_add_test(tc, pseudonyms);
+    tcase_add_test(tc, golden_cases);
+    tcase_add_test(tc, pseudonym_is_hmac);
+    tcase_add_test(tc, binary_input);
+    tcase_add_test(tc, many_findings);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
