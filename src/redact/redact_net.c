@@ -46,6 +46,8 @@ bool redact_det_email(const struct rscan *sc, size_t i, struct redact_span *s)
     size_t d = i + 1;
     while (d < sc->len && (rc_is(in[d], RC_WORD) || in[d] == '-' || in[d] == '.') && d - i < 256)
         d++;
+    if (d < sc->len && in[d] == '[' && redact_placeholder_len(in + d, sc->len - d))
+        return false; /* glued to what the placeholder replaced */
     /* A sentence may end right after the address: its final dots are not the domain's. */
     while (d > i + 1 && (in[d - 1] == '.' || in[d - 1] == '-'))
         d--;
@@ -72,13 +74,10 @@ bool redact_det_url_creds(const struct rscan *sc, size_t i, struct redact_span *
         return false;
     for (; k < len && k - i < 1024; k++) {
         char c = in[k];
-        size_t ph = c == '[' ? redact_placeholder_len(in + k, len - k) : 0;
-        if (ph) { /* a pseudonym's ':' is no password separator */
-            k += ph - 1;
-            continue;
-        }
+        /* A placeholder ends it: it may stand for a space (and a pseudonym's ':' is no
+         * password separator). */
         if (rc_is(c, RC_SPACE) || c == '/' || c == '?' || c == '#' || c == '"' || c == '\'' ||
-            c == '<' || c == '>')
+            c == '<' || c == '>' || (c == '[' && redact_placeholder_len(in + k, len - k)))
             break;
         if (c == '@')
             at = k; /* the last one: a user name may hold an '@' */
@@ -115,9 +114,12 @@ static size_t ipv4_end(const char *in, size_t len, size_t i)
 /* The word before the token at i, when it names a version ("version 1.2.3.4"). */
 static bool after_version_word(const char *in, size_t lo, size_t i)
 {
-    static const char *const words[] = {"version", "ver", "release", "build", "firmware",
+    static const char *const words[] = {"version", "ver", "release", "build",   "firmware",
                                         "kernel",  "v",   "rev",     "revision"};
     size_t e = i;
+    /* product/1.2.3.4, as in a User-Agent */
+    if (i >= lo + 2 && in[i - 1] == '/' && rc_is(in[i - 2], RC_ALPHA))
+        return true;
     while (e > lo && (in[e - 1] == ' ' || in[e - 1] == ':' || in[e - 1] == '='))
         e--;
     size_t b = e;
@@ -138,8 +140,8 @@ bool redact_det_ipv4(const struct rscan *sc, size_t i, struct redact_span *s)
     if (e == 0)
         return false;
     /* A longer dotted token (OIDs, 1.2.3.4.5) or a glued word is no address. */
-    if (e < sc->len && (rc_is(in[e], RC_WORD) || (in[e] == '.' && e + 1 < sc->len &&
-                                                    glued(in[e + 1], RC_WORD))))
+    if (e < sc->len &&
+        (rc_is(in[e], RC_WORD) || (in[e] == '.' && e + 1 < sc->len && glued(in[e + 1], RC_WORD))))
         return false;
     if ((e - i == 7 && memcmp(in + i, "0.0.0.0", 7) == 0) || memcmp(in + i, "127.", 4) == 0)
         return false;
@@ -166,7 +168,7 @@ static size_t mac_end(const char *in, size_t len, size_t i, char sep)
         }
     }
     if (k < len && (rc_is(in[k], RC_WORD) || ((in[k] == sep || in[k] == ':' || in[k] == '-') &&
-                                               k + 1 < len && glued(in[k + 1], RC_HEX))))
+                                              k + 1 < len && glued(in[k + 1], RC_HEX))))
         return 0;
     return sep == '.' && !has_alpha ? 0 : k;
 }
@@ -233,8 +235,7 @@ bool redact_det_colon(const struct rscan *sc, size_t i, struct redact_span *s)
         ws--;
     if (i - ws > 4 || (ws == i && (i + 1 >= sc->len || in[i + 1] != ':')))
         return false;
-    if (!rc_starts(sc, ws, RC_WORD | RC_KEY | RC_LOCAL) ||
-        (ws > sc->lo && in[ws - 1] == ':'))
+    if (!rc_starts(sc, ws, RC_WORD | RC_KEY | RC_LOCAL) || (ws > sc->lo && in[ws - 1] == ':'))
         return false;
     size_t e = i - ws == 2 ? mac_end(in, sc->len, ws, ':') : 0;
     if (e)
@@ -246,6 +247,12 @@ bool redact_det_colon(const struct rscan *sc, size_t i, struct redact_span *s)
         (e + 1 < sc->len && in[e] == '.' && glued(in[e + 1], RC_WORD)))
         return false;
     if (!(dbl ? groups <= 7 : groups == 8))
+        return false;
+    /* "a::b" in code (C++, Rust paths): a short address needs a digit. */
+    bool has_digit = false;
+    for (size_t k = ws; k < e && !has_digit; k++)
+        has_digit = rc_is(in[k], RC_DIGIT);
+    if (!has_digit && groups < 3)
         return false;
     /* :: and ::1 name no one. */
     if ((e - ws == 2 && dbl) || (e - ws == 3 && memcmp(in + ws, "::1", 3) == 0))

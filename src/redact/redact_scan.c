@@ -4,9 +4,9 @@
  * The hot loop is one table lookup per byte; a detector runs only at a trigger byte
  * (digits, @ : = / \\ - + ( [ and A, which starts AWS key ids). After a failed try
  * at a digit the rest of its word is skipped, so a word is looked at once. */
-#include "redact/redact_int.h"
-
 #include <string.h>
+
+#include "redact/redact_int.h"
 
 const uint16_t redact_cls[256] = {
     ['\t'] = RC_SPACE | RC_VALEND,
@@ -125,8 +125,10 @@ static bool try_at(const struct rscan *sc, size_t i, struct redact_span *s, size
     case '@':
         return redact_det_email(sc, i, s);
     case ':':
-        return redact_det_url_creds(sc, i, s) || redact_det_keyed(sc, i, s, next) ||
-               redact_det_colon(sc, i, s);
+        /* "://" is a URL whatever comes before it: a scheme is no secret's key. */
+        if (i + 2 < sc->len && sc->in[i + 1] == '/' && sc->in[i + 2] == '/')
+            return redact_det_url_creds(sc, i, s);
+        return redact_det_keyed(sc, i, s, next) || redact_det_colon(sc, i, s);
     case '=':
         return redact_det_keyed(sc, i, s, next);
     case '/':
@@ -162,8 +164,8 @@ size_t redact_scan(const char *in, size_t len, size_t from, struct redact_span *
         struct redact_span *s = &out[n];
         /* A token found by its shape (it starts at or before its trigger) and glued to a
          * placeholder is left: it was glued to what the placeholder replaced. */
-        if (try_at(&sc, i, s, &next) && s->start >= sc.lo && s->start < s->end &&
-            s->end <= len && s->end > i &&
+        if (try_at(&sc, i, s, &next) && s->start >= sc.lo && s->start < s->end && s->end <= len &&
+            s->end > i &&
             !(s->start <= i && s->end < len && in[s->end] == '[' &&
               redact_placeholder_len(in + s->end, len - s->end))) {
             i = s->end;

@@ -27,24 +27,27 @@ static bool ends_with(const char *k, size_t n, const char *suffix, size_t m)
     return n >= m && strncasecmp(k + n - m, suffix, m) == 0;
 }
 
-#define SUFFIX(s) {s, sizeof(s) - 1}
+#define SUFFIX(s)        \
+    {                    \
+        s, sizeof(s) - 1 \
+    }
 
 static enum key_kind key_kind(const char *k, size_t n)
 {
     static const struct {
         const char *s;
         size_t n;
-    } by_d[] = {SUFFIX("password"), SUFFIX("passwd"), SUFFIX("pwd")},
-      by_t[] = {SUFFIX("secret")}, by_n[] = {SUFFIX("token")},
-      by_y[] = {SUFFIX("api_key"), SUFFIX("apikey"), SUFFIX("api-key"), SUFFIX("access_key"),
-                SUFFIX("accesskey"), SUFFIX("private_key"), SUFFIX("privatekey"),
-                SUFFIX("secret_key"), SUFFIX("secretkey")},
+    } by_d[] = {SUFFIX("password"), SUFFIX("passwd"), SUFFIX("pwd")}, by_t[] = {SUFFIX("secret")},
+      by_n[] = {SUFFIX("token")},
+      by_y[] = {SUFFIX("api_key"),    SUFFIX("apikey"),     SUFFIX("api-key"),
+                SUFFIX("access_key"), SUFFIX("accesskey"),  SUFFIX("private_key"),
+                SUFFIX("privatekey"), SUFFIX("secret_key"), SUFFIX("secretkey")},
       by_e[] = {SUFFIX("passphrase")}, by_l[] = {SUFFIX("credential")},
       by_s[] = {SUFFIX("credentials")};
-#define TRY(list)                                                                              \
-    for (size_t j = 0; j < sizeof(list) / sizeof(list[0]); j++)                               \
-        if (ends_with(k, n, list[j].s, list[j].n))                                           \
-            return KEY_SECRET;                                                                 \
+#define TRY(list)                                               \
+    for (size_t j = 0; j < sizeof(list) / sizeof(list[0]); j++) \
+        if (ends_with(k, n, list[j].s, list[j].n))              \
+            return KEY_SECRET;                                  \
     return KEY_NONE
     switch (k[n - 1] | 0x20) {
     case 'd':
@@ -92,8 +95,8 @@ static size_t token_end(const char *in, size_t len, size_t i)
 
 /* An Authorization value [vb, ve): "Scheme credentials" keeps the scheme; a one-token
  * scheme (Bearer, Basic, Token) hides one token, others (Digest, AWS4-...) the rest. */
-static bool auth_value(
-    const char *in, size_t len, size_t vb, size_t ve, struct redact_span *s, size_t *next)
+static bool
+auth_value(const char *in, size_t len, size_t vb, size_t ve, struct redact_span *s, size_t *next)
 {
     size_t t = vb;
     while (t < ve && in[t] != ' ')
@@ -178,8 +181,8 @@ bool redact_det_home(const struct rscan *sc, size_t i, struct redact_span *s)
     if (i < sc->lo + 2 || in[i - 1] != ':' || !rc_is(in[i - 2], RC_ALPHA))
         return false;
     size_t n = i + 1 < len && in[i + 1] == '\\' ? 2 : 1;
-    if (len - i < 2 * n + 6 || strncasecmp(in + i + n, "users", 5) != 0 ||
-        in[i + n + 5] != '\\' || (n == 2 && in[i + n + 6] != '\\'))
+    if (len - i < 2 * n + 6 || strncasecmp(in + i + n, "users", 5) != 0 || in[i + n + 5] != '\\' ||
+        (n == 2 && in[i + n + 6] != '\\'))
         return false;
     return user_segment(sc, i + 2 * n + 5, s);
 }
