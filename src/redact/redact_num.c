@@ -6,6 +6,7 @@
  * parentheses or separators in a known grouping, so timestamps, durations, PIDs and ports
  * are not taken; a run glued to a word, a dot or a dash is not looked at. */
 #include <string.h>
+#include <strings.h>
 
 #include "redact/redact_int.h"
 
@@ -198,7 +199,8 @@ bool redact_det_number(const struct rscan *sc, size_t i, struct redact_span *s)
         return set(s, i, e, REDACT_SSN);
     if ((r >= 13 || (r == 4 && (c == ' ' || c == '-'))) && (e = card_end(in, len, i)) != 0)
         return set(s, i, e, REDACT_CARD);
-    if (r <= 5 && sep_bit(c) && (e = phone_end(in, len, i)) != 0)
+    bool after_digits = i >= sc->lo + 2 && in[i - 1] == ' ' && rc_is(in[i - 2], RC_DIGIT);
+    if (r <= 5 && sep_bit(c) && !after_digits && (e = phone_end(in, len, i)) != 0)
         return set(s, i, e, REDACT_PHONE);
     return r <= 3 && c == '.' && redact_det_ipv4(sc, i, s);
 }
@@ -288,6 +290,28 @@ static size_t iban_end(const char *in, size_t len, size_t ws)
     return mod == 1 ? k : 0;
 }
 
+/* True when the hex at ws follows "sha256:", "sha256=", "digest " or "SHA256 (f) = ". */
+static bool after_hash_name(const struct rscan *sc, size_t ws)
+{
+    static const char *const names[] = {"sha256", "sha512", "sha384", "sha1",
+                                        "md5",    "digest", "hash",   "checksum"};
+    const char *in = sc->in;
+    size_t e = ws;
+    while (e > sc->lo && ws - e < 4 && (in[e - 1] == ' ' || in[e - 1] == ':' || in[e - 1] == '='))
+        e--;
+    if (e > sc->lo && in[e - 1] == ')')
+        return true;
+    size_t b = e;
+    while (b > sc->lo && rc_is(in[b - 1], RC_ALPHA | RC_DIGIT) && e - b < 16)
+        b--;
+    for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+        size_t m = strlen(names[k]);
+        if (e - b >= m && strncasecmp(in + e - m, names[k], m) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Container id: 12 or 64 lowercase hex as a word (12 with a letter and a digit); not a
  * UUID's last group, not a 40-hex git SHA. */
 static bool is_container_id(const struct rscan *sc, size_t ws, size_t we)
@@ -301,12 +325,14 @@ static bool is_container_id(const struct rscan *sc, size_t ws, size_t we)
             return false;
         seen |= rc_is(sc->in[k], RC_DIGIT) ? 1u : 2u;
     }
-    if (n == 12 && seen != 3)
-        return false;
-    return rc_starts(sc, ws, RC_WORD | RC_KEY) && !(we < sc->len && sc->in[we] == '-');
+    if (n == 12)
+        return seen == 3 && rc_starts(sc, ws, RC_WORD | RC_KEY) &&
+               !(we < sc->len && sc->in[we] == '-');
+    /* 64: docker-<id>.scope and <id>-json.log are ids; sha256:<64> is a digest. */
+    return rc_starts(sc, ws, RC_WORD) && !after_hash_name(sc, ws);
 }
 
-/* A line of a PEM key body: 60-80 base64 bytes mixing cases and digits, or "MII..." */
+/* A line of a PEM key body: 60-80 base64 bytes mixing cases and digits. */
 static bool key_body(const struct rscan *sc, size_t ws, size_t we, struct redact_span *s)
 {
     const char *in = sc->in;
@@ -322,7 +348,7 @@ static bool key_body(const struct rscan *sc, size_t ws, size_t we, struct redact
         seen |= rc_is(in[k], RC_DIGIT) ? 1u : rc_is(in[k], RC_UPPER) ? 2u : 4u;
         slashes += in[k] == '/';
     }
-    if (seen != 7 || slashes > 6 || (e - b < 60 && memcmp(in + b, "MII", 3) != 0))
+    if (seen != 7 || slashes > 6 || e - b < 60)
         return false;
     return set(s, b, e, REDACT_SECRET);
 }
@@ -332,6 +358,9 @@ bool redact_det_in_word(const struct rscan *sc, size_t ws, size_t we, struct red
     const char *in = sc->in;
     char before = ws > sc->lo ? in[ws - 1] : 0, after = we < sc->len ? in[we] : 0;
     if ((in[ws] == 'e' || in[ws] == 'g' || in[ws] == 'A') && redact_det_token(sc, ws, s))
+        return true;
+    if (((we - ws == 4 && after == '.') || (we - ws == 2 && after == '-')) &&
+        redact_det_mac_sep(sc, ws, s))
         return true;
     if (is_container_id(sc, ws, we))
         return set(s, ws, we, REDACT_CONTAINER_ID);

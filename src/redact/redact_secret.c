@@ -113,7 +113,26 @@ auth_value(const char *in, size_t len, size_t vb, size_t ve, struct redact_span 
     bool one = (t - vb == 6 && strncasecmp(in + vb, "bearer", 6) == 0) ||
                (t - vb == 5 && strncasecmp(in + vb, "basic", 5) == 0) ||
                (t - vb == 5 && strncasecmp(in + vb, "token", 5) == 0);
-    return set(s, cb, one ? token_end(in, ve, cb) : ve, REDACT_SECRET);
+    size_t ce = one ? token_end(in, ve, cb) : ve, stars = cb;
+    while (stars < ce && in[stars] == '*')
+        stars++;
+    return stars < ce && set(s, cb, ce, REDACT_SECRET); /* "basic ***" is masked already */
+}
+
+/* False for values that hold no secret: "password: YES" (MySQL's "using password"),
+ * already masked "***", and PWD=/a/path (the working directory, not a password). */
+static bool secret_value(const char *key, size_t key_len, const char *v, size_t n)
+{
+    static const char *const flags[] = {"yes", "no", "true", "false", "null", "none"};
+    for (size_t j = 0; j < sizeof(flags) / sizeof(flags[0]); j++)
+        if (strlen(flags[j]) == n && strncasecmp(v, flags[j], n) == 0)
+            return false;
+    size_t stars = 0;
+    while (stars < n && v[stars] == '*')
+        stars++;
+    if (stars == n)
+        return false;
+    return !(key_len == 3 && strncasecmp(key, "pwd", 3) == 0 && (v[0] == '/' || v[0] == '~'));
 }
 
 /* At '=' or ':': the value of a secret key, an Authorization or a Cookie header. */
@@ -147,8 +166,11 @@ bool redact_det_keyed(const struct rscan *sc, size_t i, struct redact_span *s, s
         *next = vb;
         return false;
     }
-    if (vb >= ve)
+    if (vb >= ve || !secret_value(in + kb, ke - kb, in + vb, ve - vb))
         return false;
+    /* "private_key": "-----BEGIN ...-----\n": the block, as where it stands alone. */
+    if (len - vb > 11 && memcmp(in + vb, "-----BEGIN ", 11) == 0 && redact_det_pem(sc, vb, s))
+        return true;
     if (kind == KEY_AUTH)
         return auth_value(in, len, vb, ve, s, next);
     return set(s, vb, ve, REDACT_SECRET);
