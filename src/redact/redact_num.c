@@ -59,6 +59,16 @@ static void parse_groups(const char *in, size_t len, size_t i, unsigned seps, st
     }
 }
 
+static bool digits_at(const char *in, size_t len, size_t k, size_t n)
+{
+    if (k + n > len)
+        return false;
+    for (size_t j = k; j < k + n; j++)
+        if (!rc_is(in[j], RC_DIGIT))
+            return false;
+    return true;
+}
+
 static bool luhn_ok(const char *in, size_t i, size_t end)
 {
     unsigned sum = 0, k = 0;
@@ -193,14 +203,19 @@ bool redact_det_number(const struct rscan *sc, size_t i, struct redact_span *s)
     r -= i;
     if (c == 0 && r < 13)
         return false;
-    if ((r == 2 && c == '-') || (r == 4 && c == '.') || rc_is(c, RC_HEX))
+    if (rc_is(c, RC_HEX))
         return redact_det_mac_sep(sc, i, s);
+    if (((r == 2 && c == '-') || (r == 4 && c == '.')) && redact_det_mac_sep(sc, i, s))
+        return true;
     if (r == 3 && c == '-' && (e = ssn_end(in, len, i)) != 0)
         return set(s, i, e, REDACT_SSN);
-    if ((r >= 13 || (r == 4 && (c == ' ' || c == '-'))) && (e = card_end(in, len, i)) != 0)
+    /* 4-digit groups: the next group has 4 digits too (not a date like 2026-11-24). */
+    bool fours = r == 4 && (c == ' ' || c == '-') && digits_at(in, len, i + 5, 4);
+    if ((r >= 13 || fours) && (e = card_end(in, len, i)) != 0)
         return set(s, i, e, REDACT_CARD);
     bool after_digits = i >= sc->lo + 2 && in[i - 1] == ' ' && rc_is(in[i - 2], RC_DIGIT);
-    if (r <= 5 && sep_bit(c) && !after_digits && (e = phone_end(in, len, i)) != 0)
+    bool phone_like = r == 3 || (r == 1 && in[i] == '1') || in[i] == '0';
+    if (r <= 5 && sep_bit(c) && phone_like && !after_digits && (e = phone_end(in, len, i)) != 0)
         return set(s, i, e, REDACT_PHONE);
     return r <= 3 && c == '.' && redact_det_ipv4(sc, i, s);
 }
@@ -357,6 +372,10 @@ bool redact_det_in_word(const struct rscan *sc, size_t ws, size_t we, struct red
 {
     const char *in = sc->in;
     char before = ws > sc->lo ? in[ws - 1] : 0, after = we < sc->len ? in[we] : 0;
+    /* Most words here are plain numbers: only an id or a key body may start with a digit. */
+    bool b64_edge = before == '+' || before == '/' || after == '+' || after == '/' || after == '=';
+    if (rc_is(in[ws], RC_DIGIT) && we - ws < 12 && !b64_edge)
+        return false;
     if ((in[ws] == 'e' || in[ws] == 'g' || in[ws] == 'A') && redact_det_token(sc, ws, s))
         return true;
     if (((we - ws == 4 && after == '.') || (we - ws == 2 && after == '-')) &&
@@ -372,8 +391,7 @@ bool redact_det_in_word(const struct rscan *sc, size_t ws, size_t we, struct red
             return set(s, ws, e, REDACT_IBAN);
     }
     /* A key body line is one long base64 word; '+' and '/' may split it. */
-    if (we - ws >= 40 || before == '+' || before == '/' || after == '+' || after == '/' ||
-        after == '=')
+    if (we - ws >= 40 || b64_edge)
         return key_body(sc, ws, we, s);
     return false;
 }
