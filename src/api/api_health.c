@@ -19,7 +19,7 @@ static json_t *check_database(struct api_server *a, bool *ok)
     json_object_set_new(
         j, "backend", json_string(store_kind_get(a->ctx.st) == STORE_PG ? "postgresql" : "sqlite"));
     if (!*ok)
-        json_object_set_new(j, "detail", json_string(errbuf_get(&eb, e)));
+        json_object_set_new(j, "detail", api_redacted(a, errbuf_get(&eb, e)));
     return j;
 }
 
@@ -36,7 +36,7 @@ static json_t *check_docker(struct api_server *a, bool *ok)
     if (*ok)
         json_object_set_new(j, "api_version", json_string(version));
     else
-        json_object_set_new(j, "detail", json_string(errbuf_get(&eb, e)));
+        json_object_set_new(j, "detail", api_redacted(a, errbuf_get(&eb, e)));
     return j;
 }
 

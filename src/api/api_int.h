@@ -8,6 +8,7 @@
 
 #include "api/api.h"
 #include "http/http.h"
+#include "redact/redact.h"
 
 #define API_VERSION           "0.1.0"
 #define API_TOKEN_CACHE_SLOTS 64
@@ -28,6 +29,7 @@ struct api_server {
     pthread_mutex_t auth_mu;
     struct api_token_cache_entry cache[API_TOKEN_CACHE_SLOTS];
     size_t cache_next;
+    struct redact_opts redact; /* error details: keyed pseudonyms (cfg's key), else masks */
 };
 
 struct api_page {
@@ -139,3 +141,7 @@ void api_inventory_snapshot(void *app, struct http_req *req, struct http_resp *r
 void api_inventory_latest(void *app, struct http_req *req, struct http_resp *resp);
 void api_inventory_diff(void *app, struct http_req *req, struct http_resp *resp);
 void api_inventory_get(void *app, struct http_req *req, struct http_resp *resp);
+
+/* Return text redacted with a's options as a JSON string (for details outside
+ * http_reply_error, which redacts its own). */
+json_t *api_redacted(const struct api_server *a, const char *text);

@@ -19,6 +19,9 @@ enum err api_server_start(const struct api_ctx *ctx,
 {
     struct api_server *a = xcalloc(1, sizeof(*a));
     a->ctx = *ctx;
+    a->redact.mode = ctx->cfg->redact_key_len ? REDACT_PSEUDONYM : REDACT_MASK;
+    a->redact.key = ctx->cfg->redact_key_len ? ctx->cfg->redact_key : NULL;
+    a->redact.key_len = ctx->cfg->redact_key_len;
     pthread_mutex_init(&a->auth_mu, NULL);
     size_t n_routes = 0;
     const struct http_route *routes = api_routes_get(&n_routes);
@@ -31,6 +34,7 @@ enum err api_server_start(const struct api_ctx *ctx,
         .n_routes = n_routes,
         .auth = api_auth_check,
         .app = a,
+        .redact = &a->redact,
     };
     enum err e = http_server_start(&o, &a->http, bound_port, eb);
     if (e != ERR_OK) {
@@ -300,4 +304,14 @@ void api_reply_err(struct http_resp *resp, enum err e, const struct errbuf *eb)
         return;
     }
     http_reply_error(resp, e, errbuf_get(eb, e));
+}
+
+json_t *api_redacted(const struct api_server *a, const char *text)
+{
+    struct buf b;
+    buf_init(&b, 4 * strlen(text) + 256);
+    enum err e = redact_text_opts(text, strlen(text), &a->redact, &b);
+    json_t *s = e == ERR_OK ? json_stringn(buf_str(&b), buf_len(&b)) : json_string("[REDACTED]");
+    buf_fini(&b);
+    return s;
 }

@@ -10,7 +10,6 @@
 #include "app/app_int.h"
 #include "core/log.h"
 #include "core/xalloc.h"
-#include "redact/redact.h"
 #include "version.h"
 #include "worker/worker.h"
 
@@ -49,9 +48,7 @@ static void setup_logging(struct config *cfg)
     enum log_level level = LOG_INFO;
     log_level_parse(cfg->log_level, &level);
     log_init(2, level, cfg->is_log_json);
-    /* Redaction happens at the sink so no caller can forget it. */
-    if (cfg->is_redacted)
-        log_set_filter(redact_log_filter, NULL);
+    app_redact_setup(cfg);
 }
 
 int app_main(int argc, char **argv)

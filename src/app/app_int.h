@@ -30,3 +30,9 @@ enum err app_store_open_current(const struct config *cfg,
                                 struct store **out);
 /* Write a label for the configured database ("sqlite:./x.db", "postgresql:u@h:p/db") to out. */
 void app_db_label(const struct config *cfg, char *out, size_t out_cap);
+/* Install the log sink's redactor (or, with DEBUG_REDACTED_MODE=false, none and one warning
+ * line); derive the redaction key from the secret key when there is one. */
+void app_redact_setup(struct config *cfg);
+/* Load (or create once) the random redaction key kept in the settings table when no secret
+ * key is set, and switch the log sink to keyed pseudonyms. Prints why on failure. */
+enum err app_redact_key_load(struct config *cfg, struct store *st);

@@ -91,7 +91,7 @@ int app_cmd_serve(struct config *cfg, int argc, char **argv)
         goto out;
     if (app_store_open_current(cfg, cfg->db_pool, do_migrate, &st) != ERR_OK)
         goto out;
-    if (load_instance_id(cfg, st) != ERR_OK)
+    if (load_instance_id(cfg, st) != ERR_OK || app_redact_key_load(cfg, st) != ERR_OK)
         goto out;
     ev = events_new(1024, 512);
     struct tasks_opts topts = {.cfg = cfg, .st = st, .ev = ev, .n_slots = cfg->max_concurrent_jobs};

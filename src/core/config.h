@@ -11,6 +11,8 @@
 
 #include "core/err.h"
 
+#define CONFIG_REDACT_KEY_LEN 32
+
 enum config_runtime { CONFIG_RUNTIME_AUTO, CONFIG_RUNTIME_DOCKER, CONFIG_RUNTIME_PROCESS };
 
 struct config {
@@ -41,6 +43,9 @@ struct config {
     char *instance_id;        /* random per process, set by config_load; serve replaces it with
                                * the installation's id from the database */
     int reconcile_interval_s; /* CYBER_BRAIN_RECONCILE_INTERVAL, default 30, 1..3600 */
+    unsigned char redact_key[CONFIG_REDACT_KEY_LEN]; /* keys the redactor's pseudonyms; set by
+                                                      * app/ (never logged, never shown) */
+    size_t redact_key_len; /* CONFIG_REDACT_KEY_LEN once set, 0 before (mask mode) */
 };
 
 /* Read and validate the environment into cfg. On error eb names the variable. */

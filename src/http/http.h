@@ -17,6 +17,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/events.h"
+#include "redact/redact.h"
 
 struct http_server;
 struct http_resp;
@@ -76,6 +77,9 @@ struct http_server_opts {
     size_t n_routes;
     http_auth_fn *auth; /* may be NULL */
     void *app;          /* passed to handlers and auth */
+    /* How error details are redacted (every {"detail"} and per-field message, whatever
+     * DEBUG_REDACTED_MODE says); borrowed; NULL: masks. */
+    const struct redact_opts *redact;
 };
 
 /* Per-status-class request counters (index 1..5 = 1xx..5xx). */
@@ -117,7 +121,7 @@ void http_reply_json_take(struct http_resp *resp, int status, char *text, size_t
  * goes out without a copy. */
 void http_reply_json_take_at(
     struct http_resp *resp, int status, char *owned, size_t offset, size_t len);
-/* Reply {"detail": detail or err_text(e)} with err_http_status(e). */
+/* Reply {"detail": detail or err_text(e)} with err_http_status(e); detail is redacted. */
 void http_reply_error(struct http_resp *resp, enum err e, const char *detail);
 /* Reply 400 {"field": ["message"]}. */
 void http_reply_field_error(struct http_resp *resp, const char *field, const char *message);

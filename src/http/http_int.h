@@ -18,7 +18,8 @@
 
 struct http_resp {
     int status;
-    struct MHD_Response *mhd; /* NULL until a reply was set */
+    struct MHD_Response *mhd;         /* NULL until a reply was set */
+    const struct redact_opts *redact; /* the server's (error details); NULL: masks */
 };
 
 /* What a pattern captured from a path. */

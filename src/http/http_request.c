@@ -98,10 +98,27 @@ void http_reply_json_take_at(
     set_reply(resp, status, r);
 }
 
+#define DETAIL_OUT_MAX 4096 /* bytes of a redacted error detail */
+
+/* text redacted (resp's options; masks without) as a JSON string. Error details quote
+ * client input, file names and engine errors: they never leave the process raw. */
+static json_t *redacted_string(const struct http_resp *resp, const char *text)
+{
+    struct buf b;
+    size_t len = strlen(text);
+    buf_init(&b, DETAIL_OUT_MAX);
+    enum err e = resp->redact ? redact_text_opts(text, len, resp->redact, &b)
+                              : redact_text(text, len, &b);
+    json_t *s = e == ERR_OK ? json_stringn(buf_str(&b), buf_len(&b)) : NULL;
+    buf_fini(&b);
+    return s ? s : json_string("[REDACTED]");
+}
+
 void http_reply_error(struct http_resp *resp, enum err e, const char *detail)
 {
     json_t *j = json_object();
-    json_object_set_new(j, "detail", json_string(detail && detail[0] ? detail : err_text(e)));
+    json_object_set_new(j, "detail",
+                        redacted_string(resp, detail && detail[0] ? detail : err_text(e)));
     int status = err_http_status(e);
     http_reply_json(resp, status, j);
     if (status == 401)
@@ -112,8 +129,10 @@ void http_reply_field_error(struct http_resp *resp, const char *field, const cha
 {
     json_t *j = json_object();
     json_t *arr = json_array();
-    json_array_append_new(arr, json_string(message));
-    json_object_set_new(j, field, arr);
+    json_array_append_new(arr, redacted_string(resp, message));
+    json_t *name = redacted_string(resp, field); /* a field name may echo input too */
+    json_object_set_new(j, json_string_value(name), arr);
+    json_decref(name);
     http_reply_json(resp, 400, j);
 }
 

@@ -44,7 +44,7 @@ queue(struct http_server *s, struct MHD_Connection *conn, struct http_resp *resp
 
 static enum MHD_Result reply_too_large(struct http_server *s, struct MHD_Connection *conn)
 {
-    struct http_resp resp = {0};
+    struct http_resp resp = {.redact = s->o.redact};
     char detail[96];
     snprintf(detail, sizeof(detail), "Request body is larger than %lld bytes.",
              (long long)s->o.max_body_bytes);
@@ -109,7 +109,7 @@ static enum MHD_Result on_request(void *cls,
         .conn = conn,
         .srv = s,
     };
-    struct http_resp resp = {0};
+    struct http_resp resp = {.redact = s->o.redact};
     http_router_dispatch(s, &req, &resp);
     xfree(req.tail);
     log_debug("http", "event=request method=%s status=%d", method, resp.status);

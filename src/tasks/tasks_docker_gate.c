@@ -35,8 +35,10 @@ void tasks_audit(struct tasks_job *job,
                  const char *reason)
 {
     struct errbuf eb = {0};
+    char *why = tasks_redact_dup(job->t->opts.cfg, reason); /* may quote engine errors */
     enum err e = store_audit_add(job->t->opts.st, action, image, container_id, job->claim.run_id,
-                                 job->claim.job_id, reason, &eb);
+                                 job->claim.job_id, why, &eb);
+    xfree(why);
     if (e != ERR_OK)
         log_error("tasks", "event=audit.fail action=%s job_id=%lld err=%s", action,
                   (long long)job->claim.job_id, err_name(e));

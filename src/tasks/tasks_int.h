@@ -232,3 +232,15 @@ void tasks_contlogs_file_name(const char *name, const char *id, char *out, size_
  * is_tty}] and "containers_failed" [{name,id,reason}] (and "container_logs_error" when the
  * engine does not answer) to job_json. Never fails: problems are listed and logged. */
 void tasks_contlogs_add(struct tasks_job *job, json_t *job_json);
+
+/* ---- redaction of what the orchestrator stores (tasks_redact.c) ---- */
+
+struct redact_opts;
+
+/* Fill o from cfg: keyed pseudonyms when cfg has a redaction key, else masks. */
+void tasks_redact_opts(const struct config *cfg, struct redact_opts *o);
+/* Return s redacted (caller frees); NULL for NULL. */
+char *tasks_redact_dup(const struct config *cfg, const char *s);
+/* Replace every string value in j by its redacted form, except under the object members
+ * named in skip (NULL-terminated, may be NULL): ids and digests the product needs raw. */
+void tasks_redact_json(const struct config *cfg, json_t *j, const char *const *skip);

@@ -10,49 +10,24 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "core/buf.h"
 #include "core/jsonx.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "docker/docker.h"
-#include "redact/redact.h"
 #include "tasks/tasks_int.h"
-
-#define REDACT_OUT_MAX 4096 /* bytes of one redacted detail string */
 
 /* Serialises run snapshots in this process, so parallel jobs of one run take one. */
 static pthread_mutex_t run_mu = PTHREAD_MUTEX_INITIALIZER;
 
-/* Replace every string in j (values, not keys) by its redacted form. */
-static void redact_json(json_t *j)
-{
-    size_t i;
-    const char *k;
-    json_t *v;
-    if (json_is_object(j)) {
-        json_object_foreach(j, k, v) redact_json(v);
-    } else if (json_is_array(j)) {
-        json_array_foreach(j, i, v) redact_json(v);
-    } else if (json_is_string(j)) {
-        struct buf b;
-        buf_init(&b, REDACT_OUT_MAX);
-        if (redact_text(json_string_value(j), json_string_length(j), &b) == ERR_OK)
-            json_string_setn(j, buf_str(&b), buf_len(&b));
-        else
-            json_string_set(j, "[redacted]");
-        buf_fini(&b);
-    }
-}
-
 /* The details of allowlisted container id: the redacted inspect summary, or a note. */
-static json_t *details(const char *socket, const char *id)
+static json_t *details(const struct config *cfg, const char *id)
 {
     struct errbuf eb = {{0}};
     json_t *d = NULL;
-    enum err e = docker_container_inspect(socket, id, &d, &eb);
+    enum err e = docker_container_inspect(cfg->docker_socket, id, &d, &eb);
     if (e != ERR_OK)
-        return json_pack("{s:s}", "error", errbuf_get(&eb, e));
-    redact_json(d);
+        d = json_pack("{s:s}", "error", errbuf_get(&eb, e));
+    tasks_redact_json(cfg, d, NULL);
     char *text = jsonx_dumps(d);
     size_t n = strlen(text);
     xfree(text);
@@ -89,7 +64,10 @@ item(const struct config *cfg, struct store *st, json_t *c, json_t **out, struct
         json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "container_id", id, "name", name ? name : "",
                   "image", str_or_empty(c, "Image"), "state", str_or_empty(c, "State"), "status",
                   str_or_empty(c, "Status"), "is_allowlisted", is_allowed);
-    json_object_set_new(it, "details", is_allowed ? details(cfg->docker_socket, id) : json_null());
+    /* Names, images and states are text from outside too; the id stays (it is the key). */
+    static const char *const keep[] = {"container_id", "details", NULL};
+    tasks_redact_json(cfg, it, keep);
+    json_object_set_new(it, "details", is_allowed ? details(cfg, id) : json_null());
     *out = it;
     return ERR_OK;
 }

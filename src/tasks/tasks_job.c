@@ -3,7 +3,8 @@
  *
  * Layout under CYBER_BRAIN_UPLOADS: runs/<run>/jobs/<job>/{input/job.json, output/} while
  * the worker runs; afterwards runs/<run>/jobs/<job>/result.json (and worker-stderr.log when
- * the worker wrote to stderr) stay as artifacts and the scratch folders are removed. */
+ * the worker wrote to stderr) stay as artifacts, both redacted, and the scratch folders
+ * (job.json, which holds log_triage's redaction key, with them) are removed. */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,6 +63,20 @@ static void add_inventory(const struct tasks_job *tj, json_t *job)
         json_object_set_new(job, "inventory_error", json_string(errbuf_get(&eb, e)));
 }
 
+/* Give log_triage the redaction key (hex) so its template text and examples carry the same
+ * pseudonyms as the orchestrator's. job.json lives in the job's input folder, which is
+ * removed when the job ends, and is never kept as an artifact. */
+static void add_redact_key(const struct config *cfg, json_t *j)
+{
+    char hex[2 * CONFIG_REDACT_KEY_LEN + 1];
+    if (cfg->redact_key_len == 0)
+        return;
+    for (size_t i = 0; i < cfg->redact_key_len; i++)
+        snprintf(hex + 2 * i, 3, "%02x", cfg->redact_key[i]);
+    json_object_set_new(j, "redact_key", json_string(hex));
+    explicit_bzero(hex, sizeof(hex));
+}
+
 static enum err write_job_json(struct tasks_job *job, struct errbuf *eb)
 {
     const struct store_claim *c = &job->claim;
@@ -85,6 +100,7 @@ static enum err write_job_json(struct tasks_job *job, struct errbuf *eb)
     json_t *cursors = NULL;
     enum err e = ERR_OK;
     if (strcmp(c->task, "log_triage") == 0) {
+        add_redact_key(job->t->opts.cfg, j);
         tasks_contlogs_add(job, j);
         e = store_cursor_list(job->t->opts.st, &cursors, eb);
         json_object_set_new(j, "cursors", e == ERR_OK ? cursors : json_array());
@@ -279,16 +295,12 @@ static char *triage_outputs(struct tasks_job *job, json_t *r, struct verdict *v)
     return NULL;
 }
 
-/* Keep result.json as an artifact: as the worker wrote it, or re-written when the
- * orchestrator added to it (is_changed). */
-static void
-keep_result(struct tasks_job *job, const json_t *r, const char *data, size_t len, bool is_changed)
+/* Keep result.json (redacted) as an artifact. */
+static void keep_result(struct tasks_job *job, const json_t *r)
 {
-    char *text = is_changed ? json_dumps(r, JSON_COMPACT) : NULL;
+    char *text = json_dumps(r, JSON_COMPACT);
     if (text)
         save_artifact(job, "result.json", text, strlen(text), "application/json");
-    else
-        save_artifact(job, "result.json", data, len, "application/json");
     xfree(text);
 }
 
@@ -340,7 +352,11 @@ static void collect(struct tasks_job *job, struct verdict *v)
     bool is_triage = strcmp(job->claim.task, "log_triage") == 0;
     if (is_success && is_triage)
         bad = triage_outputs(job, r, v);
-    keep_result(job, r, data, len, v->tpl.findings != NULL);
+    /* What the worker wrote (paths, reasons, names) is text from outside: the artifact and
+     * the summary keep it redacted. Cursors were taken above; keys are the miner's. */
+    static const char *const keep[] = {"cursors", "key", "top_key", "container_id", NULL};
+    tasks_redact_json(job->t->opts.cfg, r, keep);
+    keep_result(job, r);
     v->summary = make_summary(job->claim.task, r);
     if (bad) {
         verdict_fail(v, "failed", bad);
@@ -425,6 +441,10 @@ static void finish(struct tasks_job *job, struct verdict *v)
     const struct store_claim *c = &job->claim;
     struct store_job_outputs out = {
         .cursors = v->cursors, .templates = v->tpl.persist, .window_hours = v->tpl.window_hours};
+    /* Errors quote worker stderr, result.json reasons and engine errors: never raw. */
+    char *error = tasks_redact_dup(job->t->opts.cfg, v->error);
+    xfree(v->error);
+    v->error = error;
     enum err e = store_job_finish(job->t->opts.st, c->job_id, v->status, v->error, v->summary, &out,
                                   &is_run_done, &eb);
     if (e != ERR_OK) {
@@ -473,9 +493,18 @@ static void conclude(struct tasks_job *job, struct verdict *v)
     job->stderr_text = job->job_dir = job->input_dir = job->output_dir = NULL;
 }
 
+/* Redact the worker's stderr once, before it is quoted in an error or kept as an artifact. */
+static void redact_stderr(struct tasks_job *job)
+{
+    char *red = tasks_redact_dup(job->t->opts.cfg, job->stderr_text);
+    xfree(job->stderr_text);
+    job->stderr_text = red;
+}
+
 void tasks_job_end(struct tasks_job *job, enum tasks_outcome oc)
 {
     struct verdict v = {.status = "failed"};
+    redact_stderr(job);
     judge(job, oc, &v);
     conclude(job, &v);
 }
@@ -483,6 +512,7 @@ void tasks_job_end(struct tasks_job *job, enum tasks_outcome oc)
 void tasks_job_fail(struct tasks_job *job, const char *error)
 {
     struct verdict v = {.status = "failed", .error = xstrdup(error)};
+    redact_stderr(job);
     conclude(job, &v);
 }
 

@@ -26,6 +26,8 @@ static void progress_line(struct tasks_job *job, struct tasks_progress *p)
         json_decref(j);
         return;
     }
+    /* Progress may name files: events reach API clients, so they are redacted. */
+    tasks_redact_json(job->t->opts.cfg, j, NULL);
     json_object_set_new(j, "job_id", json_integer(job->claim.job_id));
     json_object_set_new(j, "run_id", json_integer(job->claim.run_id));
     json_object_set_new(j, "task", json_string(job->claim.task));

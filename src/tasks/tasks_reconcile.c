@@ -45,10 +45,12 @@ static void
 audit(struct tasks *t, const char *action, const json_t *c, const json_t *job, const char *reason)
 {
     struct errbuf eb = {0};
+    char *why = tasks_redact_dup(t->opts.cfg, reason); /* may quote engine errors */
     enum err e = store_audit_add(
         t->opts.st, action, c ? jsonx_get_str(c, "Image") : NULL, c ? jsonx_get_str(c, "Id") : NULL,
         job ? json_integer_value(json_object_get(job, "run_id")) : 0,
-        job ? json_integer_value(json_object_get(job, "id")) : 0, reason, &eb);
+        job ? json_integer_value(json_object_get(job, "id")) : 0, why, &eb);
+    xfree(why);
     if (e != ERR_OK)
         log_warn("tasks", "event=reconcile.audit_fail action=%s err=%s", action, err_name(e));
 }

@@ -500,6 +500,12 @@ void tasks_report_write(struct tasks *t, int64_t run_id)
                 : errbuf_set(&eb, ERR_INTERNAL, "run %lld is missing fields", (long long)run_id);
     }
     if (e == ERR_OK) {
+        /* Reports leave the process (files, API): the directive text and every stored text
+         * pass the redactor once more (idempotent on what was redacted before). */
+        static const char *const keep[] = {"key", "top_key", "container_id", NULL};
+        tasks_redact_json(t->opts.cfg, rep, keep);
+    }
+    if (e == ERR_OK) {
         md = build_md(rep);
         js = json_dumps(rep, JSON_INDENT(2));
         e = save(t, run_id, "report.json", js, "application/json", &eb);

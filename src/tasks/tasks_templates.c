@@ -248,29 +248,33 @@ judge(const json_t *all, const json_t *found, const struct shapes *sh, int64_t s
 
 /* Set c[field] to the text of t[field] passed through the redactor again (the worker is not
  * trusted to have done it), cut to STORE_TEMPLATE_TEXT_MAX bytes; absent stays absent. */
-static void redact_field(const json_t *t, json_t *c, const char *field)
+static void
+redact_field(const struct redact_opts *o, const json_t *t, json_t *c, const char *field)
 {
     const char *text = jsonx_get_str(t, field);
     if (!text)
         return;
     struct buf b;
     buf_init(&b, 4 * strlen(text) + 256);
-    bool ok = redact_text(text, strlen(text), &b) == ERR_OK;
+    bool ok = redact_text_opts(text, strlen(text), o, &b) == ERR_OK;
     json_object_set_new(c, field, cut_text(ok ? buf_str(&b) : "", STORE_TEMPLATE_TEXT_MAX));
     buf_fini(&b);
 }
 
-/* A copy of all whose template texts and examples passed the redactor again. */
-static json_t *redacted_copy(const json_t *all)
+/* A copy of all whose template texts and examples passed the redactor again (keyed
+ * pseudonyms, the worker's key: already redacted text stays as it is). */
+static json_t *redacted_copy(const struct config *cfg, const json_t *all)
 {
+    struct redact_opts o;
+    tasks_redact_opts(cfg, &o);
     json_t *out = json_array();
     size_t i;
     json_t *t;
     json_array_foreach(all, i, t)
     {
         json_t *c = json_copy((json_t *)(uintptr_t)t);
-        redact_field(t, c, "template");
-        redact_field(t, c, "example");
+        redact_field(&o, t, c, "template");
+        redact_field(&o, t, c, "example");
         json_array_append_new(out, c);
     }
     return out;
@@ -303,7 +307,7 @@ enum err tasks_templates_judge(struct tasks *t,
     if (e != ERR_OK)
         return e;
     out->window_hours = tasks_templates_window_hours(t, c);
-    out->persist = redacted_copy(all);
+    out->persist = redacted_copy(t->opts.cfg, all);
     json_t *keys = keys_of(out->persist), *found = NULL;
     int64_t seq = 0;
     struct errbuf leb = {{0}};

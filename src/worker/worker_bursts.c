@@ -176,7 +176,8 @@ size_t worker_bursts_find(const struct worker_bursts *b,
 }
 
 /* One burst as JSON: its bucket, counts and top error template (key and redacted text). */
-static json_t *burst_json(const struct worker_burst *w, struct triage_miner *m)
+static json_t *
+burst_json(const struct worker_burst *w, struct triage_miner *m, const struct redact_opts *ro)
 {
     char start[CLOCK_ISO_LEN], end[CLOCK_ISO_LEN], key[17];
     struct buf text;
@@ -189,7 +190,9 @@ static json_t *burst_json(const struct worker_burst *w, struct triage_miner *m)
     json_t *j = json_pack("{s:s,s:s,s:I,s:I}", "start", start, "end", end, "errors",
                           (json_int_t)w->errors, "warnings", (json_int_t)w->warnings);
     buf_init(&text, BURSTS_TEXT_MAX);
-    if (raw && redact_text(raw, strlen(raw), &text) == ERR_OK &&
+    if (raw &&
+        (ro ? redact_text_opts(raw, strlen(raw), ro, &text) : redact_text(raw, strlen(raw), &text)) ==
+            ERR_OK &&
         triage_miner_template_key(m, tid, key)) {
         json_object_set_new(j, "top_key", json_string(key));
         size_t n = buf_len(&text);
@@ -207,14 +210,17 @@ static json_t *burst_json(const struct worker_burst *w, struct triage_miner *m)
     return j;
 }
 
-json_t *worker_bursts_result(const struct worker_bursts *b, struct triage_miner *m, json_t **stats)
+json_t *worker_bursts_result(const struct worker_bursts *b,
+                             struct triage_miner *m,
+                             const struct redact_opts *ro,
+                             json_t **stats)
 {
     struct worker_burst found[WORKER_BURSTS_REPORT_MAX];
     uint64_t t = 0;
     size_t n = worker_bursts_find(b, found, WORKER_BURSTS_REPORT_MAX, &t);
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, burst_json(&found[i], m));
+        json_array_append_new(arr, burst_json(&found[i], m, ro));
     *stats = json_pack("{s:I,s:I,s:I,s:I,s:I}", "bucket_seconds", (json_int_t)(b->bucket_ms / 1000),
                        "buckets", (json_int_t)b->n_used, "overflow", (json_int_t)b->overflow,
                        "untimed", (json_int_t)b->untimed, "threshold", (json_int_t)t);

@@ -2,7 +2,9 @@
 /* worker_cursor.c -- where log_triage starts reading a file, from the cursors the
  * orchestrator committed with the last successful job.
  *
- * A cursor names a file by its path (relative to the logs folder) and identifies it by
+ * A cursor names a file by its path (relative to the logs folder, redacted with the job's
+ * key so no file name reaches the database: pseudonyms are stable, so the name of a file
+ * stays the same from job to job) and identifies it by
  * device, inode and the SHA-256 of its first fingerprint_len bytes (at most 4 KiB). For a
  * file now:
  * - its path's cursor still identifies it (same device, inode, first bytes): continue at
@@ -65,6 +67,7 @@ int64_t worker_file_max_from_job(const json_t *job)
 }
 
 void worker_cursor_start(const json_t *cursors,
+                         const char *name,
                          const char *rel,
                          int fd,
                          const struct stat *st,
@@ -77,7 +80,7 @@ void worker_cursor_start(const json_t *cursors,
     json_array_foreach(cursors, i, c)
     {
         const char *p = jsonx_get_str(c, "path");
-        if (p && strcmp(p, rel) == 0)
+        if (p && strcmp(p, name) == 0)
             mine = c;
         else if (!moved && identifies(c, fd, st))
             moved = c;
@@ -105,15 +108,15 @@ void worker_cursor_start(const json_t *cursors,
 }
 
 json_t *worker_cursor_make(
-    const char *rel, int fd, const struct stat *st, int64_t offset, const char *last_ts)
+    const char *name, int fd, const struct stat *st, int64_t offset, const char *last_ts)
 {
     char fp[CRYPTO_SHA256_HEX_LEN] = "";
     size_t n = st->st_size < FP_MAX ? (size_t)st->st_size : FP_MAX;
-    if (strlen(rel) > WORKER_CURSOR_PATH_MAX)
+    if (strlen(name) > WORKER_CURSOR_PATH_MAX)
         return NULL;
     if (n > 0 && !fingerprint(fd, n, fp))
         n = 0;
-    json_t *c = json_pack("{s:s,s:I,s:I,s:I,s:I}", "path", rel, "device", (json_int_t)st->st_dev,
+    json_t *c = json_pack("{s:s,s:I,s:I,s:I,s:I}", "path", name, "device", (json_int_t)st->st_dev,
                           "inode", (json_int_t)st->st_ino, "fingerprint_len", (json_int_t)n,
                           "offset_bytes", (json_int_t)offset);
     json_object_set_new(c, "fingerprint", n ? json_string(fp) : json_null());

@@ -56,6 +56,10 @@ json_t *worker_log_triage(const json_t *job);
 struct worker_templates;
 /* Create / free the miner state of one log_triage job. */
 struct worker_templates *worker_templates_new(void);
+struct redact_opts;
+/* Redact template text, examples and burst templates with o (copied; its key must outlive
+ * w). Without a call: masks. */
+void worker_templates_redact(struct worker_templates *w, const struct redact_opts *o);
 void worker_templates_free(struct worker_templates *w);
 /* Start a file (its header format is detected anew; ref_time_ms places year-less
  * timestamps, -1 for none) / end it. */
@@ -101,9 +105,10 @@ struct worker_start {
     int64_t offset;   /* byte offset (uncompressed for .gz) */
     char last_ts[32]; /* the cursor's last timestamp, or "" */
 };
-/* Decide where to read the open file fd (stat st) at rel, from the committed cursors; a
- * first read starts lookback bytes before the end. */
+/* Decide where to read the open file fd (stat st) at rel, from the committed cursors (name:
+ * rel's cursor name, its redacted form); a first read starts lookback bytes before the end. */
 void worker_cursor_start(const json_t *cursors,
+                         const char *name,
                          const char *rel,
                          int fd,
                          const struct stat *st,
@@ -112,9 +117,10 @@ void worker_cursor_start(const json_t *cursors,
 /* The bytes read per file, and looked back on a first read: job's
  * config.max_bytes_per_file within WORKER_FILE_MAX_MIN..MAX, else WORKER_FILE_MAX. */
 int64_t worker_file_max_from_job(const json_t *job);
-/* The cursor after reading fd at rel up to offset (NULL when rel is too long to keep). */
+/* The cursor named name (a file's redacted path: no file name reaches the database) after
+ * reading fd up to offset (NULL when name is too long to keep). */
 json_t *worker_cursor_make(
-    const char *rel, int fd, const struct stat *st, int64_t offset, const char *last_ts);
+    const char *name, int fd, const struct stat *st, int64_t offset, const char *last_ts);
 
 /* ---- log_triage's error bursts (worker_bursts.c) ---- */
 #define WORKER_BURSTS_BUCKET_DEFAULT_S 300
@@ -154,7 +160,10 @@ size_t worker_bursts_find(const struct worker_bursts *b,
 /* Return the bursts as a new array of {"start","end" (ISO),"errors","warnings","top_key",
  * "top_template" (redacted; both null when the template is gone)}; *stats gets a new
  * {"bucket_seconds","buckets","overflow","untimed","threshold"}. */
-json_t *worker_bursts_result(const struct worker_bursts *b, struct triage_miner *m, json_t **stats);
+json_t *worker_bursts_result(const struct worker_bursts *b,
+                             struct triage_miner *m,
+                             const struct redact_opts *ro,
+                             json_t **stats);
 /* Return the bucket size job asks for: its config.burst_bucket_seconds (the orchestrator's
  * store_snapshot_task_config), else (or when out of range) the default. */
 int64_t worker_bursts_bucket_from_job(const json_t *job);

@@ -23,10 +23,12 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/fs.h"
 #include "core/jsonx.h"
 #include "core/xalloc.h"
+#include "redact/redact.h"
 #include "worker/worker_int.h"
 
 #define TRIAGE_MAX_FILES    5000
@@ -51,7 +53,38 @@ struct triage {
     struct worker_templates *tpl;
     const json_t *cursors_in; /* the committed cursors from job.json */
     json_t *cursors_out;      /* where each file read now ends */
+    unsigned char key[32];    /* job.json's redact_key */
+    struct redact_opts redact; /* keyed pseudonyms with key, else masks */
 };
+
+/* Take job.json's redact_key (64 hex digits) into t: template text, examples and cursor
+ * names then carry the orchestrator's pseudonyms. Without one, masks. */
+static void read_key(struct triage *t, const json_t *job)
+{
+    const char *hex = jsonx_get_str(job, "redact_key");
+    t->redact.mode = REDACT_MASK;
+    if (!hex || strlen(hex) != 2 * sizeof(t->key) ||
+        strspn(hex, "0123456789abcdef") != 2 * sizeof(t->key))
+        return;
+    for (size_t i = 0; i < sizeof(t->key); i++) {
+        unsigned v = 0;
+        sscanf(hex + 2 * i, "%2x", &v);
+        t->key[i] = (unsigned char)v;
+    }
+    t->redact = (struct redact_opts){REDACT_PSEUDONYM, t->key, sizeof(t->key)};
+}
+
+/* The name rel's cursor has: rel redacted (caller frees). */
+static char *cursor_name(const struct triage *t, const char *rel)
+{
+    struct buf b;
+    buf_init(&b, 4 * strlen(rel) + 256);
+    char *name = redact_text_opts(rel, strlen(rel), &t->redact, &b) == ERR_OK
+                     ? xstrndup(buf_str(&b), buf_len(&b))
+                     : xstrdup("[REDACTED]");
+    buf_fini(&b);
+    return name;
+}
 
 static void add_reason(json_t *arr, const char *rel, const char *reason)
 {
@@ -155,7 +188,9 @@ static void add_cursor(struct triage *t,
                        int64_t offset,
                        const char *last_ts)
 {
-    json_t *c = worker_cursor_make(rel, fd, st, offset, last_ts);
+    char *name = cursor_name(t, rel);
+    json_t *c = worker_cursor_make(name, fd, st, offset, last_ts);
+    xfree(name);
     if (c)
         json_array_append_new(t->cursors_out, c);
 }
@@ -259,7 +294,9 @@ static void do_file(struct triage *t, const char *path, const char *rel)
     int fd = open_file(t, path, rel, &st);
     if (fd < 0)
         return;
-    worker_cursor_start(t->cursors_in, rel, fd, &st, t->file_max, &r.start);
+    char *name = cursor_name(t, rel);
+    worker_cursor_start(t->cursors_in, name, rel, fd, &st, t->file_max, &r.start);
+    xfree(name);
     snprintf(r.last_ts, sizeof(r.last_ts), "%s", r.start.last_ts);
     if (!r.start.has_cursor && t->has_start && (int64_t)st.st_mtime * 1000 + 999 < t->start_ms) {
         add_reason(t->skipped, rel, "not changed since window start");
@@ -435,7 +472,9 @@ json_t *worker_log_triage(const json_t *job)
     t.unreadable = json_array();
     t.lines = worker_lines_new();
     t.formats = worker_formats_new(json_object_get(job, "log_formats"));
+    read_key(&t, job);
     t.tpl = worker_templates_new();
+    worker_templates_redact(t.tpl, &t.redact);
     worker_templates_levels(t.tpl, json_object_get(json_object_get(job, "config"), "levels"));
     worker_templates_bursts(t.tpl, worker_bursts_bucket_from_job(job),
                             t.has_start ? t.start_ms : -1, t.has_end ? t.end_ms : -1);
@@ -458,5 +497,6 @@ json_t *worker_log_triage(const json_t *job)
     json_decref(t.cursors_out);
     xfree(t.root);
     xfree(t.root_real);
+    explicit_bzero(t.key, sizeof(t.key));
     return result;
 }

@@ -51,7 +51,13 @@ struct worker_templates {
     uint64_t lines, continuations;
     json_t *formats; /* {format name: files} */
     struct worker_bursts *bursts;
+    struct redact_opts redact; /* how text leaves: masks unless worker_templates_redact */
 };
+
+void worker_templates_redact(struct worker_templates *w, const struct redact_opts *o)
+{
+    w->redact = *o;
+}
 
 struct worker_templates *worker_templates_new(void)
 {
@@ -313,7 +319,7 @@ static void template_text(struct worker_templates *w, uint32_t tid, struct buf *
     const char *text = triage_miner_template_text(w->miner, tid);
     size_t len = text ? strlen(text) : 0;
     buf_init(&red, 4 * len + 256);
-    if (text && redact_text(text, len, &red) == ERR_OK)
+    if (text && redact_text_opts(text, len, &w->redact, &red) == ERR_OK)
         worker_utf8_clean(buf_str(&red), buf_len(&red), out, TPL_TEXT_MAX);
     buf_fini(&red);
 }
@@ -325,7 +331,7 @@ static void example_text(struct worker_templates *w, uint32_t tid, struct buf *o
     struct buf red;
     size_t len = ex ? strlen(ex) : 0;
     buf_init(&red, 4 * len + 256);
-    if (ex && redact_text(ex, len, &red) == ERR_OK)
+    if (ex && redact_text_opts(ex, len, &w->redact, &red) == ERR_OK)
         worker_utf8_clean(buf_str(&red), buf_len(&red), out, TPL_EXAMPLE_MAX);
     buf_fini(&red);
 }
@@ -422,7 +428,7 @@ json_t *worker_templates_result(struct worker_templates *w, size_t top_n)
                             "formats", w->formats, "top_findings", top, "all", all, "all_truncated",
                             n > WORKER_TEMPLATES_REPORTED);
     json_t *stats = NULL;
-    json_object_set_new(res, "bursts", worker_bursts_result(w->bursts, w->miner, &stats));
+    json_object_set_new(res, "bursts", worker_bursts_result(w->bursts, w->miner, &w->redact, &stats));
     json_object_set_new(res, "burst_stats", stats);
     return res;
 }

@@ -107,7 +107,7 @@ START_TEST(test_burst_bounded)
     json_t *stats = NULL;
     for (int i = 0; i < WORKER_BURSTS_BUCKETS_MAX + 100; i++)
         worker_bursts_add(b, T0 + i * 10000LL, false, true, 1);
-    json_t *arr = worker_bursts_result(b, NULL, &stats);
+    json_t *arr = worker_bursts_result(b, NULL, NULL, &stats);
     ck_assert_uint_eq(json_array_size(arr), 0);
     ck_assert_int_eq(json_integer_value(json_object_get(stats, "buckets")),
                      WORKER_BURSTS_BUCKETS_MAX);
