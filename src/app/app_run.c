@@ -78,7 +78,8 @@ int app_cmd_run(struct config *cfg, int argc, char **argv)
     json_t *run = NULL, *report = NULL;
     char status[32] = "?";
     rc = 1;
-    if (app_store_open_current(cfg, 4, false, &st) != ERR_OK || app_redact_key_load(cfg, st) != ERR_OK)
+    if (app_store_open_current(cfg, 4, false, &st) != ERR_OK ||
+        app_redact_key_load(cfg, st) != ERR_OK)
         goto out;
     struct store_launch req = {
         .tasks = tasks, .n_tasks = n_tasks, .lookback_ms = cfg->lookback_s * 1000};

@@ -107,8 +107,8 @@ static json_t *redacted_string(const struct http_resp *resp, const char *text)
     struct buf b;
     size_t len = strlen(text);
     buf_init(&b, DETAIL_OUT_MAX);
-    enum err e = resp->redact ? redact_text_opts(text, len, resp->redact, &b)
-                              : redact_text(text, len, &b);
+    enum err e =
+        resp->redact ? redact_text_opts(text, len, resp->redact, &b) : redact_text(text, len, &b);
     json_t *s = e == ERR_OK ? json_stringn(buf_str(&b), buf_len(&b)) : NULL;
     buf_fini(&b);
     return s ? s : json_string("[REDACTED]");

@@ -112,7 +112,9 @@ static enum MHD_Result on_request(void *cls,
     struct http_resp resp = {.redact = s->o.redact};
     http_router_dispatch(s, &req, &resp);
     xfree(req.tail);
-    log_debug("http", "event=request method=%s status=%d", method, resp.status);
+    /* The path may hold what a client typed: the log sink redacts it (DEBUG_REDACTED_MODE). */
+    log_debug("http", "event=request method=%s path=\"%.200s\" status=%d", method, url,
+              resp.status);
     return queue(s, conn, &resp);
 }
 

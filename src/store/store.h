@@ -438,7 +438,8 @@ enum err store_audit_list(struct store *st,
 
 /* ---- settings (store_settings.c) ----
  * Small facts the orchestrator keeps about itself: key (1..64 bytes) -> value (<= 1 KiB
- * text). Never secrets. */
+ * text). No secrets, except redact_key: the redactor's random key when no secret key is
+ * set (app_redact_key.c), which is never answered or logged. */
 
 /* *value gets key's value (caller frees); ERR_NOT_FOUND when the key is not set. */
 enum err store_setting_get(struct store *st, const char *key, char **value, struct errbuf *eb);

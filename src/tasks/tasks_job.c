@@ -344,18 +344,19 @@ static void collect(struct tasks_job *job, struct verdict *v)
     char *data = NULL, *bad = NULL;
     size_t len = 0;
     json_t *r = NULL;
+    /* What the worker wrote (paths, reasons, names) is text from outside: the artifact, the
+     * summary and the error keep it redacted. Cursors carry the worker's redacted names and
+     * their digests; keys are the miner's. */
+    static const char *const keep[] = {"cursors", "key", "top_key", "container_id", NULL};
     if (!read_result(job, v, &data, &len, &r))
         goto out;
+    tasks_redact_json(job->t->opts.cfg, r, keep);
     const char *status = jsonx_get_str(r, "status");
     const char *reason = jsonx_get_str(r, "reason");
     bool is_success = status && strcmp(status, "success") == 0;
     bool is_triage = strcmp(job->claim.task, "log_triage") == 0;
     if (is_success && is_triage)
         bad = triage_outputs(job, r, v);
-    /* What the worker wrote (paths, reasons, names) is text from outside: the artifact and
-     * the summary keep it redacted. Cursors were taken above; keys are the miner's. */
-    static const char *const keep[] = {"cursors", "key", "top_key", "container_id", NULL};
-    tasks_redact_json(job->t->opts.cfg, r, keep);
     keep_result(job, r);
     v->summary = make_summary(job->claim.task, r);
     if (bad) {

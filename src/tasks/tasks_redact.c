@@ -4,7 +4,8 @@
  *
  * Every text that came from outside the process (worker output and stderr, engine errors,
  * file and container names) passes here before it reaches a row, a report, an artifact or
- * an event, whatever DEBUG_REDACTED_MODE says (that switch is for log lines only). */
+ * an event, whatever DEBUG_REDACTED_MODE says (that switch is for log lines only).
+ * TODO(#7): the LLM prompt must be built from these redacted findings only. */
 #include <string.h>
 
 #include "core/buf.h"
@@ -37,7 +38,7 @@ char *tasks_redact_dup(const struct config *cfg, const char *s)
     if (!s)
         return NULL;
     char *out = redact_into(cfg, s, strlen(s), &b) ? xstrndup(buf_str(&b), buf_len(&b))
-                                                    : xstrdup("[REDACTED]");
+                                                   : xstrdup("[REDACTED]");
     buf_fini(&b);
     return out;
 }

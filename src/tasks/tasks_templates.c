@@ -248,8 +248,7 @@ judge(const json_t *all, const json_t *found, const struct shapes *sh, int64_t s
 
 /* Set c[field] to the text of t[field] passed through the redactor again (the worker is not
  * trusted to have done it), cut to STORE_TEMPLATE_TEXT_MAX bytes; absent stays absent. */
-static void
-redact_field(const struct redact_opts *o, const json_t *t, json_t *c, const char *field)
+static void redact_field(const struct redact_opts *o, const json_t *t, json_t *c, const char *field)
 {
     const char *text = jsonx_get_str(t, field);
     if (!text)

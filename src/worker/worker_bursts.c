@@ -191,8 +191,8 @@ burst_json(const struct worker_burst *w, struct triage_miner *m, const struct re
                           (json_int_t)w->errors, "warnings", (json_int_t)w->warnings);
     buf_init(&text, BURSTS_TEXT_MAX);
     if (raw &&
-        (ro ? redact_text_opts(raw, strlen(raw), ro, &text) : redact_text(raw, strlen(raw), &text)) ==
-            ERR_OK &&
+        (ro ? redact_text_opts(raw, strlen(raw), ro, &text)
+            : redact_text(raw, strlen(raw), &text)) == ERR_OK &&
         triage_miner_template_key(m, tid, key)) {
         json_object_set_new(j, "top_key", json_string(key));
         size_t n = buf_len(&text);

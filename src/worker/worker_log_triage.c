@@ -51,9 +51,9 @@ struct triage {
     struct worker_formats *formats; /* job.json's log_formats */
     bool fmt_active;                /* the file being read has one */
     struct worker_templates *tpl;
-    const json_t *cursors_in; /* the committed cursors from job.json */
-    json_t *cursors_out;      /* where each file read now ends */
-    unsigned char key[32];    /* job.json's redact_key */
+    const json_t *cursors_in;  /* the committed cursors from job.json */
+    json_t *cursors_out;       /* where each file read now ends */
+    unsigned char key[32];     /* job.json's redact_key */
     struct redact_opts redact; /* keyed pseudonyms with key, else masks */
 };
 

@@ -428,7 +428,8 @@ json_t *worker_templates_result(struct worker_templates *w, size_t top_n)
                             "formats", w->formats, "top_findings", top, "all", all, "all_truncated",
                             n > WORKER_TEMPLATES_REPORTED);
     json_t *stats = NULL;
-    json_object_set_new(res, "bursts", worker_bursts_result(w->bursts, w->miner, &w->redact, &stats));
+    json_object_set_new(res, "bursts",
+                        worker_bursts_result(w->bursts, w->miner, &w->redact, &stats));
     json_object_set_new(res, "burst_stats", stats);
     return res;
 }

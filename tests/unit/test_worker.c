@@ -334,6 +334,63 @@ START_TEST(test_log_triage_cursors)
 }
 END_TEST
 
+/* Run log_triage with redact_key (64 hex digits, or NULL) and cursors; returns the result. */
+static json_t *triage_keyed(const char *logs, const char *key, const json_t *cursors)
+{
+    json_t *job =
+        json_pack("{s:s,s:s,s:O}", "task", "log_triage", "logs_dir", logs, "cursors", cursors);
+    if (key)
+        json_object_set_new(job, "redact_key", json_string(key));
+    char *text = jsonx_dumps(job);
+    json_t *r = NULL;
+    ck_assert_int_eq(run_worker(text, &r), 0);
+    ck_assert_ptr_nonnull(r);
+    xfree(text);
+    json_decref(job);
+    return r;
+}
+
+START_TEST(test_log_triage_redact_key)
+{
+    static const char key[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    char *logs = xasprintf("%s/klogs", tmp_root);
+    char *dir = xasprintf("%s/alice@example.org", logs);
+    char *p = xasprintf("%s/app.log", dir);
+    ck_assert_int_eq(fs_mkdir_p(dir, 0755, NULL), ERR_OK);
+    write_text(p, "2026-11-24T10:00:00Z ERROR mail to alice@example.org failed\n");
+    json_t *none = json_array();
+    json_t *r = triage_keyed(logs, key, none);
+    json_t *cur = json_incref(json_object_get(r, "cursors"));
+    ck_assert_uint_eq(json_array_size(cur), 1);
+    /* The cursor is named by the redacted path, with the same pseudonym as the example. */
+    const char *name = jsonx_get_str(json_array_get(cur, 0), "path");
+    ck_assert_ptr_null(strstr(name, "alice"));
+    ck_assert_ptr_nonnull(strstr(name, "[EMAIL:"));
+    const json_t *f0 =
+        json_array_get(json_object_get(json_object_get(r, "templates"), "top_findings"), 0);
+    char pseudonym[16];
+    snprintf(pseudonym, sizeof(pseudonym), "%.12s", name);
+    ck_assert_ptr_nonnull(strstr(jsonx_get_str(f0, "example"), pseudonym));
+    json_decref(r);
+    /* The next job finds its cursor by that name: only the new line is read. */
+    append(p, "2026-11-24T10:00:01Z ERROR again\n");
+    r = triage_keyed(logs, key, cur);
+    ck_assert_str_eq(jsonx_get_str(json_array_get(json_object_get(r, "cursors"), 0), "path"), name);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "lines_in_window")), 1);
+    json_decref(r);
+    /* Without a key: masks, never the address. */
+    r = triage_keyed(logs, NULL, none);
+    ck_assert_str_eq(jsonx_get_str(json_array_get(json_object_get(r, "cursors"), 0), "path"),
+                     "[EMAIL]/app.log");
+    json_decref(r);
+    json_decref(cur);
+    json_decref(none);
+    xfree(p);
+    xfree(dir);
+    xfree(logs);
+}
+END_TEST
+
 START_TEST(test_log_triage_missing_folder)
 {
     json_t *r = NULL;
@@ -438,6 +495,7 @@ int main(void)
     tcase_add_test(tm, test_log_triage_missing_folder);
     tcase_add_test(tm, test_log_triage_templates);
     tcase_add_test(tm, test_log_triage_cursors);
+    tcase_add_test(tm, test_log_triage_redact_key);
     tcase_add_test(tm, test_bad_input);
     tcase_add_test(tm, test_service_map);
     tcase_add_test(tm, test_gpu_report_absent_and_present);
