@@ -242,5 +242,6 @@ void tasks_redact_opts(const struct config *cfg, struct redact_opts *o);
 /* Return s redacted (caller frees); NULL for NULL. */
 char *tasks_redact_dup(const struct config *cfg, const char *s);
 /* Replace every string value in j by its redacted form, except under the object members
- * named in skip (NULL-terminated, may be NULL): ids and digests the product needs raw. */
+ * named in skip (NULL-terminated, may be NULL): ids and digests the product needs raw.
+ * A string whose only findings are container ids is kept as it is. */
 void tasks_redact_json(const struct config *cfg, json_t *j, const char *const *skip);

@@ -13,7 +13,8 @@
 #include "redact/redact.h"
 #include "tasks/tasks_int.h"
 
-#define REDACT_FACTOR 4 /* output cap per input byte (placeholders are longer than digits) */
+#define REDACT_SPANS_MAX 64 /* findings looked at to tell ids from personal data */
+#define REDACT_FACTOR    4  /* output cap per input byte (placeholders are longer than digits) */
 
 void tasks_redact_opts(const struct config *cfg, struct redact_opts *o)
 {
@@ -43,6 +44,21 @@ char *tasks_redact_dup(const struct config *cfg, const char *s)
     return out;
 }
 
+/* True when every finding in s is a container id (or there is none): such a string is kept
+ * as it is. Container ids are no personal data and the stored rows hold them raw anyway
+ * (inventory, audit); masking them would only break names like "web-3f2a9c1b7d4e". */
+static bool has_only_ids(const char *s, size_t len)
+{
+    struct redact_span spans[REDACT_SPANS_MAX];
+    size_t n = redact_find(s, len, spans, REDACT_SPANS_MAX);
+    if (n == REDACT_SPANS_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (spans[i].type != REDACT_CONTAINER_ID)
+            return false;
+    return true;
+}
+
 static bool is_skipped(const char *key, const char *const *skip)
 {
     for (size_t i = 0; skip && skip[i]; i++)
@@ -64,7 +80,7 @@ void tasks_redact_json(const struct config *cfg, json_t *j, const char *const *s
         }
     } else if (json_is_array(j)) {
         json_array_foreach(j, i, v) tasks_redact_json(cfg, v, skip);
-    } else if (json_is_string(j)) {
+    } else if (json_is_string(j) && !has_only_ids(json_string_value(j), json_string_length(j))) {
         struct buf b;
         if (redact_into(cfg, json_string_value(j), json_string_length(j), &b))
             json_string_setn(j, buf_str(&b), buf_len(&b));

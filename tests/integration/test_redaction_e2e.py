@@ -231,6 +231,10 @@ def run_planted(make_instance, busybox_image, extra_env, check_job):
         # The findings were read and kept, as typed keyed placeholders.
         assert "[EMAIL:" in rep["markdown"] and "[IP:" in rep["markdown"], rep["markdown"]
         inst.stop()
+        # One value, one pseudonym: the address the API echoed is the one the log shows.
+        email = re.search(r"\[EMAIL:[0-9a-f]{4}\]", answers[0]).group(0)
+        assert email in inst.stderr_text(), (email, inst.stderr_text())
+        assert email in rep["markdown"].replace("\\", ""), (email, rep["markdown"])
         files = check_everything(inst, answers)
         assert any("[CARD:" in t for t in files.values())
         if busybox_image:
