@@ -264,7 +264,8 @@ def test_planted_pii_found_nowhere_without_secret_key(make_instance, busybox_ima
 
 
 def test_docker_runtime_planted_pii_is_found_nowhere(make_instance, busybox_image):
-    """The same with workers in containers, when the worker image is there."""
+    """The same with workers in containers, when the worker image is there (it must be
+    built from this tree, `make worker-image`: an older worker knows no redact_key)."""
     from test_worker_image import IMAGE
     if not engine_answers() or subprocess.run(["docker", "image", "inspect", IMAGE],
                                               capture_output=True).returncode != 0:
