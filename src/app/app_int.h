@@ -36,3 +36,6 @@ void app_redact_setup(struct config *cfg);
 /* Load (or create once) the random redaction key kept in the settings table when no secret
  * key is set, and switch the log sink to keyed pseudonyms. Prints why on failure. */
 enum err app_redact_key_load(struct config *cfg, struct store *st);
+/* Print "cyberbrain: <message>" on stderr, redacted like a log line: for errors that quote
+ * text from outside (engine, database, store errors). */
+void app_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -6,6 +6,7 @@
  * in the settings table (written by the first serve or run, read by every later one). It
  * lives in cfg->redact_key only: never logged, never in a report or an answer. Until it
  * is known the log sink masks ("[EMAIL]"); the switch happens before any thread starts. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@
 
 /* What the log filter reads; changed only before threads start. */
 static struct redact_opts log_opts = {.mode = REDACT_MASK};
+static bool is_redacted = true; /* DEBUG_REDACTED_MODE */
 
 /* Parse 2*n lowercase hex digits into out; false when hex is not exactly that. */
 static bool hex_decode(const char *hex, unsigned char *out, size_t n)
@@ -52,6 +54,7 @@ void app_redact_setup(struct config *cfg)
         cfg->redact_key_len = CONFIG_REDACT_KEY_LEN;
     }
     log_use_key(cfg);
+    is_redacted = cfg->is_redacted;
     if (cfg->is_redacted) {
         /* Redaction happens at the sink so no caller can forget it. */
         log_set_filter(redact_log_filter, &log_opts);
@@ -87,4 +90,16 @@ enum err app_redact_key_load(struct config *cfg, struct store *st)
         xfree_zero(hex, strlen(hex));
     explicit_bzero(fresh, sizeof(fresh));
     return e;
+}
+
+void app_errorf(const char *fmt, ...)
+{
+    char msg[1024], clean[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (is_redacted)
+        redact_log_filter(&log_opts, msg, strlen(msg), clean, sizeof(clean));
+    fprintf(stderr, "cyberbrain: %s\n", is_redacted ? clean : msg);
 }

@@ -84,7 +84,7 @@ int app_cmd_run(struct config *cfg, int argc, char **argv)
     struct store_launch req = {
         .tasks = tasks, .n_tasks = n_tasks, .lookback_ms = cfg->lookback_s * 1000};
     if (store_run_launch(st, &req, &run, &eb) != ERR_OK) {
-        fprintf(stderr, "cyberbrain: cannot launch: %s\n", eb.msg);
+        app_errorf("cannot launch: %s", eb.msg);
         goto out;
     }
     int64_t run_id = json_integer_value(json_object_get(run, "id"));
@@ -95,7 +95,7 @@ int app_cmd_run(struct config *cfg, int argc, char **argv)
                                .n_slots = cfg->max_concurrent_jobs,
                                .only_run_id = run_id};
     if (tasks_start(&topts, &tk, &eb) != ERR_OK) {
-        fprintf(stderr, "cyberbrain: cannot start the dispatcher: %s\n", eb.msg);
+        app_errorf("cannot start the dispatcher: %s", eb.msg);
         goto out;
     }
     tasks_wake(tk);

@@ -96,7 +96,7 @@ int app_cmd_serve(struct config *cfg, int argc, char **argv)
     ev = events_new(1024, 512);
     struct tasks_opts topts = {.cfg = cfg, .st = st, .ev = ev, .n_slots = cfg->max_concurrent_jobs};
     if (tasks_start(&topts, &tk, &eb) != ERR_OK) {
-        fprintf(stderr, "cyberbrain: cannot start the dispatcher: %s\n", eb.msg);
+        app_errorf("cannot start the dispatcher: %s", eb.msg);
         goto out;
     }
     struct api_ctx actx = {
