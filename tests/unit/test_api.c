@@ -131,6 +131,12 @@ START_TEST(test_launch_errors)
     ck_assert_int_eq(r.status, 400);
     ck_assert(json_is_array(json_object_get(r.json, "tasks")));
     reply_fini(&r);
+    /* Error details never echo personal data: the task name comes back redacted. */
+    send_json("POST", "/api/runs/launch/", "{\"tasks\":[\"bob@example.com\"]}", &r);
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_ptr_null(strstr(r.body, "bob@"));
+    ck_assert_ptr_nonnull(strstr(r.body, "'[EMAIL]'"));
+    reply_fini(&r);
     ck_assert_int_eq(n_launch_calls, 0);
 }
 END_TEST

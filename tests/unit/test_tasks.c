@@ -242,6 +242,30 @@ START_TEST(test_missing_logs_folder)
 }
 END_TEST
 
+/* A job error quotes text from outside (here the worker's reason, naming the folder): it is
+ * stored redacted, with the configured key's pseudonyms, and so is the report. */
+START_TEST(test_job_error_redacted)
+{
+    static const char *const one[] = {"log_triage"};
+    xfree(fx.cfg.logs_dir);
+    fx.cfg.logs_dir = xstrdup("/nonexistent/alice@example.org/logs");
+    memset(fx.cfg.redact_key, 7, sizeof(fx.cfg.redact_key));
+    fx.cfg.redact_key_len = sizeof(fx.cfg.redact_key);
+    start(0);
+    int64_t id = launch(one, 1);
+    ck_assert(run_one());
+    json_t *run = get_run(id);
+    const char *error = job_field(run, 0, "error");
+    ck_assert_ptr_null(strstr(error, "alice@"));
+    ck_assert_ptr_nonnull(strstr(error, "/nonexistent/[EMAIL:"));
+    json_decref(run);
+    json_t *rep = NULL;
+    ck_assert_int_eq(store_run_report_get(fx.st, id, &rep, NULL), ERR_OK);
+    ck_assert_ptr_null(strstr(jsonx_get_str(rep, "markdown"), "alice@"));
+    json_decref(rep);
+}
+END_TEST
+
 START_TEST(test_timeout)
 {
     static const char *const one[] = {"gpu_report"};
@@ -449,6 +473,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_names);
     tcase_add_test(tc, test_full_run);
     tcase_add_test(tc, test_missing_logs_folder);
+    tcase_add_test(tc, test_job_error_redacted);
     tcase_add_test(tc, test_timeout);
     tcase_add_test(tc, test_bad_workers);
     tcase_add_test(tc, test_log_cursors);
