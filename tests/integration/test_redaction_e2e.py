@@ -28,6 +28,8 @@
 # A second test: DEBUG_REDACTED_MODE=false prints exactly one warning line saying log
 # redaction is off, then logs planted values as they are, while API error details, job
 # errors and stored template text stay redacted.
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -204,16 +206,33 @@ def run_tasks(server, answers):
     return run, rep
 
 
+def redact_key_hex(inst, dump):
+    """The redaction key: HMAC-SHA256(secret, label), else the one kept in settings."""
+    secret = inst.env.get("CYBER_BRAIN_SECRET_KEY")
+    if secret:
+        return hmac.new(secret.encode(), b"cyberbrain-redact-v1", hashlib.sha256).hexdigest()
+    m = re.search(r"redact_key.{1,8}([0-9a-f]{64})", dump)
+    assert m, "no redact_key in the settings table"
+    return m.group(1)
+
+
 def check_everything(inst, answers):
-    """Assert no planted value in the logs, the database, the files and the answers."""
-    assert_clean("server log output", inst.stderr_text())
-    assert_clean("the database", dump_database(inst))
+    """Assert no planted value in the logs, the database, the files and the answers, no
+    job.json left, and the redaction key nowhere but (without a secret key) in settings."""
+    log, dump = inst.stderr_text(), dump_database(inst)
+    assert_clean("server log output", log)
+    assert_clean("the database", dump)
     files = read_tree(inst.uploads)
     assert files, "nothing under CYBER_BRAIN_UPLOADS"
+    assert not [p for p in files if p.endswith("job.json")], list(files)
     for path, text in files.items():
         assert_clean(path, text)
     for text in answers:
         assert_clean("an API answer", text)
+    key = redact_key_hex(inst, dump)
+    assert key not in dump.replace("'redact_key','" + key, "").replace("redact_key\t" + key, "")
+    for what in [log] + list(files.values()) + answers:
+        assert key not in what
     return files
 
 
