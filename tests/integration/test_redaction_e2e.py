@@ -151,7 +151,7 @@ def pii_requests(server, answers):
 
 def allow_container(server, busybox_image, made):
     """An allowlisted container whose name, compose label and logs hold planted values."""
-    name = "cbe2e-198.51.100.23-" + secrets.token_hex(4)
+    name = "198.51.100.23-cbe2e-" + secrets.token_hex(4)
     script = "; ".join('echo "%s"' % pii_line("", "container %d" % i) for i in range(3))
     cmd = ["docker", "run", "-d", "--network", "none", "--name", name,
            "--label", "com.docker.compose.service=svc-carol.planted@example.net",
@@ -257,7 +257,7 @@ def run_planted(make_instance, busybox_image, extra_env, check_job):
         files = check_everything(inst, answers)
         assert any("[CARD:" in t for t in files.values())
         if busybox_image:
-            assert "cbe2e-[IP:" in "".join(answers), "no redacted container name in the inventory"
+            assert re.search(r"\[IP:[0-9a-f]{4}\]-cbe2e-", "".join(answers)), "inventory name"
     finally:
         if made:
             subprocess.run(["docker", "rm", "-f", *made], capture_output=True, timeout=60)
