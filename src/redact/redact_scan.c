@@ -128,7 +128,10 @@ static bool try_at(const struct rscan *sc, size_t i, struct redact_span *s, size
         /* "://" is a URL whatever comes before it: a scheme is no secret's key. */
         if (i + 2 < sc->len && sc->in[i + 1] == '/' && sc->in[i + 2] == '/')
             return redact_det_url_creds(sc, i, s);
-        return redact_det_keyed(sc, i, s, next) || redact_det_colon(sc, i, s);
+        if (redact_det_keyed(sc, i, s, next))
+            return true;
+        /* A value already redacted: skip its key and scheme, as the first pass did. */
+        return *next == i + 1 && redact_det_colon(sc, i, s);
     case '=':
         return redact_det_keyed(sc, i, s, next);
     case '/':
