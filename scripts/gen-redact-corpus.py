@@ -1,18 +1,19 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""gen-redact-corpus.py [OUTDIR] -- writes the labelled redaction corpus (issue #5).
+"""gen-redact-corpus.py [OUTDIR] [--seed N] -- writes the labelled redaction corpus (issue #5).
 
 OUTDIR (default tests/data/redact) gets corpus.log (one log line per line, UTF-8) and
 labels.jsonl (one {"line", "start", "end", "type"} object per labelled span: line from 1,
 byte offsets within the line, end exclusive -- the format of `cyberbrain redact --spans`).
-Python 3 stdlib only, one fixed seed: the same files on every run. Every value is made up
+Python 3 stdlib only, one fixed seed: the same files on every run. --seed N writes a
+held-out corpus of the same templates with other values (to check a tuned engine). Every value is made up
 here; the labelling conventions are in tests/data/redact/SOURCES.md.
 """
+import argparse
 import base64
 import json
 import os
 import random
-import sys
 import time
 
 SEED = 20261125
@@ -832,7 +833,13 @@ def render(parts):
 
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "redact")
+    ap = argparse.ArgumentParser(description="Write the labelled redaction corpus.")
+    ap.add_argument("outdir", nargs="?",
+                    default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "redact"))
+    ap.add_argument("--seed", type=int, default=SEED, help="another seed: a held-out corpus")
+    a = ap.parse_args()
+    R.seed(a.seed)
+    out = a.outdir
     os.makedirs(out, exist_ok=True)
     lines, labels = [], []
     for n in range(1, N_LINES + 1):
