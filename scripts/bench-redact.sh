@@ -31,6 +31,18 @@ else
     head -c 400 "$TMP/stderr"
     echo
 fi
+# The committed corpus is the one the engine was tuned on (a training-set score); a corpus
+# from another seed has the same templates with new values (names, addresses, numbers,
+# keys), which shows whether the detectors learned shapes or memorised values.
+HELD_SEED=${HELD_SEED:-2}
+echo "== held-out: the same templates, new values (gen-redact-corpus.py --seed $HELD_SEED)"
+if $PY scripts/gen-redact-corpus.py "$TMP/held" --seed "$HELD_SEED" >/dev/null &&
+    "$BIN" redact --spans <"$TMP/held/corpus.log" >"$TMP/held/pred.jsonl" 2>"$TMP/stderr"; then
+    $PY scripts/score-redact.py "$TMP/held/corpus.log" "$TMP/held/labels.jsonl" \
+        "$TMP/held/pred.jsonl" --misses "$TMP/held/misses.txt"
+else
+    echo "bench-redact: the held-out corpus could not be made or redacted"
+fi
 echo "== speed"
 if [ -x "$BENCH" ]; then
     "$BENCH"

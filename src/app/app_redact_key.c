@@ -84,7 +84,7 @@ enum err app_redact_key_load(struct config *cfg, struct store *st)
         cfg->redact_key_len = CONFIG_REDACT_KEY_LEN;
         log_use_key(cfg);
     } else {
-        fprintf(stderr, "cyberbrain: cannot load the redaction key: %s\n", errbuf_get(&eb, e));
+        app_errorf("cannot load the redaction key: %s", errbuf_get(&eb, e));
     }
     if (hex)
         xfree_zero(hex, strlen(hex));

@@ -40,7 +40,7 @@ app_store_open_current(const struct config *cfg, int pool_size, bool do_migrate,
     app_db_label(cfg, label, sizeof(label));
     enum err e = app_store_open(cfg, pool_size, &st, &eb);
     if (e != ERR_OK) {
-        fprintf(stderr, "cyberbrain: cannot open database %s: %s\n", label, eb.msg);
+        app_errorf("cannot open database %s: %s", label, eb.msg);
         return e;
     }
     int applied = 0, have = 0, want = 0;
@@ -49,15 +49,13 @@ app_store_open_current(const struct config *cfg, int pool_size, bool do_migrate,
     if (e == ERR_OK)
         e = store_migrate_status(st, &have, &want, &eb);
     if (e != ERR_OK) {
-        fprintf(stderr, "cyberbrain: database %s: %s\n", label, eb.msg);
+        app_errorf("database %s: %s", label, eb.msg);
         store_close(st);
         return e;
     }
     if (have != want) {
-        fprintf(stderr,
-                "cyberbrain: database %s is at migration %d, this build needs %d: run "
-                "`cyberbrain migrate`\n",
-                label, have, want);
+        app_errorf("database %s is at migration %d, this build needs %d: run `cyberbrain migrate`",
+                   label, have, want);
         store_close(st);
         return ERR_CONFLICT;
     }
@@ -78,15 +76,15 @@ int app_cmd_migrate(struct config *cfg, int argc, char **argv)
     int rc = 1, applied = 0, have = 0, want = 0;
     app_db_label(cfg, label, sizeof(label));
     if (app_store_open(cfg, 1, &st, &eb) != ERR_OK) {
-        fprintf(stderr, "cyberbrain: cannot open database %s: %s\n", label, eb.msg);
+        app_errorf("cannot open database %s: %s", label, eb.msg);
         goto out;
     }
     if (!is_check && store_migrate(st, &applied, &eb) != ERR_OK) {
-        fprintf(stderr, "cyberbrain: migration failed on %s: %s\n", label, eb.msg);
+        app_errorf("migration failed on %s: %s", label, eb.msg);
         goto out;
     }
     if (store_migrate_status(st, &have, &want, &eb) != ERR_OK) {
-        fprintf(stderr, "cyberbrain: %s: %s\n", label, eb.msg);
+        app_errorf("%s: %s", label, eb.msg);
         goto out;
     }
     if (is_check) {
@@ -125,7 +123,7 @@ int app_cmd_token(struct config *cfg, int argc, char **argv)
     enum err e = store_token_create(st, name, &token, &eb);
     store_close(st);
     if (e != ERR_OK) {
-        fprintf(stderr, "cyberbrain: cannot create token: %s\n", eb.msg);
+        app_errorf("cannot create token: %s", eb.msg);
         return 1;
     }
     /* Only the token on stdout, so scripts can capture it. */

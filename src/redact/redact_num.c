@@ -372,6 +372,13 @@ bool redact_det_in_word(const struct rscan *sc, size_t ws, size_t we, struct red
 {
     const char *in = sc->in;
     char before = ws > sc->lo ? in[ws - 1] : 0, after = we < sc->len ? in[we] : 0;
+    /* A Cisco MAC whose first quads hold no digit ("dcba.e767.45dd"): its first digit is
+     * in the second or third quad. */
+    if (we - ws == 4 && before == '.') {
+        for (size_t back = 5; back <= 10 && ws >= sc->lo + back; back += 5)
+            if (in[ws - back + 4] == '.' && redact_det_mac_sep(sc, ws - back, s))
+                return true;
+    }
     /* Most words here are plain numbers: only an id or a key body may start with a digit. */
     bool b64_edge = before == '+' || before == '/' || after == '+' || after == '/' || after == '=';
     if (rc_is(in[ws], RC_DIGIT) && we - ws < 12 && !b64_edge)
