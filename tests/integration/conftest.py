@@ -29,6 +29,23 @@ MAX_BODY = 4096
 _CLEAR_PREFIXES = ("CYBER_BRAIN_", "POSTGRES_", "DJANGO_", "DOCKER_HOST", "PG")
 
 
+def build_busybox_image(tmp_path_factory, prefix, applets):
+    """Build an image FROM scratch holding /bin/busybox and the applets as links to it;
+    returns its tag (prefix + random). The caller removes it (docker rmi -f)."""
+    import secrets
+    ctx = tmp_path_factory.mktemp("busybox")
+    os.makedirs(ctx / "bin")
+    shutil.copy("/bin/busybox", ctx / "bin" / "busybox")
+    for applet in applets:
+        os.symlink("busybox", ctx / "bin" / applet)
+    (ctx / "Dockerfile").write_text("FROM scratch\nCOPY bin /bin\n")
+    tag = prefix + ":" + secrets.token_hex(4)
+    r = subprocess.run(["docker", "build", "-q", "-t", tag, str(ctx)], capture_output=True,
+                       text=True, timeout=120, check=False)
+    assert r.returncode == 0, r.stderr
+    return tag
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

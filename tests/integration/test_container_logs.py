@@ -10,12 +10,12 @@ import glob
 import json
 import os
 import secrets
-import shutil
 import subprocess
 import time
 
 import pytest
 
+from conftest import build_busybox_image
 from test_worker_image import engine_answers, image  # noqa: F401 (fixture)
 
 BUSYBOX = "/bin/busybox"
@@ -35,16 +35,7 @@ def need_engine():
 def busybox_image(tmp_path_factory):
     """An image FROM scratch with busybox as /bin/sh, /bin/sleep and /bin/cat."""
     need_engine()
-    ctx = tmp_path_factory.mktemp("busybox")
-    os.makedirs(ctx / "bin")
-    shutil.copy(BUSYBOX, ctx / "bin" / "busybox")
-    for applet in ("sh", "sleep", "cat"):
-        os.symlink("busybox", ctx / "bin" / applet)
-    (ctx / "Dockerfile").write_text("FROM scratch\nCOPY bin /bin\n")
-    tag = "cb-contlogs-busybox:" + secrets.token_hex(4)
-    r = subprocess.run(["docker", "build", "-q", "-t", tag, str(ctx)], capture_output=True,
-                       text=True, timeout=120, check=False)
-    assert r.returncode == 0, r.stderr
+    tag = build_busybox_image(tmp_path_factory, "cb-contlogs-busybox", ("sh", "sleep", "cat"))
     yield tag
     subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, timeout=60, check=False)
 

@@ -34,13 +34,12 @@ import json
 import os
 import re
 import secrets
-import shutil
 import subprocess
 import time
 
 import pytest
 
-from conftest import iso
+from conftest import build_busybox_image, iso
 from test_worker_image import engine_answers
 
 BUSYBOX = "/bin/busybox"
@@ -178,16 +177,7 @@ def busybox_image(tmp_path_factory):
             pytest.fail("CI=true: the redaction e2e test needs a docker engine and busybox")
         yield None
         return
-    ctx = tmp_path_factory.mktemp("busybox")
-    os.makedirs(ctx / "bin")
-    shutil.copy(BUSYBOX, ctx / "bin" / "busybox")
-    for applet in ("sh", "sleep", "echo"):
-        os.symlink("busybox", ctx / "bin" / applet)
-    (ctx / "Dockerfile").write_text("FROM scratch\nCOPY bin /bin\n")
-    tag = "cb-redact-busybox:" + secrets.token_hex(4)
-    r = subprocess.run(["docker", "build", "-q", "-t", tag, str(ctx)], capture_output=True,
-                       text=True, timeout=120, check=False)
-    assert r.returncode == 0, r.stderr
+    tag = build_busybox_image(tmp_path_factory, "cb-redact-busybox", ("sh", "sleep", "echo"))
     yield tag
     subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, timeout=60, check=False)
 

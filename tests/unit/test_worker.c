@@ -252,18 +252,13 @@ START_TEST(test_log_triage_templates)
 }
 END_TEST
 
+/* Run log_triage with redact_key (64 hex digits, or NULL) and cursors; returns the result. */
+static json_t *triage_keyed(const char *logs, const char *key, const json_t *cursors);
+
 /* Run log_triage on logs with cursors (a JSON array, borrowed); returns the result. */
 static json_t *triage_with(const char *logs, const json_t *cursors)
 {
-    json_t *job =
-        json_pack("{s:s,s:s,s:O}", "task", "log_triage", "logs_dir", logs, "cursors", cursors);
-    char *text = jsonx_dumps(job);
-    json_t *r = NULL;
-    ck_assert_int_eq(run_worker(text, &r), 0);
-    ck_assert_ptr_nonnull(r);
-    xfree(text);
-    json_decref(job);
-    return r;
+    return triage_keyed(logs, NULL, cursors);
 }
 
 /* The file entry of path in r, or NULL. */
