@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/events.h"
+#include "http/http.h"
 #include "store/store.h"
 
 struct api_server;
@@ -23,6 +24,9 @@ struct api_ctx {
      * engine does not answer. NULL: POST /api/inventory/snapshot/ answers 503. */
     enum err (*inventory_snapshot)(void *inventory_ctx, json_t **out, struct errbuf *eb);
     void *inventory_ctx;
+    /* Further route tables served next to the API (the MCP endpoint); borrowed. */
+    const struct http_mount *mounts;
+    size_t n_mounts;
 };
 
 /* Start serving; *bound_port gets the port actually bound (cfg->port 0 picks a free one). */

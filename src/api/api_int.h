@@ -11,24 +11,15 @@
 #include "redact/redact.h"
 
 #define API_VERSION           "0.1.0"
-#define API_TOKEN_CACHE_SLOTS 64
-#define API_TOKEN_CACHE_MS    5000
 #define API_QUERY_MAX_LEN     256
 #define API_TEXT_MAX_BYTES    (64 * 1024)
 #define API_PAGE_SIZE_DEFAULT 20
 #define API_PAGE_SIZE_MAX     200
 
-struct api_token_cache_entry {
-    char sha256[65];    /* hex of the token; empty when free */
-    int64_t expires_ms; /* monotonic */
-};
-
 struct api_server {
     struct api_ctx ctx;
     struct http_server *http;
-    pthread_mutex_t auth_mu;
-    struct api_token_cache_entry cache[API_TOKEN_CACHE_SLOTS];
-    size_t cache_next;
+    struct http_token_auth auth;
     struct redact_opts redact; /* error details: keyed pseudonyms (cfg's key), else masks */
 };
 
@@ -98,6 +89,8 @@ bool api_query_get(const struct http_req *req,
 
 /* ---- auth (api_auth.c) ---- */
 bool api_auth_check(void *app, struct http_req *req, struct http_resp *resp);
+/* The http_token_verify_fn over store_token_check (ctx: the store). */
+enum err api_token_verify(void *ctx, const char *token, bool *is_valid, struct errbuf *eb);
 
 /* ---- handlers ---- */
 void api_runs_launch(void *app, struct http_req *req, struct http_resp *resp);

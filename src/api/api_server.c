@@ -22,7 +22,7 @@ enum err api_server_start(const struct api_ctx *ctx,
     a->redact.mode = ctx->cfg->redact_key_len ? REDACT_PSEUDONYM : REDACT_MASK;
     a->redact.key = ctx->cfg->redact_key_len ? ctx->cfg->redact_key : NULL;
     a->redact.key_len = ctx->cfg->redact_key_len;
-    pthread_mutex_init(&a->auth_mu, NULL);
+    http_token_auth_init(&a->auth, api_token_verify, ctx->st);
     size_t n_routes = 0;
     const struct http_route *routes = api_routes_get(&n_routes);
     struct http_server_opts o = {
@@ -35,10 +35,12 @@ enum err api_server_start(const struct api_ctx *ctx,
         .auth = api_auth_check,
         .app = a,
         .redact = &a->redact,
+        .mounts = ctx->mounts,
+        .n_mounts = ctx->n_mounts,
     };
     enum err e = http_server_start(&o, &a->http, bound_port, eb);
     if (e != ERR_OK) {
-        pthread_mutex_destroy(&a->auth_mu);
+        http_token_auth_fini(&a->auth);
         xfree(a);
         *out = NULL;
         return e;
@@ -52,7 +54,7 @@ void api_server_stop(struct api_server *s)
     if (!s)
         return;
     http_server_stop(s->http);
-    pthread_mutex_destroy(&s->auth_mu);
+    http_token_auth_fini(&s->auth);
     xfree_zero(s, sizeof(*s));
 }
 

@@ -12,6 +12,7 @@
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/xalloc.h"
+#include "mcp/mcp.h"
 #include "tasks/tasks.h"
 
 static void wake_dispatcher(void *ctx)
@@ -76,6 +77,7 @@ int app_cmd_serve(struct config *cfg, int argc, char **argv)
     struct events *ev = NULL;
     struct tasks *tk = NULL;
     struct api_server *srv = NULL;
+    struct mcp_server *mcp = NULL;
     struct errbuf eb = {{0}};
     int rc = 1, port = 0;
     sigset_t stop_set;
@@ -103,6 +105,19 @@ int app_cmd_serve(struct config *cfg, int argc, char **argv)
         .cfg = cfg, .st = st, .ev = ev, .on_launch = wake_dispatcher, .launch_ctx = tk};
     actx.inventory_snapshot = tasks_inventory_snapshot;
     actx.inventory_ctx = tk;
+    struct mcp_server_opts mopts = {.cfg = cfg,
+                                    .st = st,
+                                    .ev = ev,
+                                    .on_launch = wake_dispatcher,
+                                    .launch_ctx = tk,
+                                    .inventory_snapshot = tasks_inventory_snapshot,
+                                    .inventory_ctx = tk};
+    if (mcp_server_new(&mopts, &mcp, &eb) != ERR_OK) {
+        app_errorf("cannot set up /mcp: %s", eb.msg);
+        goto out;
+    }
+    actx.mounts = mcp_server_mount(mcp);
+    actx.n_mounts = 1;
     if (api_server_start(&actx, &srv, &port, &eb) != ERR_OK) {
         fprintf(stderr, "cyberbrain: cannot serve on %s:%d: %s\n", cfg->bind_addr, cfg->port,
                 eb.msg);
@@ -118,7 +133,9 @@ int app_cmd_serve(struct config *cfg, int argc, char **argv)
     log_info("app", "event=serve.stop signal=%d", sig);
     rc = 0;
 out:
+    mcp_server_stop(mcp); /* long tool calls end before the HTTP server goes */
     api_server_stop(srv);
+    mcp_server_free(mcp);
     if (tk)
         tasks_stop(tk);
     events_free(ev);

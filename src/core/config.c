@@ -184,6 +184,26 @@ static enum err load_numbers(struct config *cfg, struct errbuf *eb)
     return ERR_OK;
 }
 
+static enum err load_mcp(struct config *cfg, struct errbuf *eb)
+{
+    long long v;
+    enum err e;
+    if ((e = get_bool("CYBER_BRAIN_MCP_READONLY", NULL, false, &cfg->is_mcp_read_only, eb)) !=
+        ERR_OK)
+        return e;
+    const char *o = env2("CYBER_BRAIN_MCP_ALLOWED_ORIGINS", NULL);
+    cfg->mcp_allowed_origins = o ? xstrdup(o) : NULL;
+    const char *h = env2("CYBER_BRAIN_MCP_ALLOWED_HOSTS", NULL);
+    cfg->mcp_allowed_hosts = h ? xstrdup(h) : NULL;
+    if ((e = get_int("CYBER_BRAIN_MCP_MAX_SESSIONS", 256, 1, 100000, &v, eb)) != ERR_OK)
+        return e;
+    cfg->mcp_max_sessions = (int)v;
+    if ((e = get_int("CYBER_BRAIN_MCP_SESSION_IDLE", 3600, 10, 7 * 86400, &v, eb)) != ERR_OK)
+        return e;
+    cfg->mcp_session_idle_s = (int)v;
+    return ERR_OK;
+}
+
 static enum err load_log(struct config *cfg, struct errbuf *eb)
 {
     cfg->log_level = dup_env("CYBER_BRAIN_LOG_LEVEL", NULL, "info");
@@ -229,6 +249,8 @@ enum err config_load(struct config *cfg, struct errbuf *eb)
         return e;
     if ((e = load_log(cfg, eb)) != ERR_OK)
         return e;
+    if ((e = load_mcp(cfg, eb)) != ERR_OK)
+        return e;
     if (secret && strlen(secret) < 16)
         return errbuf_set(eb, ERR_INVALID, "CYBER_BRAIN_SECRET_KEY must be at least 16 characters");
     return load_pg(cfg, eb);
@@ -252,5 +274,7 @@ void config_fini(struct config *cfg)
     xfree(cfg->worker_image);
     xfree(cfg->gpu_worker_image);
     xfree(cfg->instance_id);
+    xfree(cfg->mcp_allowed_origins);
+    xfree(cfg->mcp_allowed_hosts);
     memset(cfg, 0, sizeof(*cfg));
 }

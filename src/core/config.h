@@ -39,10 +39,15 @@ struct config {
     int64_t lookback_s;          /* CYBER_BRAIN_LOOKBACK (seconds) of a first run, default 86400 */
     char *worker_bin;            /* CYBER_BRAIN_WORKER_BIN, default: this executable */
     char *worker_image;          /* CYBER_BRAIN_WORKER_IMAGE, default cyberbrain-worker:<version> */
-    char *gpu_worker_image;   /* CYBER_BRAIN_GPU_WORKER_IMAGE for gpu_report; NULL: worker_image */
-    char *instance_id;        /* random per process, set by config_load; serve replaces it with
-                               * the installation's id from the database */
-    int reconcile_interval_s; /* CYBER_BRAIN_RECONCILE_INTERVAL, default 30, 1..3600 */
+    char *gpu_worker_image;    /* CYBER_BRAIN_GPU_WORKER_IMAGE for gpu_report; NULL: worker_image */
+    char *instance_id;         /* random per process, set by config_load; serve replaces it with
+                                * the installation's id from the database */
+    int reconcile_interval_s;  /* CYBER_BRAIN_RECONCILE_INTERVAL, default 30, 1..3600 */
+    bool is_mcp_read_only;     /* CYBER_BRAIN_MCP_READONLY, default false */
+    char *mcp_allowed_origins; /* CYBER_BRAIN_MCP_ALLOWED_ORIGINS: comma list, or NULL */
+    char *mcp_allowed_hosts;   /* CYBER_BRAIN_MCP_ALLOWED_HOSTS: comma list, or NULL */
+    int mcp_max_sessions;      /* CYBER_BRAIN_MCP_MAX_SESSIONS, default 256, 1..100000 */
+    int mcp_session_idle_s;    /* CYBER_BRAIN_MCP_SESSION_IDLE (seconds), default 3600 */
     unsigned char redact_key[CONFIG_REDACT_KEY_LEN]; /* keys the redactor's pseudonyms; set by
                                                       * app/ (never logged, never shown) */
     size_t redact_key_len; /* CONFIG_REDACT_KEY_LEN once set, 0 before (mask mode) */

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -64,6 +65,15 @@ struct http_route {
     const char *summary; /* one line for the OpenAPI document */
 };
 
+/* A further route table served by the same server, with its own auth hook and handler
+ * context (the MCP endpoint next to the REST API). Borrowed for the server's life. */
+struct http_mount {
+    const struct http_route *routes;
+    size_t n_routes;
+    http_auth_fn *auth; /* may be NULL */
+    void *app;          /* passed to this table's handlers and auth */
+};
+
 struct http_server_opts {
     const char *bind_addr;           /* IPv4 or IPv6 literal */
     int port;                        /* 0 = pick a free one */
@@ -75,8 +85,10 @@ struct http_server_opts {
     int keepalive_ms;                /* SSE keepalive comment period; 0 = 15000 */
     const struct http_route *routes; /* borrowed for the server's life */
     size_t n_routes;
-    http_auth_fn *auth; /* may be NULL */
-    void *app;          /* passed to handlers and auth */
+    http_auth_fn *auth;              /* may be NULL */
+    void *app;                       /* passed to handlers and auth */
+    const struct http_mount *mounts; /* further tables, looked up after routes; borrowed */
+    size_t n_mounts;
     /* How error details are redacted (every {"detail"} and per-field message, whatever
      * DEBUG_REDACTED_MODE says); borrowed; NULL: masks. */
     const struct redact_opts *redact;
@@ -146,6 +158,65 @@ void http_reply_sse_take(struct http_resp *resp,
                          const char *end_data);
 /* Return true when another SSE stream may open (under max_sse). */
 bool http_sse_has_room(struct http_server *s);
+
+/* ---- message streams: a reply body produced later, from any thread ----
+ * The handler replies with http_reply_stream (the connection is suspended while the queue
+ * is empty, so no pool thread waits) and a producer appends with http_stream_write and ends
+ * with http_stream_close. Keepalive text (an SSE comment, or JSON whitespace) goes out every
+ * keepalive period while idle, which is also how a client that went away is noticed. A
+ * stream is counted with the SSE streams (max_sse). Refcounted: the creator holds one
+ * reference, the reply another. */
+struct http_stream;
+
+/* Return a new stream (one reference) whose backlog is capped at max_bytes. keepalive is the
+ * text sent while idle (copied; NULL: none). */
+struct http_stream *http_stream_new(size_t max_bytes, const char *keepalive);
+/* Drop one reference; NULL is fine. */
+void http_stream_unref(struct http_stream *st);
+/* Reply 200 with st as the body (content_type; the reply takes its own reference). Replies 503
+ * when too many streams are open (the stream is then closed). */
+void http_reply_stream(struct http_resp *resp,
+                       struct http_req *req,
+                       struct http_stream *st,
+                       const char *content_type);
+/* Append len bytes; ERR_UNAVAILABLE once the client went away or the server stops,
+ * ERR_TOO_LARGE when the backlog would pass its cap. Thread-safe. */
+enum err http_stream_write(struct http_stream *st, const char *data, size_t len);
+/* End the body once what was written has been sent. Thread-safe; idempotent. */
+void http_stream_close(struct http_stream *st);
+/* Return true once the client went away or the server is stopping. */
+bool http_stream_is_gone(struct http_stream *st);
+
+/* ---- bearer tokens, shared by the API and the MCP endpoint ---- */
+
+/* Check a token (NUL-terminated) against the store: set *is_valid; ERR_* on failure. */
+typedef enum err
+http_token_verify_fn(void *ctx, const char *token, bool *is_valid, struct errbuf *eb);
+
+#define HTTP_TOKEN_CACHE_SLOTS 64
+#define HTTP_TOKEN_CACHE_MS    5000
+
+/* Token checks with a small cache of positive answers keyed by the token's SHA-256 (the
+ * token itself is never kept). Fields are private; use the API. */
+struct http_token_auth {
+    pthread_mutex_t mu;
+    struct {
+        char sha256[65];    /* hex of the token; empty when free */
+        int64_t expires_ms; /* monotonic */
+    } cache[HTTP_TOKEN_CACHE_SLOTS];
+    size_t next;
+    http_token_verify_fn *verify;
+    void *ctx;
+};
+
+/* Set up a (caller-owned storage) with its verifier. */
+void http_token_auth_init(struct http_token_auth *a, http_token_verify_fn *verify, void *ctx);
+/* Release a's mutex. */
+void http_token_auth_fini(struct http_token_auth *a);
+/* Check "Authorization: Bearer TOKEN" (or "Token TOKEN"); false after replying 401 (with
+ * WWW-Authenticate: Bearer) or the verifier's error. A positive answer is cached for
+ * HTTP_TOKEN_CACHE_MS, so a revoked token can live on for up to that long. */
+bool http_token_auth_check(struct http_token_auth *a, struct http_req *req, struct http_resp *resp);
 
 /* ---- small pure helpers ---- */
 

@@ -44,7 +44,8 @@ struct http_server {
     _Atomic uint64_t by_class[6];
     pthread_mutex_t sse_mu;
     pthread_cond_t sse_cv;
-    struct sse_slot *slots; /* o.max_sse of them */
+    struct sse_slot *slots;      /* o.max_sse of them */
+    struct http_stream *streams; /* message streams (http_stream.c), counted in n_sse */
     size_t n_sse;
     bool is_stopping;
     bool has_timer;
@@ -71,5 +72,9 @@ void http_router_dispatch(struct http_server *s, struct http_req *req, struct ht
 bool http_sse_init(struct http_server *s);
 /* End every SSE stream and stop the timer (before MHD_stop_daemon). */
 void http_sse_shutdown(struct http_server *s);
+/* Ask every message stream for a keepalive; call with s->sse_mu held. */
+void http_stream_tick_locked(struct http_server *s);
+/* Mark every message stream gone and wake it; call with s->sse_mu held. */
+void http_stream_shutdown_locked(struct http_server *s);
 /* Free the SSE slots (after MHD_stop_daemon). */
 void http_sse_fini(struct http_server *s);

@@ -155,12 +155,37 @@ TESTABLE void http_allow_format(unsigned mask, char *out, size_t out_cap)
     }
 }
 
+/* Find the route in the main table, then in each mount; *set_auth and *set_app get the hook and
+ * context of the table it came from. */
+static const struct http_route *find_any(struct http_server *s,
+                                         const struct http_req *req,
+                                         struct http_match *m,
+                                         unsigned *allow,
+                                         http_auth_fn **set_auth,
+                                         void **set_app)
+{
+    unsigned more = 0;
+    const struct http_route *r =
+        http_router_find(s->o.routes, s->o.n_routes, req->method, req->path, m, allow);
+    *set_auth = s->o.auth;
+    *set_app = s->o.app;
+    for (size_t i = 0; !r && i < s->o.n_mounts; i++) {
+        const struct http_mount *mt = &s->o.mounts[i];
+        r = http_router_find(mt->routes, mt->n_routes, req->method, req->path, m, &more);
+        *allow |= more;
+        *set_auth = mt->auth;
+        *set_app = mt->app;
+    }
+    return r;
+}
+
 void http_router_dispatch(struct http_server *s, struct http_req *req, struct http_resp *resp)
 {
     struct http_match m;
     unsigned allow = 0;
-    const struct http_route *r =
-        http_router_find(s->o.routes, s->o.n_routes, req->method, req->path, &m, &allow);
+    http_auth_fn *auth = NULL;
+    void *app = NULL;
+    const struct http_route *r = find_any(s, req, &m, &allow, &auth, &app);
     if (!r) {
         if (!allow) {
             http_reply_error(resp, ERR_NOT_FOUND, "Not found.");
@@ -178,9 +203,9 @@ void http_router_dispatch(struct http_server *s, struct http_req *req, struct ht
     req->n_ids = m.n_ids;
     if (m.tail)
         req->tail = xstrndup(m.tail, m.tail_len);
-    if (!(r->flags & HTTP_ROUTE_PUBLIC) && s->o.auth && !s->o.auth(s->o.app, req, resp))
+    if (!(r->flags & HTTP_ROUTE_PUBLIC) && auth && !auth(app, req, resp))
         return;
-    r->handler(s->o.app, req, resp);
+    r->handler(app, req, resp);
     if (!resp->mhd) {
         log_error("http", "event=handler.no_reply pattern=%s", r->pattern);
         http_reply_error(resp, ERR_INTERNAL, NULL);

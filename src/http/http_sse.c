@@ -251,6 +251,7 @@ static void *timer_main(void *arg)
                 wake_locked(st);
             }
         }
+        http_stream_tick_locked(s);
     }
     pthread_mutex_unlock(&s->sse_mu);
     return NULL;
@@ -279,6 +280,7 @@ void http_sse_shutdown(struct http_server *s)
     for (size_t i = 0; i < s->o.max_sse; i++)
         if (s->slots[i].stream)
             wake_locked(s->slots[i].stream);
+    http_stream_shutdown_locked(s);
     pthread_cond_broadcast(&s->sse_cv);
     pthread_mutex_unlock(&s->sse_mu);
     if (s->has_timer) {
