@@ -33,8 +33,6 @@ const struct http_route *api_routes_get(size_t *n);
 
 /* ---- helpers (api_server.c) ---- */
 
-/* Return the canonical task name for name or an alias (task1..task3), or NULL. */
-const char *api_task_canonical(const char *name);
 /* Parse ?page=&page_size=; on bad input reply (404 Invalid page / 400) and return false. */
 bool api_page_parse(const struct http_req *req, struct http_resp *resp, struct api_page *pg);
 /* Reply 200 with {"count","next","previous","results"}; results are stolen. base is the

@@ -9,105 +9,18 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 
-#define LAUNCH_MAX_TASKS    16
 #define RUNS_LIST_MAX_BYTES (256u * 1024 * 1024) /* 200 runs with 64 KiB directives escaped */
-
-static const char *const run_states[] = {"queued", "running",   "success", "partial",
-                                         "failed", "cancelled", NULL};
-
-static bool is_run_state(const char *s)
-{
-    for (size_t i = 0; run_states[i]; i++)
-        if (strcmp(s, run_states[i]) == 0)
-            return true;
-    return false;
-}
 
 static bool is_final_state(const char *s)
 {
-    return s && is_run_state(s) && strcmp(s, "queued") != 0 && strcmp(s, "running") != 0;
+    return s && store_run_status_ok(s) && strcmp(s, "queued") != 0 && strcmp(s, "running") != 0;
 }
 
 static void reply_unknown_task(struct http_resp *resp, const char *field, const char *name)
 {
-    char q[40], msg[160];
-    err_quote_user(q, sizeof(q), name);
-    snprintf(msg, sizeof(msg),
-             "Unknown task '%s'. Use log_triage, gpu_report, service_map (or task1..task3).", q);
-    http_reply_field_error(resp, field, msg);
-}
-
-/* Fill tasks[] (canonical, no duplicates) from body.tasks; absent or [] = all three. */
-static bool parse_tasks(const json_t *body, struct http_resp *resp, const char *tasks[3], size_t *n)
-{
-    static const char *const all[] = {"log_triage", "gpu_report", "service_map"};
-    const json_t *v = json_object_get(body, "tasks");
-    *n = 0;
-    if (v && !json_is_null(v) && !json_is_array(v)) {
-        http_reply_field_error(resp, "tasks", "Expected a list of task names.");
-        return false;
-    }
-    if (json_array_size(v) > LAUNCH_MAX_TASKS) {
-        http_reply_field_error(resp, "tasks", "Ensure this field has no more than 16 elements.");
-        return false;
-    }
-    for (size_t i = 0; i < json_array_size(v); i++) {
-        const json_t *t = json_array_get(v, i);
-        if (!json_is_string(t)) {
-            http_reply_field_error(resp, "tasks", "Each task must be a string.");
-            return false;
-        }
-        const char *canon = api_task_canonical(json_string_value(t));
-        if (!canon) {
-            reply_unknown_task(resp, "tasks", json_string_value(t));
-            return false;
-        }
-        bool is_dup = false;
-        for (size_t k = 0; k < *n; k++)
-            is_dup = is_dup || strcmp(tasks[k], canon) == 0;
-        if (!is_dup)
-            tasks[(*n)++] = canon;
-    }
-    if (*n == 0) {
-        for (size_t k = 0; k < 3; k++)
-            tasks[k] = all[k];
-        *n = 3;
-    }
-    return true;
-}
-
-static bool parse_directive(const json_t *body, struct http_resp *resp, struct store_launch *l)
-{
-    const json_t *id = json_object_get(body, "directive_id");
-    const json_t *text = json_object_get(body, "directive_text");
-    if (id && !json_is_null(id)) {
-        if (!json_is_integer(id) || json_integer_value(id) <= 0) {
-            http_reply_field_error(resp, "directive_id", "A valid positive integer is required.");
-            return false;
-        }
-        l->directive_id = json_integer_value(id);
-    }
-    if (text && !json_is_null(text)) {
-        if (!json_is_string(text)) {
-            http_reply_field_error(resp, "directive_text", "Not a valid string.");
-            return false;
-        }
-        if (json_string_length(text) == 0) {
-            http_reply_field_error(resp, "directive_text", "This field may not be blank.");
-            return false;
-        }
-        if (json_string_length(text) > API_TEXT_MAX_BYTES) {
-            http_reply_field_error(resp, "directive_text",
-                                   "Ensure this field has no more than 65536 bytes.");
-            return false;
-        }
-        l->directive_text = json_string_value(text);
-    }
-    if (l->directive_id && l->directive_text) {
-        http_reply_error(resp, ERR_INVALID, "Give directive_id or directive_text, not both.");
-        return false;
-    }
-    return true;
+    struct errbuf eb = {{0}};
+    enum err e = store_task_unknown(name, &eb);
+    http_reply_field_error(resp, field, errbuf_get(&eb, e));
 }
 
 void api_runs_launch(void *app, struct http_req *req, struct http_resp *resp)
@@ -115,13 +28,19 @@ void api_runs_launch(void *app, struct http_req *req, struct http_resp *resp)
     struct api_server *a = app;
     struct errbuf eb = {{0}};
     json_t *body = NULL, *run = NULL;
-    const char *tasks[3];
-    struct store_launch l = {.tasks = tasks, .lookback_ms = a->ctx.cfg->lookback_s * 1000};
+    const char *tasks[STORE_TASKS_N], *bad = NULL;
+    struct store_launch l = {.lookback_ms = a->ctx.cfg->lookback_s * 1000};
     if (!api_body_object(a, req, resp, &body))
         goto out;
-    if (!parse_tasks(body, resp, tasks, &l.n_tasks) || !parse_directive(body, resp, &l))
+    enum err e = store_launch_parse(body, tasks, &l, &bad, &eb);
+    if (e != ERR_OK) {
+        if (bad)
+            http_reply_field_error(resp, bad, errbuf_get(&eb, e));
+        else
+            http_reply_error(resp, e, errbuf_get(&eb, e));
         goto out;
-    enum err e = store_run_launch(a->ctx.st, &l, &run, &eb);
+    }
+    e = store_run_launch(a->ctx.st, &l, &run, &eb);
     if (e != ERR_OK) {
         api_reply_err(resp, e, &eb);
         goto out;
@@ -149,14 +68,14 @@ void api_runs_list(void *app, struct http_req *req, struct http_resp *resp)
     if (!api_page_parse(req, resp, &pg) || !api_query_get(req, resp, "status", &status) ||
         !api_query_get(req, resp, "task", &task))
         return;
-    if (status && !is_run_state(status)) {
+    if (status && !store_run_status_ok(status)) {
         char q[40], msg[128];
         err_quote_user(q, sizeof(q), status);
         snprintf(msg, sizeof(msg), "Select a valid choice. '%s' is not one of the choices.", q);
         http_reply_field_error(resp, "status", msg);
         return;
     }
-    const char *canon = task ? api_task_canonical(task) : NULL;
+    const char *canon = task ? store_task_canonical(task) : NULL;
     if (task && !canon) {
         reply_unknown_task(resp, "task", task);
         return;
@@ -259,7 +178,7 @@ void api_runs_since(void *app, struct http_req *req, struct http_resp *resp)
         http_reply_field_error(resp, "task", "This query parameter is required.");
         return;
     }
-    const char *canon = api_task_canonical(task);
+    const char *canon = store_task_canonical(task);
     if (!canon) {
         reply_unknown_task(resp, "task", task);
         return;

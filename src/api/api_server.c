@@ -58,20 +58,6 @@ void api_server_stop(struct api_server *s)
     xfree_zero(s, sizeof(*s));
 }
 
-const char *api_task_canonical(const char *name)
-{
-    static const char *const tab[][2] = {
-        {"log_triage", "log_triage"}, {"task1", "log_triage"},        {"gpu_report", "gpu_report"},
-        {"task2", "gpu_report"},      {"service_map", "service_map"}, {"task3", "service_map"},
-    };
-    if (!name)
-        return NULL;
-    for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-        if (strcmp(name, tab[i][0]) == 0)
-            return tab[i][1];
-    return NULL;
-}
-
 bool api_query_get(const struct http_req *req,
                    struct http_resp *resp,
                    const char *key,

@@ -1,38 +1,192 @@
 /* SPDX-License-Identifier: MIT */
-/* mcp_tools.c -- PLACEHOLDER until the tools helper lands the real table (issue #6): no tools
- * and no resources, so that the transport links. Replace this file whole. */
-#include "mcp/mcp_int.h"
+/* mcp_tools.c -- the MCP tool table: names, titles, descriptions, input and output JSON
+ * Schemas and annotations, sorted by name. The functions live in mcp_tools_runs.c,
+ * mcp_tools_wait.c and mcp_tools_admin.c; each answers a structured result that matches
+ * its output schema (tests/unit/test_mcp_tools.c checks every one). */
+#include "mcp/mcp_tools_int.h"
+
+/* ---- schema pieces (JSON text); P(key, schema) is one property ---- */
+/* clang-format off */
+#define Q(s)          "\"" s "\""
+#define P(k, v)       Q(k) ":" v
+#define TYPE(t)       "{" P("type", Q(t)) "}"
+#define NULLABLE(t)   "{" P("type", "[" Q(t) "," Q("null") "]") "}"
+#define INT           TYPE("integer")
+#define STR           TYPE("string")
+#define BOOL          TYPE("boolean")
+#define OBJ           TYPE("object")
+#define INT_N         NULLABLE("integer")
+#define STR_N         NULLABLE("string")
+#define OBJ_N         NULLABLE("object")
+#define ARR(it)       "{" P("type", Q("array")) "," P("items", it) "}"
+#define ID_ARG        "{" P("type", Q("integer")) "," P("minimum", "1") "}"
+#define ENUM(...)     "{" P("type", Q("string")) "," P("enum", "[" __VA_ARGS__ "]") "}"
+#define OBJECT(props, req) \
+    "{" P("type", Q("object")) "," P("properties", "{" props "}") "," P("required", "[" req "]") "}"
+/* Arguments: additional properties are refused (an unknown argument is ERR_INVALID). */
+#define ARGS(props, req) \
+    "{" P("type", Q("object")) "," P("properties", "{" props "}") "," P("required", "[" req "]") \
+    "," P("additionalProperties", "false") "}"
+#define NO_ARGS       ARGS(, )
+
+#define RUN_STATES    ENUM(Q("queued") "," Q("running") "," Q("success") "," Q("partial") "," \
+                           Q("failed") "," Q("cancelled"))
+#define TASK_NAMES    ENUM(Q("log_triage") "," Q("gpu_report") "," Q("service_map") "," \
+                           Q("task1") "," Q("task2") "," Q("task3"))
+#define TOKENS        OBJECT(P("prompt_tokens", INT) "," P("completion_tokens", INT) "," \
+                             P("total_tokens", INT), \
+                             Q("prompt_tokens") "," Q("completion_tokens") "," Q("total_tokens"))
+#define JOB           OBJECT(P("id", INT) "," P("run_id", INT) "," P("task", STR) "," \
+                             P("status", STR) "," P("window_start", STR_N) "," \
+                             P("window_end", STR_N) "," P("started_at", STR_N) "," \
+                             P("finished_at", STR_N) "," P("error", STR_N) "," \
+                             P("summary", OBJ_N), \
+                             Q("id") "," Q("task") "," Q("status"))
+#define RUN_PROPS     P("id", INT) "," P("status", RUN_STATES) "," P("tasks", ARR(STR)) "," \
+                      P("directive_id", INT_N) "," P("directive_snapshot", OBJ_N) "," \
+                      P("created_at", STR) "," P("started_at", STR_N) "," \
+                      P("finished_at", STR_N) "," P("error", STR_N) "," P("jobs", ARR(JOB)) "," \
+                      P("token_totals", TOKENS)
+#define RUN_REQ       Q("id") "," Q("status") "," Q("tasks") "," Q("created_at") "," \
+                      Q("token_totals")
+#define RUN           OBJECT(RUN_PROPS, RUN_REQ)
+#define RUN_WITH_JOBS OBJECT(RUN_PROPS, RUN_REQ "," Q("jobs"))
+#define LIST(key, item) \
+    OBJECT(P(key, ARR(item)) "," P("count", INT) "," P("is_truncated", BOOL), \
+           Q(key) "," Q("count") "," Q("is_truncated"))
+#define DIRECTIVE     OBJECT(P("id", INT) "," P("key", STR) "," P("name", STR) "," \
+                             P("version", INT) "," P("text", STR_N) "," P("config", OBJ_N) "," \
+                             P("is_active", BOOL), \
+                             Q("id") "," Q("key") "," Q("name") "," Q("version"))
+#define IMAGE         OBJECT(P("id", INT) "," P("image_name", STR) "," P("image_tag", STR) "," \
+                             P("digest", STR_N) "," P("requires_gpu", BOOL) "," \
+                             P("is_active", BOOL), \
+                             Q("id") "," Q("image_name") "," Q("image_tag") "," Q("is_active"))
+#define CONTAINER     OBJECT(P("id", INT) "," P("container_ref", STR) "," P("is_active", BOOL) "," \
+                             P("note", STR_N) "," P("created_at", STR), \
+                             Q("id") "," Q("container_ref") "," Q("is_active"))
+#define AUDIT         OBJECT(P("id", INT) "," P("ts", STR) "," P("action", STR) "," \
+                             P("image", STR_N) "," P("container_id", STR_N) "," \
+                             P("run_id", INT_N) "," P("job_id", INT_N) "," P("reason", STR_N), \
+                             Q("id") "," Q("ts") "," Q("action"))
+#define USAGE_GROUP   OBJECT(P("period", STR) "," P("model", STR) "," P("task", STR_N) "," \
+                             P("calls", INT) "," P("prompt_tokens", INT) "," \
+                             P("completion_tokens", INT) "," P("total_tokens", INT), \
+                             Q("period") "," Q("model") "," Q("task") "," Q("calls") "," \
+                             Q("total_tokens"))
+#define DESCRIBED(schema_head, text) "{" schema_head "," P("description", Q(text)) "}"
+
+/* ---- input schemas ---- */
+#define IN_LAUNCH \
+    ARGS(P("tasks", "{" P("type", Q("array")) "," P("items", TASK_NAMES) "," \
+                    P("maxItems", "16") "," \
+                    P("description", Q("tasks to run; none or []: all three")) "}") "," \
+         P("directive_id", ID_ARG) "," \
+         P("directive_text", "{" P("type", Q("string")) "," P("minLength", "1") "," \
+                             P("maxLength", "65536") "}") "," \
+         P("wait", DESCRIBED(P("type", Q("boolean")), \
+                             "stream progress until the run ends, then answer its report")) "," \
+         P("wait_timeout_s", DESCRIBED(P("type", Q("integer")) "," P("minimum", "1"), \
+                                       "stop waiting sooner than the job-timeout bound")), )
+#define IN_RUN_ID     ARGS(P("run_id", ID_ARG), Q("run_id"))
+#define IN_LIST_RUNS \
+    ARGS(P("status", RUN_STATES) "," P("task", TASK_NAMES) "," \
+         P("cursor", DESCRIBED(P("type", Q("string")), "next_cursor of the page before")) "," \
+         P("limit", "{" P("type", Q("integer")) "," P("minimum", "1") "," P("maximum", "100") "}"), )
+#define IN_REPORT \
+    ARGS(P("run_id", ID_ARG) "," P("format", ENUM(Q("markdown") "," Q("json"))), Q("run_id"))
+#define IN_SET_CT \
+    ARGS(P("entries", "{" P("type", Q("array")) "," P("maxItems", "1000") "," \
+                      P("items", OBJECT(P("container_ref", STR) "," P("is_active", BOOL) "," \
+                                      P("note", STR_N), Q("container_ref"))) "}"), \
+         Q("entries"))
+#define IN_DIRECTIVE  ARGS(P("directive_id", ID_ARG), Q("directive_id"))
+#define IN_INVENTORY  ARGS(P("snapshot_id", ID_ARG), )
+#define IN_USAGE \
+    ARGS(P("period", "{" P("type", Q("string")) "," \
+                     P("enum", "[" Q("day") "," Q("week") "," Q("month") "," Q("all") "]") "," \
+                     P("description", Q("bucket size; default day")) "}"), )
+#define IN_AUDIT \
+    ARGS(P("limit", "{" P("type", Q("integer")) "," P("minimum", "1") "," P("maximum", "100") "}") \
+         "," P("action", ENUM(Q("spawn") "," Q("deny") "," Q("deadline_kill") "," Q("exit") "," \
+                              Q("remove") "," Q("reconcile"))) "," \
+         P("run_id", ID_ARG), )
+
+/* ---- output schemas ---- */
+#define OUT_LAUNCH    OBJECT(P("run", RUN_WITH_JOBS) "," P("report", OBJ_N), Q("run"))
+#define OUT_RUNS      OBJECT(P("runs", ARR(RUN)) "," P("count", INT) "," P("next_cursor", STR_N), \
+                             Q("runs") "," Q("count") "," Q("next_cursor"))
+#define OUT_REPORT    OBJECT(P("run_id", INT) "," P("status", RUN_STATES) "," P("format", STR) "," \
+                             P("markdown", STR) "," P("report", OBJ_N) "," \
+                             P("token_totals", TOKENS), \
+                             Q("run_id") "," Q("status") "," Q("format") "," Q("token_totals"))
+#define OUT_INVENTORY OBJECT(P("id", INT) "," P("taken_at", STR) "," P("source", STR) "," \
+                             P("run_id", INT_N) "," P("container_count", INT) "," \
+                             P("items", ARR(OBJ)), \
+                             Q("id") "," Q("taken_at") "," Q("source") "," \
+                             Q("container_count") "," Q("items"))
+#define USAGE_TOTALS  OBJECT(P("runs", INT) "," P("calls", INT) "," P("prompt_tokens", INT) "," \
+                             P("completion_tokens", INT) "," P("total_tokens", INT), \
+                             Q("runs") "," Q("calls") "," Q("total_tokens"))
+#define OUT_USAGE     OBJECT(P("period", STR) "," P("groups", ARR(USAGE_GROUP)) "," \
+                             P("totals", USAGE_TOTALS) "," P("is_truncated", BOOL), \
+                             Q("period") "," Q("groups") "," Q("totals") "," Q("is_truncated"))
+#define OUT_AUDIT     OBJECT(P("entries", ARR(AUDIT)) "," P("count", INT), \
+                             Q("entries") "," Q("count"))
+/* clang-format on */
+
+#define RO (MCP_TOOL_READ_ONLY | MCP_TOOL_IDEMPOTENT)
+
+static const struct mcp_tool tools[] = {
+    {"cancel_run", "Cancel a run",
+     "Cancel a queued or running run: its queued jobs end as cancelled and running jobs are "
+     "stopped. Fails when the run already ended.",
+     IN_RUN_ID, RUN_WITH_JOBS, MCP_TOOL_DESTRUCTIVE | MCP_TOOL_IDEMPOTENT, mcp_tool_cancel_run},
+    {"get_directive", "Get a directive",
+     "Read one directive (a version of the instructions and config a run follows) by id.",
+     IN_DIRECTIVE, DIRECTIVE, RO, mcp_tool_get_directive},
+    {"get_inventory", "Get a container inventory snapshot",
+     "Read the newest container inventory snapshot, or the one with snapshot_id, with its "
+     "containers.",
+     IN_INVENTORY, OUT_INVENTORY, RO, mcp_tool_get_inventory},
+    {"get_report", "Get a run's report",
+     "Read the report of an ended run as Markdown (default) or as JSON.", IN_REPORT, OUT_REPORT, RO,
+     mcp_tool_get_report},
+    {"get_run", "Get a run", "Read one run with its jobs, their state and the token totals.",
+     IN_RUN_ID, RUN_WITH_JOBS, RO, mcp_tool_get_run},
+    {"launch_run", "Launch a run",
+     "Queue a run of tasks (log_triage, gpu_report, service_map; all three when none is "
+     "given) with a directive (directive_id or a custom directive_text). With wait: true, "
+     "progress is reported until the run ends and the answer is the run with its report.",
+     IN_LAUNCH, OUT_LAUNCH, MCP_TOOL_LONG, mcp_tool_launch_run},
+    {"list_container_allowlist", "List the container allowlist",
+     "List the containers (by id or name) whose details the inventory and log tasks may read.",
+     NO_ARGS, LIST("entries", CONTAINER), RO, mcp_tool_list_container_allowlist},
+    {"list_directives", "List directives", "List the latest version of every directive.", NO_ARGS,
+     LIST("directives", DIRECTIVE), RO, mcp_tool_list_directives},
+    {"list_runs", "List runs",
+     "List runs newest first, optionally by status or task; pass next_cursor back as cursor "
+     "for the next page.",
+     IN_LIST_RUNS, OUT_RUNS, RO, mcp_tool_list_runs},
+    {"list_worker_images", "List the worker-image allowlist",
+     "List the worker images a job may run in, with their digests and limits.", NO_ARGS,
+     LIST("images", IMAGE), RO, mcp_tool_list_worker_images},
+    {"recent_audit", "Recent worker audit",
+     "List the newest worker audit rows (spawn, deny, deadline_kill, exit, remove, reconcile).",
+     IN_AUDIT, OUT_AUDIT, RO, mcp_tool_recent_audit},
+    {"set_container_allowlist", "Replace the container allowlist",
+     "Replace the whole container allowlist by entries (each {container_ref, is_active, "
+     "note}); containers not listed are removed. [] empties it.",
+     IN_SET_CT, LIST("entries", CONTAINER), MCP_TOOL_DESTRUCTIVE | MCP_TOOL_IDEMPOTENT,
+     mcp_tool_set_container_allowlist},
+    {"token_usage", "LLM token usage",
+     "Sum LLM token counts by model, task and period (day, week, month or all); totals over "
+     "all runs too. Zeros when no LLM call was made.",
+     IN_USAGE, OUT_USAGE, RO, mcp_tool_token_usage},
+};
 
 const struct mcp_tool *mcp_tools_get(size_t *n)
 {
-    *n = 0;
-    return NULL;
-}
-
-enum err mcp_resources_list(const struct mcp_env *env,
-                            const char *cursor,
-                            json_t **resources,
-                            char **next_cursor,
-                            struct errbuf *eb)
-{
-    (void)env;
-    *resources = json_array();
-    *next_cursor = NULL;
-    if (cursor)
-        return errbuf_set(eb, ERR_INVALID, "invalid cursor");
-    return ERR_OK;
-}
-
-json_t *mcp_resource_templates_get(void)
-{
-    return json_array();
-}
-
-enum err
-mcp_resource_read(const struct mcp_env *env, const char *uri, json_t **contents, struct errbuf *eb)
-{
-    (void)env;
-    (void)uri;
-    *contents = NULL;
-    return errbuf_set(eb, ERR_NOT_FOUND, "no such resource");
+    *n = sizeof(tools) / sizeof(tools[0]);
+    return tools;
 }

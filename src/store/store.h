@@ -7,7 +7,7 @@
  * Rows come back as jansson objects (caller owns the reference: json_decref);
  * timestamps are ISO 8601 UTC text, ids are integers, booleans are JSON booleans.
  * Task names here are always the canonical long names (log_triage, gpu_report,
- * service_map); the API layer maps aliases before calling. */
+ * service_map); front ends map aliases with store_task_canonical before calling. */
 #pragma once
 
 #include <jansson.h>
@@ -103,6 +103,28 @@ struct store_launch {
     const char *directive_text; /* custom directive text (max 64 KiB) or NULL */
     int64_t lookback_ms;        /* window of a task's first run (no earlier success) */
 };
+
+#define STORE_TASKS_N            3  /* log_triage, gpu_report, service_map */
+#define STORE_LAUNCH_MAX_TASKS   16 /* names one launch request may list (duplicates fold) */
+#define STORE_DIRECTIVE_TEXT_MAX (64 * 1024)
+
+/* ---- launch and filter checks (store_launch.c; pure, shared by the API and MCP) ---- */
+
+/* Return the canonical task name for name or an alias (task1..task3), or NULL. */
+const char *store_task_canonical(const char *name);
+/* Write the "Unknown task" message naming name into eb; returns ERR_INVALID. */
+enum err store_task_unknown(const char *name, struct errbuf *eb);
+/* True when status is a run state (queued running success partial failed cancelled). */
+bool store_run_status_ok(const char *status);
+/* Check a launch request body {"tasks" ([] or absent: all three; names or aliases),
+ * "directive_id" | "directive_text"} and fill l (tasks points into tasks[], the directive
+ * text is borrowed from body; lookback_ms is left alone). ERR_INVALID with a message; the
+ * field it is about goes to *bad_field (NULL: the request as a whole). */
+enum err store_launch_parse(const json_t *body,
+                            const char *tasks[STORE_TASKS_N],
+                            struct store_launch *l,
+                            const char **bad_field,
+                            struct errbuf *eb);
 
 /* In one transaction: snapshot the directive, insert the run (queued) and one queued job per
  * task whose window is [end of the last successful job of that task, now). ERR_NOT_FOUND
@@ -405,6 +427,16 @@ enum err store_container_save(struct store *st,
                               struct errbuf *eb);
 /* Delete entry id; ERR_NOT_FOUND when absent. */
 enum err store_container_delete(struct store *st, int64_t id, struct errbuf *eb);
+#define STORE_CONTAINERS_MAX 1000 /* entries one replacement may hold */
+
+/* Replace the whole allowlist by entries (an array of at most STORE_CONTAINERS_MAX field
+ * objects, each checked like store_container_validate with is_full; no container_ref twice)
+ * in one transaction: an entry whose container_ref is already listed keeps its row (id,
+ * created_at) and takes the new is_active/note; the rows no entry names are deleted.
+ * ERR_INVALID / ERR_CONFLICT / ERR_TOO_LARGE name the first bad entry ("entries[3].note:
+ * ..."); nothing is changed then. *out is the new list by container_ref. */
+enum err
+store_container_replace(struct store *st, const json_t *entries, json_t **out, struct errbuf *eb);
 /* Set *is_allowed when an active entry names the container: its name, its full id, or an
  * id prefix of at least 12 digits. */
 enum err store_container_is_allowed(
@@ -451,6 +483,21 @@ enum err store_setting_set(struct store *st,
                            bool is_only_if_absent,
                            bool *is_set,
                            struct errbuf *eb);
+
+/* ---- LLM token usage (store_usage.c) ----
+ * From llm_calls (token counts only). A usage object: {"period","groups": [{"period"
+ * (bucket: "2026-12-04" for day, the Monday "2026-11-30" for week, "2026-12" for month,
+ * "all"),"model","task" (or null: a call outside a job),"calls","prompt_tokens",
+ * "completion_tokens","total_tokens"}] (newest bucket first),"totals": {"runs" (runs with
+ * tokens),"calls","prompt_tokens","completion_tokens","total_tokens"} (from the run rows'
+ * token columns and the llm_calls count),"is_truncated" (groups folded from the newest
+ * STORE_USAGE_ROWS_MAX (model, task, day) rows only)}. */
+#define STORE_USAGE_ROWS_MAX 2000
+
+/* True when period is day, week, month or all. */
+bool store_usage_period_ok(const char *period);
+/* Sum token usage by model, task and period into *out; ERR_INVALID for another period. */
+enum err store_token_usage(struct store *st, const char *period, json_t **out, struct errbuf *eb);
 
 /* ---- container inventory (store_inventory.c) ----
  * A snapshot: {"id","taken_at","source" ("manual" or "run"),"run_id" (or null),

@@ -194,3 +194,82 @@ enum err store_container_is_allowed(
     *is_allowed = e == ERR_OK && n > 0;
     return e;
 }
+
+/* Check every entry of a replacement list and that no container_ref comes twice. */
+static enum err check_entries(const json_t *entries, struct errbuf *eb)
+{
+    size_t n = json_array_size(entries);
+    if (!json_is_array(entries))
+        return errbuf_set(eb, ERR_INVALID, "entries must be a list");
+    if (n > STORE_CONTAINERS_MAX)
+        return errbuf_set(eb, ERR_TOO_LARGE, "give at most %d entries", STORE_CONTAINERS_MAX);
+    for (size_t i = 0; i < n; i++) {
+        const char *bad = NULL;
+        struct errbuf one = {{0}};
+        const json_t *f = json_array_get(entries, i);
+        enum err e = store_container_validate(f, true, &bad, &one);
+        if (e != ERR_OK)
+            return errbuf_set(eb, e, "entries[%zu]%s%s: %s", i, bad ? "." : "", bad ? bad : "",
+                              errbuf_get(&one, e));
+        const char *ref = jsonx_get_str(f, "container_ref");
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(ref, jsonx_get_str(json_array_get(entries, k), "container_ref")) == 0) {
+                char q[40];
+                err_quote_user(q, sizeof(q), ref);
+                return errbuf_set(eb, ERR_CONFLICT,
+                                  "entries[%zu]: container \"%s\" is listed twice", i, q);
+            }
+    }
+    return ERR_OK;
+}
+
+/* Inside db's transaction: save each entry (an existing ref keeps its row), then delete the
+ * rows no entry names. */
+static enum err replace_tx(struct db *db, const json_t *entries, struct errbuf *eb)
+{
+    json_t *old = NULL, *row;
+    size_t i;
+    enum err e =
+        db_query(db, "SELECT id, container_ref FROM container_allowlist", NULL, 0, &old, eb);
+    for (i = 0; e == ERR_OK && i < json_array_size(entries); i++) {
+        const json_t *f = json_array_get(entries, i);
+        json_t *same = jsonx_find(old, "container_ref", jsonx_get_str(f, "container_ref"));
+        int64_t id = same ? row_int(same, "id") : 0;
+        e = save_tx(db, NULL, f, &id, eb);
+        if (same)
+            json_object_set_new(same, "is_kept", json_true());
+    }
+    json_array_foreach(old, i, row)
+    {
+        if (e != ERR_OK)
+            break;
+        if (!json_object_get(row, "is_kept"))
+            e = db_exec(db, "DELETE FROM container_allowlist WHERE id = $1",
+                        (struct db_param[]){DB_I(row_int(row, "id"))}, 1, NULL, eb);
+    }
+    json_decref(old);
+    return e;
+}
+
+enum err
+store_container_replace(struct store *st, const json_t *entries, json_t **out, struct errbuf *eb)
+{
+    int64_t count = 0;
+    *out = NULL;
+    enum err e = check_entries(entries, eb);
+    if (e != ERR_OK)
+        return e;
+    struct db *db = store_db_get(st);
+    e = db_begin(db, eb);
+    if (e == ERR_OK) {
+        e = replace_tx(db, entries, eb);
+        if (e == ERR_OK)
+            e = db_commit(db, eb);
+        else
+            db_rollback(db);
+    }
+    store_db_put(st, db);
+    if (e == ERR_OK)
+        e = store_container_list(st, 0, STORE_CONTAINERS_MAX, out, &count, eb);
+    return e;
+}

@@ -16,9 +16,8 @@
 #include "core/xalloc.h"
 #include "store/store_int.h"
 
-#define DIRECTIVE_TEXT_MAX (64 * 1024)
-#define REPORT_MAX         (16 * 1024 * 1024)
-#define TASK_NAME_MAX      31
+#define REPORT_MAX    (16 * 1024 * 1024)
+#define TASK_NAME_MAX 31
 
 /* Token totals live on the run row, kept equal to the llm_calls sums by triggers
  * (migration 003), so a list of N runs reads N rows and nothing else. */
@@ -252,9 +251,9 @@ static enum err check_launch(const struct store_launch *req, struct errbuf *eb)
             if (strcmp(req->tasks[k], t) == 0)
                 return errbuf_set(eb, ERR_INVALID, "task %s is listed twice", t);
     }
-    if (req->directive_text && strlen(req->directive_text) > DIRECTIVE_TEXT_MAX)
+    if (req->directive_text && strlen(req->directive_text) > STORE_DIRECTIVE_TEXT_MAX)
         return errbuf_set(eb, ERR_TOO_LARGE, "directive_text is longer than %d bytes",
-                          DIRECTIVE_TEXT_MAX);
+                          STORE_DIRECTIVE_TEXT_MAX);
     if (req->directive_text && req->directive_id > 0)
         return errbuf_set(eb, ERR_INVALID, "give directive_id or directive_text, not both");
     if (req->directive_id < 0)

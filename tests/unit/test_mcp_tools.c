@@ -1,0 +1,694 @@
+/* SPDX-License-Identifier: MIT */
+/* test_mcp_tools.c -- the MCP tools and resources called directly (no transport), on
+ * SQLite and on PostgreSQL (loop index 0 and 1; see store_fixture.h): the table and its
+ * schemas, every tool's structured result against its output schema, error paths
+ * (isError texts), launch_run's wait with progress, the report resources. */
+#include <check.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/jsonx.h"
+#include "core/xalloc.h"
+#include "mcp/mcp_int.h"
+#include "mcp_tools_fixture.h"
+#include "store/store_int.h"
+
+static const char *const read_only[] = {"get_directive",
+                                        "get_inventory",
+                                        "get_report",
+                                        "get_run",
+                                        "list_container_allowlist",
+                                        "list_directives",
+                                        "list_runs",
+                                        "list_worker_images",
+                                        "recent_audit",
+                                        "token_usage",
+                                        NULL};
+
+static bool in_list(const char *const *l, const char *s)
+{
+    for (size_t i = 0; l[i]; i++)
+        if (strcmp(l[i], s) == 0)
+            return true;
+    return false;
+}
+
+START_TEST(test_table)
+{
+    size_t n = 0;
+    const struct mcp_tool *tab = mcp_tools_get(&n);
+    ck_assert_uint_eq(n, 13);
+    for (size_t i = 0; i < n; i++) {
+        const struct mcp_tool *t = &tab[i];
+        json_error_t je;
+        if (i > 0)
+            ck_assert_msg(strcmp(tab[i - 1].name, t->name) < 0, "table not sorted at %s", t->name);
+        ck_assert(t->title && t->title[0] && t->description && t->description[0] && t->call);
+        json_t *in = json_loads(t->input_schema, 0, &je);
+        ck_assert_msg(in, "%s input schema: %s", t->name, je.text);
+        json_t *out = json_loads(t->output_schema, 0, &je);
+        ck_assert_msg(out, "%s output schema: %s", t->name, je.text);
+        ck_assert_str_eq(jsonx_get_str(in, "type"), "object");
+        ck_assert_str_eq(jsonx_get_str(out, "type"), "object");
+        ck_assert(json_is_object(json_object_get(in, "properties")));
+        ck_assert(json_is_object(json_object_get(out, "properties")));
+        /* Every required key of the output is described. */
+        size_t k;
+        json_t *r;
+        json_array_foreach(json_object_get(out, "required"), k, r)
+            ck_assert_msg(json_object_get(json_object_get(out, "properties"), json_string_value(r)),
+                          "%s: required %s has no property", t->name, json_string_value(r));
+        bool is_ro = (t->flags & MCP_TOOL_READ_ONLY) != 0;
+        ck_assert_msg(is_ro == in_list(read_only, t->name), "%s read-only flag", t->name);
+        bool is_destr = (t->flags & MCP_TOOL_DESTRUCTIVE) != 0;
+        ck_assert_msg(is_destr == (strcmp(t->name, "cancel_run") == 0 ||
+                                   strcmp(t->name, "set_container_allowlist") == 0),
+                      "%s destructive flag", t->name);
+        ck_assert_msg(!(is_ro && is_destr), "%s both read-only and destructive", t->name);
+        ck_assert_msg(((t->flags & MCP_TOOL_LONG) != 0) == (strcmp(t->name, "launch_run") == 0),
+                      "%s long flag", t->name);
+        json_decref(in);
+        json_decref(out);
+    }
+}
+END_TEST
+
+START_TEST(test_runs)
+{
+    struct tfx t;
+    if (!tfx_open(&t, _i))
+        return;
+    json_t *r = tok(&t, "launch_run", "{\"tasks\":[\"task1\",\"log_triage\"]}");
+    json_t *run = json_object_get(r, "run");
+    int64_t id = id_of(run);
+    ck_assert_int_gt(id, 0);
+    ck_assert_str_eq(jsonx_get_str(run, "status"), "queued");
+    ck_assert_uint_eq(json_array_size(json_object_get(run, "jobs")), 1);
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(run, "tasks"), 0)),
+                     "log_triage");
+    ck_assert_int_eq(t.n_launch, 1);
+    json_decref(r);
+    /* The same checks as POST /api/runs/launch/. */
+    tbad(&t, "launch_run", "{\"tasks\":[\"nope\"]}", ERR_INVALID, "tasks: Unknown task 'nope'");
+    tbad(&t, "launch_run", "{\"tasks\":\"log_triage\"}", ERR_INVALID, "list of task names");
+    tbad(&t, "launch_run", "{\"directive_id\":1,\"directive_text\":\"x\"}", ERR_INVALID,
+         "not both");
+    tbad(&t, "launch_run", "{\"directive_id\":0}", ERR_INVALID, "directive_id:");
+    tbad(&t, "launch_run", "{\"directive_text\":\"\"}", ERR_INVALID, "blank");
+    tbad(&t, "launch_run", "{\"directive_id\":99999}", ERR_NOT_FOUND, NULL);
+    tbad(&t, "launch_run", "{\"wait\":\"yes\"}", ERR_INVALID, "wait");
+    tbad(&t, "launch_run", "{\"taks\":[]}", ERR_INVALID, "unknown argument");
+    ck_assert_int_eq(t.n_launch, 1);
+    /* All three when none is given; a custom directive. */
+    r = tok(&t, "launch_run", "{\"directive_text\":\"look at nginx\"}");
+    ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(r, "run"), "jobs")), 3);
+    json_decref(r);
+
+    r = tok(&t, "get_run", "{\"run_id\":1}");
+    ck_assert_int_eq(id_of(r), id);
+    json_decref(r);
+    tbad(&t, "get_run", "{\"run_id\":424242}", ERR_NOT_FOUND, "run 424242 not found");
+    tbad(&t, "get_run", "{}", ERR_INVALID, "run_id is required");
+    tbad(&t, "get_run", "{\"run_id\":\"1\"}", ERR_INVALID, "run_id");
+    tbad(&t, "get_run", "{\"run_id\":-3}", ERR_INVALID, "run_id");
+
+    /* A report only once the run ended. */
+    tbad(&t, "get_report", "{\"run_id\":1}", ERR_NOT_FOUND, "no report yet");
+    finish_run(&t, id, "success");
+    char *text = NULL;
+    struct errbuf eb;
+    json_t *out = NULL;
+    ck_assert_int_eq(tcall(&t, "get_report", "{\"run_id\":1}", &out, &text, &eb), ERR_OK);
+    ck_assert_str_eq(text, "# Run 1\n\nall success\n");
+    ck_assert_str_eq(jsonx_get_str(out, "markdown"), text);
+    ck_assert_str_eq(jsonx_get_str(out, "format"), "markdown");
+    json_decref(out);
+    xfree(text);
+    r = tok(&t, "get_report", "{\"run_id\":1,\"format\":\"json\"}");
+    ck_assert_str_eq(jsonx_get_str(json_object_get(r, "report"), "status"), "success");
+    ck_assert_ptr_null(json_object_get(r, "markdown"));
+    json_decref(r);
+    tbad(&t, "get_report", "{\"run_id\":1,\"format\":\"pdf\"}", ERR_INVALID, "markdown or json");
+    tbad(&t, "get_report", "{\"run_id\":777}", ERR_NOT_FOUND, "run 777 not found");
+
+    /* cancel_run: the queued run 2 is cancelled, an ended one is a conflict. */
+    r = tok(&t, "cancel_run", "{\"run_id\":2}");
+    ck_assert_str_eq(jsonx_get_str(r, "status"), "cancelled");
+    json_decref(r);
+    tbad(&t, "cancel_run", "{\"run_id\":2}", ERR_CONFLICT, NULL);
+    tbad(&t, "cancel_run", "{\"run_id\":31337}", ERR_NOT_FOUND, NULL);
+    tfx_close(&t);
+}
+END_TEST
+
+START_TEST(test_list_runs_pages)
+{
+    struct tfx t;
+    if (!tfx_open(&t, _i))
+        return;
+    for (int i = 0; i < 5; i++)
+        json_decref(tok(&t, "launch_run", i % 2 ? "{\"tasks\":[\"gpu_report\"]}" : "{}"));
+    json_t *seen = json_object();
+    char args[256] = "{\"limit\":2}";
+    int pages = 0;
+    for (;;) {
+        json_t *r = tok(&t, "list_runs", args);
+        ck_assert_int_eq(json_integer_value(json_object_get(r, "count")), 5);
+        size_t i;
+        json_t *run;
+        json_array_foreach(json_object_get(r, "runs"), i, run)
+        {
+            char k[32];
+            snprintf(k, sizeof(k), "%lld", (long long)id_of(run));
+            ck_assert_ptr_null(json_object_get(seen, k));
+            json_object_set_new(seen, k, json_true());
+        }
+        pages++;
+        const char *cur = jsonx_get_str(r, "next_cursor");
+        if (!cur) {
+            json_decref(r);
+            break;
+        }
+        ck_assert_int_lt(pages, 5);
+        snprintf(args, sizeof(args), "{\"limit\":2,\"cursor\":\"%s\"}", cur);
+        json_decref(r);
+    }
+    ck_assert_int_eq(pages, 3);
+    ck_assert_uint_eq(json_object_size(seen), 5);
+    json_decref(seen);
+    /* Filters: status, task (an alias too); a cursor is bound to its filter. */
+    json_t *r = tok(&t, "list_runs", "{\"task\":\"task2\",\"limit\":1}");
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "count")), 5);
+    char *bound = xasprintf("{\"cursor\":\"%s\"}", jsonx_get_str(r, "next_cursor"));
+    json_decref(r);
+    tbad(&t, "list_runs", bound, ERR_INVALID, "invalid cursor");
+    xfree(bound);
+    r = tok(&t, "list_runs", "{\"status\":\"cancelled\"}");
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "count")), 0);
+    ck_assert(json_is_null(json_object_get(r, "next_cursor")));
+    json_decref(r);
+    tbad(&t, "list_runs", "{\"cursor\":\"zz\"}", ERR_INVALID, "invalid cursor");
+    tbad(&t, "list_runs", "{\"cursor\":\"72756e737c2d317c7c\"}", ERR_INVALID, "invalid cursor");
+    tbad(&t, "list_runs", "{\"cursor\":\"\"}", ERR_INVALID, "invalid cursor");
+    tbad(&t, "list_runs", "{\"status\":\"done\"}", ERR_INVALID, "status");
+    tbad(&t, "list_runs", "{\"task\":\"x\"}", ERR_INVALID, "Unknown task");
+    tbad(&t, "list_runs", "{\"limit\":0}", ERR_INVALID, "limit");
+    tbad(&t, "list_runs", "{\"limit\":101}", ERR_INVALID, "limit");
+    tfx_close(&t);
+}
+END_TEST
+
+/* A stand-in dispatcher: runs the jobs of whatever run is queued, publishing events. */
+struct fake_disp {
+    struct tfx *t;
+    int n_runs; /* runs to finish before stopping */
+};
+
+static void publish(struct tfx *t, int64_t run_id, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void publish(struct tfx *t, int64_t run_id, const char *type, const char *fmt, ...)
+{
+    char data[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(data, sizeof(data), fmt, ap);
+    va_end(ap);
+    events_publish(t->ev, run_id, type, data);
+}
+
+static void *fake_dispatcher(void *arg)
+{
+    struct fake_disp *d = arg;
+    struct tfx *t = d->t;
+    for (int spins = 0; d->n_runs > 0 && spins < 2000; spins++) {
+        struct store_claim c;
+        bool got = false, done = false;
+        struct errbuf eb = {{0}};
+        if (store_job_claim(t->f.st, "fake", 60000, 0, &c, &got, &eb) != ERR_OK || !got) {
+            usleep(10 * 1000);
+            continue;
+        }
+        long long rid = (long long)c.run_id;
+        publish(t, c.run_id, "job", "{\"run_id\":%lld,\"task\":\"%s\",\"status\":\"running\"}", rid,
+                c.task);
+        for (int pct = 10; pct <= 90; pct += 40)
+            publish(t, c.run_id, "progress",
+                    "{\"run_id\":%lld,\"task\":\"%s\",\"message\":\"step\",\"progress\":%d}", rid,
+                    c.task, pct);
+        /* A value that does not grow is not sent. */
+        publish(t, c.run_id, "progress",
+                "{\"run_id\":%lld,\"task\":\"%s\",\"message\":\"again\",\"progress\":50}", rid,
+                c.task);
+        store_job_finish(t->f.st, c.job_id, "success", NULL, NULL, NULL, &done, &eb);
+        publish(t, c.run_id, "job", "{\"run_id\":%lld,\"task\":\"%s\",\"status\":\"success\"}", rid,
+                c.task);
+        if (done) {
+            store_run_end(t->f.st, c.run_id, "# Waited\n\nok\n", "{\"ok\":true}", &eb);
+            publish(t, c.run_id, "run", "{\"run_id\":%lld,\"status\":\"success\"}", rid);
+            d->n_runs--;
+        }
+        store_claim_fini(&c);
+    }
+    return NULL;
+}
+
+START_TEST(test_launch_wait)
+{
+    struct tfx t;
+    if (!tfx_open(&t, _i))
+        return;
+    struct fake_disp d = {&t, 1};
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, fake_dispatcher, &d), 0);
+    json_t *out = NULL;
+    char *text = NULL;
+    struct errbuf eb;
+    enum err e =
+        tcall(&t, "launch_run", "{\"tasks\":[\"log_triage\",\"gpu_report\"],\"wait\":true}", &out,
+              &text, &eb);
+    pthread_join(th, NULL);
+    ck_assert_msg(e == ERR_OK, "%s", eb.msg);
+    ck_assert_str_eq(jsonx_get_str(json_object_get(out, "run"), "status"), "success");
+    ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(out, "run"), "jobs")), 2);
+    ck_assert(json_is_true(json_object_get(json_object_get(out, "report"), "ok")));
+    ck_assert_str_eq(text, "# Waited\n\nok\n");
+    /* Progress: from 0 to the job count, strictly increasing, the total the job count. */
+    ck_assert_int_ge(t.n_progress, 4);
+    ck_assert(t.progress[0] == 0.0);
+    for (int i = 0; i < t.n_progress; i++) {
+        ck_assert(t.total[i] == 2.0);
+        if (i > 0)
+            ck_assert_msg(t.progress[i] > t.progress[i - 1], "progress %d not increasing", i);
+    }
+    ck_assert(t.progress[t.n_progress - 1] == 2.0);
+    ck_assert_str_eq(t.last_msg, "gpu_report: success");
+    json_decref(out);
+    xfree(text);
+    tfx_close(&t);
+}
+END_TEST
+
+START_TEST(test_launch_wait_bounds)
+{
+    struct tfx t;
+    if (!tfx_open(&t, _i))
+        return;
+    /* No dispatcher: the wait ends at its bound with an error; the run stays queued. */
+    tbad(&t, "launch_run", "{\"tasks\":[\"gpu_report\"],\"wait\":true,\"wait_timeout_s\":1}",
+         ERR_TIMEOUT, "run 1 did not end within 1 s");
+    json_t *r = tok(&t, "get_run", "{\"run_id\":1}");
+    ck_assert_str_eq(jsonx_get_str(r, "status"), "queued");
+    json_decref(r);
+    /* The client cancelled: the wait stops at once. */
+    t.is_cancelled = true;
+    tbad(&t, "launch_run", "{\"wait\":true}", ERR_UNAVAILABLE, "cancelled");
+    t.is_cancelled = false;
+    json_decref(tok(&t, "cancel_run", "{\"run_id\":2}"));
+    /* Without an event bus the store is polled. */
+    t.env.ev = NULL;
+    finish_run(&t, 1, "failed");
+    json_t *out = NULL;
+    char *text = NULL;
+    struct errbuf eb;
+    struct fake_disp d = {&t, 1};
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, fake_dispatcher, &d), 0);
+    enum err e = tcall(&t, "launch_run", "{\"tasks\":[\"task3\"],\"wait\":true}", &out, &text, &eb);
+    pthread_join(th, NULL);
+    ck_assert_msg(e == ERR_OK, "%s", eb.msg);
+    ck_assert_str_eq(jsonx_get_str(json_object_get(out, "run"), "status"), "success");
+    json_decref(out);
+    xfree(text);
+    tfx_close(&t);
+}
+END_TEST
+
+START_TEST(test_directives_images)
+{
+    struct tfx t;
+    if (!tfx_open(&t, _i))
+        return;
+    json_t *r = tok(&t, "list_directives", "{}");
+    ck_assert_int_ge(json_integer_value(json_object_get(r, "count")), 4);
+    ck_assert(json_is_false(json_object_get(r, "is_truncated")));
+    int64_t did = id_of(json_array_get(json_object_get(r, "directives"), 0));
+    json_decref(r);
+    char args[64];
+    snprintf(args, sizeof(args), "{\"directive_id\":%lld}", (long long)did);
+    r = tok(&t, "get_directive", args);
+    ck_assert_int_eq(id_of(r), did);
+    json_decref(r);
+    tbad(&t, "get_directive", "{\"directive_id\":9999}", ERR_NOT_FOUND, "not found");
+    tbad(&t, "get_directive", "{}", ERR_INVALID, "directive_id is required");
+    tbad(&t, "list_directives", "{\"page\":2}", ERR_INVALID, "takes none");
+
+    r = tok(&t, "list_worker_images", "{}");
+    size_t n0 = json_array_size(json_object_get(r, "images"));
+    json_decref(r);
+    json_t *f = json_pack("{s:s,s:s}", "image_name", "cyberbrain-worker", "image_tag", "9.9.9");
+    json_t *img = NULL;
+    OK(store_worker_image_create(t.f.st, f, &img, EB));
+    json_decref(f);
+    json_decref(img);
+    r = tok(&t, "list_worker_images", "{}");
+    ck_assert_uint_eq(json_array_size(json_object_get(r, "images")), n0 + 1);
+    json_decref(r);
+    tfx_close(&t);
+}
+END_TEST
+
+static int64_t ct_count(struct store *st)
+{
+    json_t *rows = NULL;
+    int64_t n = -1;
+    ck_assert_int_eq(store_container_list(st, 0, 100, &rows, &n, NULL), ERR_OK);
+    json_decref(rows);
+    return n;
+}
+
+START_TEST(test_container_allowlist)
+{
+    struct tfx t;
+    if (!tfx_open(&t, _i))
+        return;
+    json_t *r = tok(&t, "set_container_allowlist",
+                    "{\"entries\":[{\"container_ref\":\"web-1\",\"note\":\"front\"},"
+                    "{\"container_ref\":\"0123456789ab\",\"is_active\":false}]}");
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "count")), 2);
+    json_t *web = jsonx_find(json_object_get(r, "entries"), "container_ref", "web-1");
+    ck_assert_ptr_nonnull(web);
+    int64_t web_id = id_of(web);
+    json_decref(r);
+    r = tok(&t, "list_container_allowlist", "{}");
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "count")), 2);
+    json_decref(r);
+    /* Replace: web-1 keeps its row, 0123456789ab goes, db-1 comes. */
+    r = tok(&t, "set_container_allowlist",
+            "{\"entries\":[{\"container_ref\":\"db-1\"},{\"container_ref\":\"web-1\","
+            "\"is_active\":false}]}");
+    web = jsonx_find(json_object_get(r, "entries"), "container_ref", "web-1");
+    ck_assert_int_eq(id_of(web), web_id);
+    ck_assert(json_is_false(json_object_get(web, "is_active")));
+    ck_assert(json_is_null(json_object_get(web, "note")));
+    ck_assert_ptr_null(jsonx_find(json_object_get(r, "entries"), "container_ref", "0123456789ab"));
+    json_decref(r);
+    /* Bad entries change nothing and name the entry and field. */
+    tbad(&t, "set_container_allowlist",
+         "{\"entries\":[{\"container_ref\":\"ok-1\"},{\"container_ref\":\"-bad\"}]}", ERR_INVALID,
+         "entries[1].container_ref: Give a container id");
+    tbad(&t, "set_container_allowlist", "{\"entries\":[{\"container_ref\":\"a\",\"note\":5}]}",
+         ERR_INVALID, "entries[0].note");
+    tbad(&t, "set_container_allowlist", "{\"entries\":[{\"container_ref\":\"a\",\"is_active\":1}]}",
+         ERR_INVALID, "entries[0].is_active");
+    tbad(&t, "set_container_allowlist",
+         "{\"entries\":[{\"container_ref\":\"a\"},"
+         "{\"container_ref\":\"a\"}]}",
+         ERR_CONFLICT, "listed twice");
+    tbad(&t, "set_container_allowlist", "{\"entries\":[7]}", ERR_INVALID, "entries[0]");
+    tbad(&t, "set_container_allowlist", "{\"entries\":{}}", ERR_INVALID, "list");
+    tbad(&t, "set_container_allowlist", "{}", ERR_INVALID, "entries is required");
+    ck_assert_int_eq(ct_count(t.f.st), 2);
+    /* Over the cap. */
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    buf_puts(&b, "{\"entries\":[");
+    for (int i = 0; i <= STORE_CONTAINERS_MAX; i++)
+        buf_printf(&b, "%s{\"container_ref\":\"c%d\"}", i ? "," : "", i);
+    buf_puts(&b, "]}");
+    tbad(&t, "set_container_allowlist", buf_str(&b), ERR_TOO_LARGE, "at most 1000");
+    buf_fini(&b);
+    ck_assert_int_eq(ct_count(t.f.st), 2);
+    r = tok(&t, "set_container_allowlist", "{\"entries\":[]}");
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "count")), 0);
+    json_decref(r);
+    ck_assert_int_eq(ct_count(t.f.st), 0);
+    tfx_close(&t);
+}
+END_TEST
+
+START_TEST(test_inventory_audit)
+{
+    struct tfx t;
+    if (!tfx_open(&t, _i))
+        return;
+    tbad(&t, "get_inventory", "{}", ERR_NOT_FOUND, "no inventory snapshot");
+    json_t *items =
+        json_pack("[{s:s,s:s,s:s,s:s,s:b,s:n}]", "container_id", "abc123abc123", "name", "web-1",
+                  "image", "nginx:1", "state", "running", "is_allowlisted", 1, "details");
+    json_t *snap = NULL;
+    OK(store_inventory_add(t.f.st, "manual", 0, items, &snap, EB));
+    json_decref(snap);
+    json_t *none = json_array();
+    OK(store_inventory_add(t.f.st, "manual", 0, none, &snap, EB));
+    json_decref(none);
+    int64_t second = id_of(snap);
+    json_decref(snap);
+    json_decref(items);
+    json_t *r = tok(&t, "get_inventory", "{}");
+    ck_assert_int_eq(id_of(r), second);
+    ck_assert_uint_eq(json_array_size(json_object_get(r, "items")), 0);
+    json_decref(r);
+    r = tok(&t, "get_inventory", "{\"snapshot_id\":1}");
+    ck_assert_uint_eq(json_array_size(json_object_get(r, "items")), 1);
+    json_decref(r);
+    tbad(&t, "get_inventory", "{\"snapshot_id\":50}", ERR_NOT_FOUND, NULL);
+    tbad(&t, "get_inventory", "{\"latest\":true}", ERR_INVALID, "snapshot_id");
+
+    r = tok(&t, "recent_audit", "{}");
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "count")), 0);
+    json_decref(r);
+    for (int i = 0; i < 3; i++)
+        OK(store_audit_add(t.f.st, i ? "spawn" : "deny", "img:1", NULL, 0, 0, "why", EB));
+    r = tok(&t, "recent_audit", "{\"limit\":2}");
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "count")), 3);
+    ck_assert_uint_eq(json_array_size(json_object_get(r, "entries")), 2);
+    json_decref(r);
+    r = tok(&t, "recent_audit", "{\"action\":\"deny\"}");
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "count")), 1);
+    json_decref(r);
+    tbad(&t, "recent_audit", "{\"action\":\"boom\"}", ERR_INVALID, "action");
+    tbad(&t, "recent_audit", "{\"limit\":1000}", ERR_INVALID, "limit");
+    tfx_close(&t);
+}
+END_TEST
+
+static void add_call(struct tfx *t,
+                     int64_t run_id,
+                     int64_t job_id,
+                     const char *model,
+                     int prompt,
+                     int completion,
+                     const char *at)
+{
+    struct db *db = store_db_get(t->f.st);
+    OK(db_exec(db,
+               "INSERT INTO llm_calls (run_id, job_id, model, prompt_tokens, completion_tokens, "
+               "status, created_at) VALUES ($1, $2, $3, $4, $5, 'ok', $6)",
+               (struct db_param[]){DB_I(run_id), job_id ? DB_I(job_id) : DB_N, DB_S(model),
+                                   DB_I(prompt), DB_I(completion), DB_S(at)},
+               6, NULL, EB));
+    store_db_put(t->f.st, db);
+}
+
+static json_t *group(const json_t *usage, const char *period, const char *model, const char *task)
+{
+    size_t i;
+    json_t *g;
+    json_array_foreach(json_object_get(usage, "groups"), i, g)
+    {
+        const char *gt = jsonx_get_str(g, "task");
+        if (strcmp(jsonx_get_str(g, "period"), period) == 0 &&
+            strcmp(jsonx_get_str(g, "model"), model) == 0 &&
+            ((!task && !gt) || (task && gt && strcmp(task, gt) == 0)))
+            return g;
+    }
+    return NULL;
+}
+
+START_TEST(test_token_usage)
+{
+    struct tfx t;
+    if (!tfx_open(&t, _i))
+        return;
+    /* No LLM call yet: zeros, no groups. */
+    json_t *r = tok(&t, "token_usage", "{}");
+    ck_assert_str_eq(jsonx_get_str(r, "period"), "day");
+    ck_assert_uint_eq(json_array_size(json_object_get(r, "groups")), 0);
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(r, "totals"), "total_tokens")), 0);
+    json_decref(r);
+    r = tok(&t, "launch_run", "{\"tasks\":[\"log_triage\",\"gpu_report\"]}");
+    json_t *jobs = json_object_get(json_object_get(r, "run"), "jobs");
+    int64_t run = id_of(json_object_get(r, "run"));
+    int64_t j_log = id_of(jsonx_find(jobs, "task", "log_triage"));
+    int64_t j_gpu = id_of(jsonx_find(jobs, "task", "gpu_report"));
+    json_decref(r);
+    /* 2026-11-30 is a Monday; 2026-12-06 the Sunday of the same week. */
+    add_call(&t, run, j_log, "qwen", 10, 5, "2026-11-30T10:00:00.000Z");
+    add_call(&t, run, j_log, "qwen", 20, 5, "2026-12-06T23:59:00.000Z");
+    add_call(&t, run, j_gpu, "qwen", 1, 1, "2026-12-07T00:00:00.000Z");
+    add_call(&t, run, 0, "llama", 100, 0, "2026-12-07T01:00:00.000Z");
+    r = tok(&t, "token_usage", "{\"period\":\"day\"}");
+    ck_assert_uint_eq(json_array_size(json_object_get(r, "groups")), 4);
+    ck_assert_str_eq(jsonx_get_str(json_array_get(json_object_get(r, "groups"), 0), "period"),
+                     "2026-12-07");
+    json_t *tot = json_object_get(r, "totals");
+    ck_assert_int_eq(json_integer_value(json_object_get(tot, "total_tokens")), 142);
+    ck_assert_int_eq(json_integer_value(json_object_get(tot, "calls")), 4);
+    ck_assert_int_eq(json_integer_value(json_object_get(tot, "runs")), 1);
+    json_decref(r);
+    r = tok(&t, "token_usage", "{\"period\":\"week\"}");
+    json_t *g = group(r, "2026-11-30", "qwen", "log_triage");
+    ck_assert_ptr_nonnull(g);
+    ck_assert_int_eq(json_integer_value(json_object_get(g, "calls")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(g, "total_tokens")), 40);
+    ck_assert_ptr_nonnull(group(r, "2026-12-07", "qwen", "gpu_report"));
+    ck_assert_ptr_nonnull(group(r, "2026-12-07", "llama", NULL));
+    json_decref(r);
+    r = tok(&t, "token_usage", "{\"period\":\"month\"}");
+    ck_assert_ptr_nonnull(group(r, "2026-11", "qwen", "log_triage"));
+    g = group(r, "2026-12", "qwen", "log_triage");
+    ck_assert_int_eq(json_integer_value(json_object_get(g, "prompt_tokens")), 20);
+    json_decref(r);
+    r = tok(&t, "token_usage", "{\"period\":\"all\"}");
+    ck_assert_uint_eq(json_array_size(json_object_get(r, "groups")), 3);
+    g = group(r, "all", "qwen", "log_triage");
+    ck_assert_int_eq(json_integer_value(json_object_get(g, "completion_tokens")), 10);
+    json_decref(r);
+    tbad(&t, "token_usage", "{\"period\":\"year\"}", ERR_INVALID, "period");
+    tfx_close(&t);
+}
+END_TEST
+
+START_TEST(test_resources)
+{
+    struct tfx t;
+    if (!tfx_open(&t, _i))
+        return;
+    json_t *res = NULL, *contents = NULL;
+    char *next = NULL;
+    struct errbuf eb = {{0}};
+    ck_assert_int_eq(mcp_resources_list(&t.env, NULL, &res, &next, &eb), ERR_OK);
+    ck_assert_uint_eq(json_array_size(res), 0);
+    ck_assert_ptr_null(next);
+    json_decref(res);
+    /* 22 ended runs and one still queued: 44 resources over two pages. */
+    for (int i = 0; i < 23; i++) {
+        json_t *r = tok(&t, "launch_run", "{\"tasks\":[\"gpu_report\"]}");
+        if (i < 22)
+            finish_run(&t, id_of(json_object_get(r, "run")), i % 2 ? "success" : "failed");
+        json_decref(r);
+    }
+    size_t total = 0;
+    int pages = 0;
+    char *cursor = NULL;
+    do {
+        ck_assert_int_eq(mcp_resources_list(&t.env, cursor, &res, &next, &eb), ERR_OK);
+        size_t i;
+        json_t *it;
+        json_array_foreach(res, i, it)
+        {
+            const char *uri = jsonx_get_str(it, "uri"), *mime = jsonx_get_str(it, "mimeType");
+            ck_assert(jsonx_get_str(it, "name") && jsonx_get_str(it, "title"));
+            ck_assert_ptr_ne(strstr(uri, "cyberbrain://runs/"), NULL);
+            ck_assert_str_ne(uri, "cyberbrain://runs/23/report.md");
+            ck_assert_str_eq(mime, strstr(uri, ".md") ? "text/markdown" : "application/json");
+        }
+        total += json_array_size(res);
+        pages++;
+        json_decref(res);
+        xfree(cursor);
+        cursor = next;
+    } while (cursor && pages < 5);
+    ck_assert_int_eq(pages, 2);
+    ck_assert_uint_eq(total, 44);
+    ck_assert_int_eq(mcp_resources_list(&t.env, "00", &res, &next, &eb), ERR_INVALID);
+    ck_assert_int_eq(mcp_resources_list(&t.env, "72756e737c327c7c", &res, &next, &eb),
+                     ERR_INVALID); /* a list_runs cursor */
+
+    json_t *tpl = mcp_resource_templates_get();
+    ck_assert_uint_eq(json_array_size(tpl), 2);
+    ck_assert_str_eq(jsonx_get_str(json_array_get(tpl, 0), "uriTemplate"),
+                     "cyberbrain://runs/{run_id}/report.md");
+    ck_assert_str_eq(jsonx_get_str(json_array_get(tpl, 1), "mimeType"), "application/json");
+    json_decref(tpl);
+
+    ck_assert_int_eq(mcp_resource_read(&t.env, "cyberbrain://runs/2/report.md", &contents, &eb),
+                     ERR_OK);
+    json_t *c0 = json_array_get(contents, 0);
+    ck_assert_str_eq(jsonx_get_str(c0, "text"), "# Run 2\n\nall success\n");
+    ck_assert_str_eq(jsonx_get_str(c0, "mimeType"), "text/markdown");
+    ck_assert_str_eq(jsonx_get_str(c0, "uri"), "cyberbrain://runs/2/report.md");
+    json_decref(contents);
+    ck_assert_int_eq(mcp_resource_read(&t.env, "cyberbrain://runs/1/report.json", &contents, &eb),
+                     ERR_OK);
+    json_t *j = json_loads(jsonx_get_str(json_array_get(contents, 0), "text"), 0, NULL);
+    ck_assert_str_eq(jsonx_get_str(j, "status"), "failed");
+    json_decref(j);
+    json_decref(contents);
+    static const char *const bad[] = {"cyberbrain://runs/23/report.md", /* no report yet */
+                                      "cyberbrain://runs/99/report.md",
+                                      "cyberbrain://runs/1/report.txt",
+                                      "cyberbrain://runs/01/report.md",
+                                      "cyberbrain://runs//report.md",
+                                      "cyberbrain://runs/1/report.md?x",
+                                      "cyberbrain://runs/99999999999999999999/report.md",
+                                      "file:///etc/passwd",
+                                      "",
+                                      NULL};
+    for (size_t i = 0; bad[i]; i++) {
+        memset(&eb, 0, sizeof(eb));
+        ck_assert_msg(mcp_resource_read(&t.env, bad[i], &contents, &eb) == ERR_NOT_FOUND, "%s",
+                      bad[i]);
+        ck_assert_ptr_null(contents);
+        ck_assert(eb.msg[0]);
+    }
+    tfx_close(&t);
+}
+END_TEST
+
+START_TEST(test_error_redacted)
+{
+    struct tfx t;
+    if (!tfx_open(&t, _i))
+        return;
+    json_t *out = NULL;
+    char *text = NULL;
+    struct errbuf eb;
+    ck_assert_int_eq(tcall(&t, "launch_run", "{\"tasks\":[\"bob@example.com\"]}", &out, &text, &eb),
+                     ERR_INVALID);
+    ck_assert_ptr_null(strstr(eb.msg, "bob@example.com"));
+    ck_assert_ptr_nonnull(strstr(eb.msg, "Unknown task"));
+    tfx_close(&t);
+}
+END_TEST
+
+int main(void)
+{
+    srand((unsigned)getpid());
+    Suite *s = suite_create("mcp_tools");
+    TCase *tc = tcase_create("tools");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_table);
+    tcase_add_loop_test(tc, test_runs, 0, 2);
+    tcase_add_loop_test(tc, test_list_runs_pages, 0, 2);
+    tcase_add_loop_test(tc, test_launch_wait, 0, 2);
+    tcase_add_loop_test(tc, test_launch_wait_bounds, 0, 2);
+    tcase_add_loop_test(tc, test_directives_images, 0, 2);
+    tcase_add_loop_test(tc, test_container_allowlist, 0, 2);
+    tcase_add_loop_test(tc, test_inventory_audit, 0, 2);
+    tcase_add_loop_test(tc, test_token_usage, 0, 2);
+    tcase_add_loop_test(tc, test_resources, 0, 2);
+    tcase_add_loop_test(tc, test_error_redacted, 0, 2);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
