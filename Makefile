@@ -85,7 +85,13 @@ $(LIB): $(OBJ_LIB)
 $(BIN): $(BUILD)/src/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+# The nvidia-smi stand-in the GPU tests put first on PATH (replays tests/data/nvidia-smi).
+FAKE_SMI  := $(BUILD)/tests/fake-bin/nvidia-smi
+$(FAKE_SMI): tests/fakes/fake_nvidia_smi.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -std=c11 -D_GNU_SOURCE -Wall -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) $(FAKE_SMI)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs check)
 
@@ -98,7 +104,7 @@ WORKER_IMAGE := cyberbrain-worker:$(VERSION)
 
 $(WORKER_BIN): $(WORKER_SRC) $(wildcard src/worker/*.h src/core/*.h src/triage/*.h src/redact/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) -static -O2 $(WARN) -D_GNU_SOURCE -Isrc -o $@ $(WORKER_SRC) -ljansson -lz -lpthread
+	$(CC) -static -O2 $(WARN) -D_GNU_SOURCE -DCB_WORKER_STATIC -Isrc -o $@ $(WORKER_SRC) -ljansson -lz -lpthread
 	@! ldd $@ >/dev/null 2>&1 || { echo "$@ is not static"; rm -f $@; exit 1; }
 
 worker-image: $(WORKER_BIN)
@@ -131,8 +137,8 @@ $(BUILD)/fuzz-replay: $(wildcard fuzz/fuzz_*.c) fuzz/fuzz.h fuzz/replay_main.c $
 	@mkdir -p $(dir $@)
 	sh scripts/build-fuzz-replay.sh "$(CC)" "$(CPPFLAGS) $(CFLAGS)" "$(LIB) $(LDFLAGS) $(LDLIBS)" $@
 
-integration: $(BIN)
-	@CYBERBRAIN_BIN=$(abspath $(BIN)) sh scripts/with-test-env.sh sh scripts/run-integration.sh
+integration: $(BIN) $(FAKE_SMI)
+	@CYBERBRAIN_BIN=$(abspath $(BIN)) CB_FAKE_NVIDIA_SMI=$(abspath $(FAKE_SMI)) sh scripts/with-test-env.sh sh scripts/run-integration.sh
 
 check:
 	@$(MAKE) --no-print-directory deps

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz_worker_parse.c -- fuzz the worker's pure parsers: level detection, log timestamps,
- * nvidia-smi CSV, and the UTF-8 repair and binary probe of the line reader (what
- * worker_utf8_fix leaves must be a string jansson takes, of the same length). */
+ * nvidia-smi CSV (GPU and process rows), /proc cgroup and stat texts, and the UTF-8 repair and
+ * binary probe of the line reader (what worker_utf8_fix leaves must be a string jansson takes, of
+ * the same length). */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,13 +25,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)worker_ts_parse(s, size, 2026, &ms);
     json_t *gpus = NULL;
     struct errbuf eb = {{0}};
-    if (worker_nvidia_parse(s, size, &gpus, &eb) == ERR_OK) {
-        if (!json_is_array(gpus))
+    if (worker_nvidia_parse(WORKER_GPU_QUERY, s, size, &gpus, &eb) == ERR_OK) {
+        if (!json_is_array(gpus) || json_array_size(gpus) > WORKER_GPU_MAX)
             abort();
     } else if (gpus) {
         abort();
     }
     json_decref(gpus);
+    json_t *procs = NULL;
+    if (worker_nvidia_apps_parse(s, size, &procs, &eb) == ERR_OK) {
+        if (!json_is_array(procs) || json_array_size(procs) > WORKER_GPU_PROCS_MAX)
+            abort();
+    } else if (procs) {
+        abort();
+    }
+    json_decref(procs);
+    char id[65];
+    const char *runtime = NULL;
+    if (worker_cgroup_container(s, size, id, &runtime) != (runtime != NULL) ||
+        (runtime && strlen(id) != 64) || (!runtime && id[0]))
+        abort();
+    uint64_t start = 0;
+    (void)worker_proc_start_time(s, size, &start);
     (void)worker_is_binary(s, size);
     char *copy = xmalloc(size + 1);
     memcpy(copy, s, size);

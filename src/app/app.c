@@ -29,6 +29,9 @@ static const struct {
      "                        mine log templates and print a summary"},
     {"redact", app_cmd_redact,
      "redact [--spans] [--mask]  redact stdin to stdout (--spans: JSON findings)"},
+    {"gpu-sample", app_cmd_gpu_sample,
+     "gpu-sample [--format text|json] [--source auto|nvml|nvidia-smi] [--timeout-ms N]\n"
+     "                        sample this machine's GPUs once (NVML, else nvidia-smi)"},
     {"token", app_cmd_token, "token create --name N create an API token (printed once)"},
 };
 

@@ -19,6 +19,7 @@ int app_cmd_token(struct config *cfg, int argc, char **argv);
 int app_cmd_run(struct config *cfg, int argc, char **argv);
 int app_cmd_triage(struct config *cfg, int argc, char **argv);
 int app_cmd_redact(struct config *cfg, int argc, char **argv);
+int app_cmd_gpu_sample(struct config *cfg, int argc, char **argv);
 
 /* Open the configured store (SQLite or PostgreSQL), creating the SQLite folder. */
 enum err

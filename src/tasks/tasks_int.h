@@ -175,6 +175,18 @@ struct tasks_gate {
     bool is_gpu; /* the entry requires a GPU: request every NVIDIA GPU */
 };
 
+#define TASKS_DOCKER_MOUNTS_MAX 4
+#define TASKS_HOST_PROC         "/host/proc" /* where a GPU worker sees the host's /proc */
+struct docker_mount;
+/* Fill m (TASKS_DOCKER_MOUNTS_MAX entries) with the mounts of a worker container: logs and
+ * input read-only, output read-write, and for a gpu_report job whose image entry requires a
+ * GPU (is_gpu) the host's /proc read-only at TASKS_HOST_PROC. Returns how many. */
+size_t tasks_docker_mounts(const char *task,
+                           bool is_gpu,
+                           const char *logs,
+                           const char *in,
+                           const char *out,
+                           struct docker_mount *m);
 /* Return the image job runs: CYBER_BRAIN_GPU_WORKER_IMAGE for gpu_report when set, else
  * CYBER_BRAIN_WORKER_IMAGE (borrowed from the config). */
 const char *tasks_job_image(const struct tasks_job *job);

@@ -63,6 +63,32 @@ static void add_inventory(const struct tasks_job *tj, json_t *job)
         json_object_set_new(job, "inventory_error", json_string(errbuf_get(&eb, e)));
 }
 
+/* Give gpu_report the allowlisted containers (id and redacted name, from the run's
+ * inventory: the only ones it names) and where the host's /proc is: mounted at
+ * TASKS_HOST_PROC in a docker worker (only for an image that requires a GPU; without the
+ * mount the worker names no container), the real /proc for the process runtime. */
+static void add_gpu_input(const struct tasks_job *tj, json_t *job)
+{
+    json_t *list = json_array(), *inv = json_incref(tj->inventory);
+    size_t i;
+    const json_t *it;
+    /* The run's snapshot was taken by another of its jobs: read the engine again. */
+    if (!inv && tasks_inventory_collect(tj->t->opts.cfg, tj->t->opts.st, &inv, NULL) != ERR_OK)
+        inv = NULL;
+    json_array_foreach(inv, i, it)
+    {
+        if (!json_is_true(json_object_get(it, "is_allowlisted")))
+            continue;
+        json_t *c = json_pack("{s:O?,s:O?}", "container_id", json_object_get(it, "container_id"),
+                              "name", json_object_get(it, "name"));
+        json_array_append_new(list, c);
+    }
+    json_decref(inv);
+    json_object_set_new(job, "containers", list);
+    bool is_docker = tj->t->rt == &tasks_runtime_docker;
+    json_object_set_new(job, "proc_root", json_string(is_docker ? TASKS_HOST_PROC : "/proc"));
+}
+
 /* Give log_triage the redaction key (hex) so its template text and examples carry the same
  * pseudonyms as the orchestrator's. job.json lives in the job's input folder, which is
  * removed when the job ends, and is never kept as an artifact. */
@@ -97,6 +123,8 @@ static enum err write_job_json(struct tasks_job *job, struct errbuf *eb)
     xfree(logs);
     if (strcmp(c->task, "service_map") == 0)
         add_inventory(job, j);
+    if (strcmp(c->task, "gpu_report") == 0)
+        add_gpu_input(job, j);
     json_t *cursors = NULL;
     enum err e = ERR_OK;
     if (strcmp(c->task, "log_triage") == 0) {

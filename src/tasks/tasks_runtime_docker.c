@@ -57,6 +57,24 @@ static enum err share_dirs(struct tasks_job *job, struct errbuf *eb)
     return ERR_OK;
 }
 
+size_t tasks_docker_mounts(const char *task,
+                           bool is_gpu,
+                           const char *logs,
+                           const char *in,
+                           const char *out,
+                           struct docker_mount *m)
+{
+    size_t n = 0;
+    m[n++] = (struct docker_mount){logs, "/logs", true};
+    m[n++] = (struct docker_mount){in, "/input", true};
+    m[n++] = (struct docker_mount){out, "/output", false};
+    /* gpu_report names the container of each GPU process from the host's /proc (cgroup and
+     * stat of the host PIDs NVML reports); only a GPU worker gets it, read-only. */
+    if (is_gpu && strcmp(task, "gpu_report") == 0)
+        m[n++] = (struct docker_mount){"/proc", TASKS_HOST_PROC, true};
+    return n;
+}
+
 /* Make the engine's "no GPU driver" answer say what it means. */
 static enum err gpu_error(const struct dock *d, enum err e, struct errbuf *eb)
 {
@@ -89,13 +107,13 @@ static enum err create(struct tasks_job *job, struct dock *d, struct errbuf *eb)
     snprintf(jid, sizeof(jid), "%lld", (long long)job->claim.job_id);
     const char *labels[] = {"cyberbrain.run", run, "cyberbrain.job", jid, "cyberbrain.instance",
                             cfg->instance_id, NULL};
-    struct docker_mount mounts[] = {
-        {logs, "/logs", true}, {in, "/input", true}, {out, "/output", false}};
+    struct docker_mount mounts[TASKS_DOCKER_MOUNTS_MAX];
+    size_t n_mounts = tasks_docker_mounts(job->claim.task, g.is_gpu, logs, in, out, mounts);
     struct docker_create_opts o = {.image = g.image_id,
                                    .user = DOCKER_USER,
                                    .labels = labels,
                                    .mounts = mounts,
-                                   .n_mounts = 3,
+                                   .n_mounts = n_mounts,
                                    .memory_bytes = g.memory_bytes,
                                    .pids_limit = g.pids_limit,
                                    .nano_cpus = g.nano_cpus,

@@ -1,51 +1,45 @@
 /* SPDX-License-Identifier: MIT */
-/* worker_gpu_report.c -- task gpu_report, first version: one nvidia-smi query per GPU.
+/* worker_gpu_report.c -- task gpu_report: one GPU sample (worker_gpu_sample) with each
+ * process's container.
  *
- * nvidia-smi is looked up on PATH and run with fork/exec (no shell), stdout captured up to
- * NVIDIA_OUT_MAX, killed after NVIDIA_TIMEOUT_MS. No nvidia-smi means no NVIDIA driver:
- * the task still succeeds and says so. Per-container figures come later. */
-#include <stdlib.h>
+ * job.json may carry "containers" ([{"container_id","name"}]: the allowlisted ones, the
+ * only ones named), "proc_root" (where the host's /proc is mounted: /host/proc in a GPU
+ * worker container, /proc for the process runtime) and config.nvidia_smi_timeout_ms. No
+ * driver is a success that says so; a driver that answers with an error is a failure with
+ * its reason. Thresholds, history and planning are the orchestrator's (tasks_gpu.c). */
 #include <string.h>
 
-#include "core/buf.h"
-#include "core/proc.h"
-#include "core/xalloc.h"
+#include "core/jsonx.h"
+#include "worker/worker.h"
 #include "worker/worker_int.h"
 
-#define NVIDIA_OUT_MAX    (256 * 1024)
-#define NVIDIA_TIMEOUT_MS 10000
+#define TIMEOUT_MIN_MS 100
+#define TIMEOUT_MAX_MS 60000
 
 json_t *worker_gpu_report(const json_t *job)
 {
-    (void)job;
-    struct errbuf eb = {0};
-    struct buf out;
-    json_t *gpus = NULL, *result = NULL;
-    int status = 0;
-    char *bin = proc_find_on_path("nvidia-smi");
-    if (!bin)
-        return json_pack("{s:s,s:s,s:s,s:[],s:s}", "task", "gpu_report", "status", "success",
-                         "driver", "absent", "gpus", "message",
-                         "no NVIDIA driver found (nvidia-smi not on PATH)");
-    buf_init(&out, NVIDIA_OUT_MAX);
-    worker_progress(20, "querying nvidia-smi");
-    char *argv[] = {bin,
-                    "--query-gpu=index,name,memory.used,memory.total,utilization.gpu,"
-                    "temperature.gpu,power.draw",
-                    "--format=csv,noheader,nounits", NULL};
-    enum err e = proc_run_capture(argv, NULL, NVIDIA_TIMEOUT_MS, &out, &status, &eb);
-    if (e == ERR_OK && status != 0)
-        e = errbuf_set(&eb, ERR_UNAVAILABLE, "nvidia-smi exited with status %d", status);
-    if (e == ERR_OK)
-        e = worker_nvidia_parse(buf_str(&out), buf_len(&out), &gpus, &eb);
-    if (e != ERR_OK) {
-        result = worker_result_failed("gpu_report", errbuf_get(&eb, e));
-        goto out;
+    const json_t *cfg = json_object_get(job, "config");
+    json_int_t t = json_integer_value(json_object_get(cfg, "nvidia_smi_timeout_ms"));
+    struct worker_gpu_opts o = {
+        .source = "auto",
+        .timeout_ms = t >= TIMEOUT_MIN_MS && t <= TIMEOUT_MAX_MS ? t : 0,
+        .proc_root = jsonx_get_str(job, "proc_root"),
+        .allow = json_object_get(job, "containers"),
+    };
+    bool is_error = false;
+    worker_progress(20, "sampling the GPUs");
+    json_t *s = worker_gpu_sample(&o, &is_error);
+    if (is_error) {
+        json_t *r = worker_result_failed("gpu_report", jsonx_get_str(s, "reason"));
+        json_object_set_new(r, "sample", s);
+        return r;
     }
-    result = json_pack("{s:s,s:s,s:s,s:o,s:I}", "task", "gpu_report", "status", "success", "driver",
-                       "present", "gpus", gpus, "gpu_count", (json_int_t)json_array_size(gpus));
-out:
-    buf_fini(&out);
-    xfree(bin);
-    return result;
+    json_object_set_new(s, "task", json_string("gpu_report"));
+    json_object_set_new(s, "status", json_string("success"));
+    json_object_set_new(s, "gpu_count",
+                        json_integer((json_int_t)json_array_size(json_object_get(s, "gpus"))));
+    const char *reason = jsonx_get_str(s, "reason");
+    if (reason)
+        json_object_set_new(s, "message", json_string(reason));
+    return s;
 }

@@ -40,9 +40,53 @@ enum worker_level worker_level_detect(const char *line, size_t len);
 /* Parse the timestamp that starts line (ISO 8601 with 'T' or ' ', or syslog "Nov 24 18:52:50"
  * in year; no zone means UTC); false when the line starts with none. */
 bool worker_ts_parse(const char *line, size_t len, int year, int64_t *ms_out);
-/* Parse nvidia-smi's csv,noheader,nounits output of index,name,memory.used,memory.total,
- * utilization.gpu,temperature.gpu,power.draw into a new array of GPU objects. */
-enum err worker_nvidia_parse(const char *csv, size_t len, json_t **gpus_out, struct errbuf *eb);
+/* ---- gpu_report (worker_gpu_parse.c: pure; worker_gpu_sample.c, worker_gpu_nvml.c) ---- */
+#define WORKER_GPU_MAX       64   /* GPUs in one answer */
+#define WORKER_GPU_PROCS_MAX 4096 /* processes in one answer */
+#define WORKER_GPU_COLS_MAX  16   /* fields in one query */
+/* What the CSV path asks nvidia-smi (--query-gpu=...); the second form is for drivers that
+ * do not know temperature.gpu.tlimit. */
+#define WORKER_GPU_QUERY                                                                \
+    "index,uuid,name,driver_version,memory.total,memory.used,utilization.gpu,"          \
+    "utilization.memory,temperature.gpu,temperature.gpu.tlimit,power.draw,power.limit," \
+    "fan.speed,clocks.current.graphics,clocks.current.memory,mig.mode.current"
+#define WORKER_GPU_QUERY_OLD                                                   \
+    "index,uuid,name,driver_version,memory.total,memory.used,utilization.gpu," \
+    "utilization.memory,temperature.gpu,power.draw,power.limit,fan.speed,"     \
+    "clocks.current.graphics,clocks.current.memory,mig.mode.current"
+#define WORKER_GPU_APPS_QUERY "pid,gpu_uuid,used_memory"
+
+/* Parse nvidia-smi's --format=csv,noheader,nounits answer to --query-gpu=query (a field list
+ * the product knows, e.g. WORKER_GPU_QUERY) into a new array of GPU objects with every key
+ * of the table (fields not asked for and unknown values are null). ERR_PARSE when a row
+ * has another field count or no integer index; ERR_TOO_LARGE past WORKER_GPU_MAX rows. */
+enum err worker_nvidia_parse(
+    const char *query, const char *csv, size_t len, json_t **gpus_out, struct errbuf *eb);
+/* Parse the answer to --query-compute-apps=pid,gpu_uuid,used_memory into a new array of
+ * {"pid","gpu_uuid","used_memory_mib"} (memory null when unknown, as on Windows WDDM). */
+enum err
+worker_nvidia_apps_parse(const char *csv, size_t len, json_t **procs_out, struct errbuf *eb);
+/* Find the container id (64 hex) in the text of a /proc/<pid>/cgroup file: cgroup v1
+ * ".../docker/<id>", v2 ".../docker-<id>.scope", containerd "cri-containerd-<id>.scope",
+ * libpod "libpod-<id>.scope", CRI-O "crio-<id>.scope"; *runtime names the form (static).
+ * False (id "") when no line names a container. */
+bool worker_cgroup_container(const char *text, size_t len, char id[65], const char **runtime);
+/* Read field 22 (starttime, clock ticks after boot) of a /proc/<pid>/stat text. */
+bool worker_proc_start_time(const char *text, size_t len, uint64_t *start);
+/* Sample every GPU through NVML (dlopen of libnvidia-ml.so.1; lib: another path, or NULL):
+ * *gpus as worker_nvidia_parse gives them plus the temperature thresholds, *procs the
+ * compute and graphics processes (NULL, with *procs_reason, when they could not be read).
+ * ERR_NOT_FOUND when the library is absent (or compiled out), ERR_UNAVAILABLE when it
+ * fails to initialise (eb says why). */
+enum err worker_nvml_sample(
+    const char *lib, json_t **gpus, json_t **procs, char **procs_reason, struct errbuf *eb);
+/* Name the container of each process of sample (its "processes") from <proc_root>/<pid>/
+ * cgroup, guarded by the start time read before and after; only containers listed in allow
+ * ([{"container_id","name"}]) are named, others are "other". Sets each process's
+ * "container" (and "container_id" for allowlisted ones) and sample's "containers":
+ * [{"gpu_uuid","container","container_id","used_memory_mib","processes",
+ * "utilization_gpu_pct","utilization_estimated"}]. */
+void worker_gpu_attribute(json_t *sample, const char *proc_root, const json_t *allow);
 
 /* Print one progress line ({"progress":pct,"message":msg}) on stdout. */
 void worker_progress(int pct, const char *msg);

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* worker_parse.c -- the worker's pure parsers: log levels, leading timestamps, nvidia-smi CSV. */
+/* worker_parse.c -- the worker's pure parsers: log levels, leading timestamps. */
 #include <ctype.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -9,8 +8,6 @@
 
 #include "core/xalloc.h"
 #include "worker/worker_int.h"
-
-#define NVIDIA_MAX_GPUS 64
 
 static const char *const level_names[WORKER_LVL__COUNT] = {"error", "warn", "info", "debug",
                                                            "other"};
@@ -145,92 +142,4 @@ bool worker_ts_parse(const char *line, size_t len, int year, int64_t *ms_out)
         len--;
     }
     return parse_iso(line, len, ms_out) || parse_syslog(line, len, year, ms_out);
-}
-
-/* Trim spaces around [s, e) in place of pointers. */
-static void trim(const char **s, const char **e)
-{
-    while (*s < *e && isspace((unsigned char)**s))
-        (*s)++;
-    while (*e > *s && isspace((unsigned char)(*e)[-1]))
-        (*e)--;
-}
-
-/* A number field, or null for "[N/A]", "[Not Supported]" and anything else not numeric. */
-static json_t *num_field(const char *s, const char *e, bool is_int)
-{
-    char tmp[64];
-    size_t n = (size_t)(e - s);
-    if (n == 0 || n >= sizeof(tmp))
-        return json_null();
-    memcpy(tmp, s, n);
-    tmp[n] = '\0';
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(tmp, &end);
-    if (errno || end == tmp || *end != '\0')
-        return json_null();
-    return is_int ? json_integer((json_int_t)v) : json_real(v);
-}
-
-static const struct {
-    const char *key;
-    bool is_int;
-} gpu_fields[] = {
-    {"index", true},           {"name", false},
-    {"memory_used_mib", true}, {"memory_total_mib", true},
-    {"utilization_pct", true}, {"temperature_c", true},
-    {"power_draw_w", false},
-};
-#define GPU_NFIELDS (sizeof(gpu_fields) / sizeof(gpu_fields[0]))
-
-/* Parse one CSV line [s, e) into a GPU object or NULL when it has the wrong shape. */
-static json_t *gpu_line(const char *s, const char *e)
-{
-    json_t *gpu = json_object();
-    for (size_t f = 0; f < GPU_NFIELDS; f++) {
-        const char *comma = memchr(s, ',', (size_t)(e - s));
-        const char *fe = f + 1 < GPU_NFIELDS ? comma : e;
-        if (!fe || (f + 1 == GPU_NFIELDS && comma)) {
-            json_decref(gpu);
-            return NULL;
-        }
-        const char *fs = s, *fe2 = fe;
-        trim(&fs, &fe2);
-        json_t *v = f == 1 ? json_stringn(fs, (size_t)(fe2 - fs))
-                           : num_field(fs, fe2, gpu_fields[f].is_int);
-        json_object_set_new(gpu, gpu_fields[f].key, v ? v : json_null());
-        s = fe + (fe < e ? 1 : 0);
-    }
-    return gpu;
-}
-
-enum err worker_nvidia_parse(const char *csv, size_t len, json_t **gpus_out, struct errbuf *eb)
-{
-    json_t *gpus = json_array();
-    const char *p = csv, *end = csv + len;
-    *gpus_out = NULL;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        const char *s = p, *e = le;
-        trim(&s, &e);
-        p = nl ? nl + 1 : end;
-        if (s == e)
-            continue;
-        if (json_array_size(gpus) >= NVIDIA_MAX_GPUS) {
-            json_decref(gpus);
-            return errbuf_set(eb, ERR_TOO_LARGE, "nvidia-smi listed more than %d GPUs",
-                              NVIDIA_MAX_GPUS);
-        }
-        json_t *gpu = gpu_line(s, e);
-        if (!gpu) {
-            json_decref(gpus);
-            return errbuf_set(eb, ERR_PARSE, "nvidia-smi line %zu has not %zu fields",
-                              json_array_size(gpus) + 1, GPU_NFIELDS);
-        }
-        json_array_append_new(gpus, gpu);
-    }
-    *gpus_out = gpus;
-    return ERR_OK;
 }

@@ -495,6 +495,24 @@ START_TEST(test_engine_down_picks_docker)
 }
 END_TEST
 
+/* The host's /proc goes read-only into a gpu_report worker whose image needs a GPU, and
+ * into no other. */
+START_TEST(test_docker_mounts_gpu_proc)
+{
+    struct docker_mount m[TASKS_DOCKER_MOUNTS_MAX];
+    ck_assert_uint_eq(tasks_docker_mounts("gpu_report", true, "/l", "/i", "/o", m), 4);
+    ck_assert_str_eq(m[3].source, "/proc");
+    ck_assert_str_eq(m[3].target, "/host/proc");
+    ck_assert(m[3].is_read_only);
+    ck_assert(m[0].is_read_only && m[1].is_read_only && !m[2].is_read_only);
+    ck_assert_uint_eq(tasks_docker_mounts("gpu_report", false, "/l", "/i", "/o", m), 3);
+    ck_assert_uint_eq(tasks_docker_mounts("log_triage", true, "/l", "/i", "/o", m), 3);
+    ck_assert_uint_eq(tasks_docker_mounts("service_map", true, "/l", "/i", "/o", m), 3);
+    for (int i = 0; i < 3; i++)
+        ck_assert_str_ne(m[i].source, "/proc");
+}
+END_TEST
+
 int main(void)
 {
     Suite *su = suite_create("tasks_docker");
@@ -502,6 +520,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_docker_jobs_run_and_are_removed);
+    tcase_add_test(tc, test_docker_mounts_gpu_proc);
     tcase_add_test(tc, test_docker_missing_image_refused);
     tcase_add_test(tc, test_reconcile_collects_exited);
     tcase_add_test(tc, test_reconcile_lost_and_orphan);

@@ -1,0 +1,200 @@
+# SPDX-License-Identifier: MIT
+# test_gpu.py -- the GPU report end to end without a GPU: real nvidia-smi captures
+# (tests/data/nvidia-smi) replayed by the fake nvidia-smi (tests/fakes/fake_nvidia_smi.c)
+# put first on PATH; `cyberbrain gpu-sample` and gpu_report runs through the API with the
+# process runtime.
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+from conftest import BIN, ROOT
+
+CAPS = os.path.join(ROOT, "tests", "data", "nvidia-smi")
+H100 = "linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01.txt"
+H100_MIG = "linux-x86_64__nvidia-h100-mig__590.48.01.txt"
+RTX2080 = "linux-x86_64__nvidia-geforce-rtx-2080-super__595.71.05.txt"
+RTX2080_W = "windows-x86_64__nvidia-geforce-rtx-2080-super__591.86.txt"
+RTX4080 = "linux-x86_64__nvidia-geforce-rtx-4080-super__595.71.05.txt"
+
+# What each capture's CSV section says under load (read off the capture by eye).
+EXPECT = {
+    H100: {"name": "NVIDIA H100 80GB HBM3", "memory_total_mib": 81559, "memory_used_mib": 19818,
+           "utilization_gpu_pct": 100, "temperature_c": 59, "temperature_margin_c": 26,
+           "fan_speed_pct": None, "mig_mode": "disabled", "procs": 3},
+    H100_MIG: {"name": "NVIDIA H100 80GB HBM3", "memory_total_mib": 81559,
+               "memory_used_mib": 11125, "utilization_gpu_pct": None, "temperature_c": 53,
+               "temperature_margin_c": 24, "fan_speed_pct": None, "mig_mode": "enabled",
+               "procs": 3},
+    RTX2080: {"name": "NVIDIA GeForce RTX 2080 SUPER", "memory_total_mib": 8192,
+              "memory_used_mib": 819, "utilization_gpu_pct": 8, "temperature_c": 45,
+              "temperature_margin_c": None, "fan_speed_pct": 38, "mig_mode": None, "procs": 2},
+    RTX2080_W: {"name": "NVIDIA GeForce RTX 2080 SUPER", "memory_total_mib": 8192,
+                "memory_used_mib": 1296, "utilization_gpu_pct": 7, "temperature_c": 45,
+                "temperature_margin_c": None, "fan_speed_pct": 38, "mig_mode": None,
+                "procs": None},
+    RTX4080: {"name": "NVIDIA GeForce RTX 4080 SUPER", "memory_total_mib": 16376,
+              "memory_used_mib": 1474, "utilization_gpu_pct": 7, "temperature_c": 46,
+              "temperature_margin_c": None, "fan_speed_pct": 0, "mig_mode": None, "procs": 3},
+}
+
+
+@pytest.fixture(scope="session")
+def fake_bin(tmp_path_factory):
+    """A folder holding the fake `nvidia-smi` (the one make built, else compiled here)."""
+    built = os.environ.get("CB_FAKE_NVIDIA_SMI")
+    if built and os.access(built, os.X_OK):
+        return os.path.dirname(built)
+    d = tmp_path_factory.mktemp("fake-bin")
+    subprocess.run(["cc", "-O2", "-std=c11", "-D_GNU_SOURCE", "-o", str(d / "nvidia-smi"),
+                    os.path.join(ROOT, "tests", "fakes", "fake_nvidia_smi.c")], check=True)
+    return str(d)
+
+
+def smi_env(fake_bin, capture, state="load", mode="", **extra):
+    env = dict(os.environ)
+    env.update({"PATH": fake_bin + ":" + env.get("PATH", "/usr/bin:/bin"),
+                "FAKE_NVSMI_CAPTURE": os.path.join(CAPS, capture), "FAKE_NVSMI_STATE": state,
+                "FAKE_NVSMI_MODE": mode})
+    env.update(extra)
+    return env
+
+
+def gpu_sample(env, *args, timeout=30):
+    return subprocess.run([BIN, "gpu-sample"] + list(args), env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("capture", sorted(EXPECT))
+def test_cli_replays_each_capture(fake_bin, capture):
+    r = gpu_sample(smi_env(fake_bin, capture), "--format", "json", "--source", "nvidia-smi")
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout)
+    want = EXPECT[capture]
+    assert s["source"] == "nvidia-smi" and s["driver"] == "present"
+    assert len(s["gpus"]) == 1
+    g = s["gpus"][0]
+    for k, v in want.items():
+        if k != "procs":
+            assert g[k] == v, (k, g[k], v)
+    assert g["index"] == 0 and g["uuid"].startswith("GPU-")
+    assert isinstance(g["power_draw_w"], float) and g["power_draw_w"] > 0
+    if want["procs"] is not None:
+        assert len(s["processes"]) == want["procs"]
+        assert all(p["used_memory_mib"] > 0 for p in s["processes"])
+        assert sum(c["used_memory_mib"] for c in s["containers"]) == sum(
+            p["used_memory_mib"] for p in s["processes"])
+    else:  # Windows WDDM: processes listed, their memory unknown (null, not 0)
+        assert len(s["processes"]) > 5
+        assert all(p["used_memory_mib"] is None for p in s["processes"])
+    # No process of this machine is an allowlisted container: all "other".
+    assert {p["container"] for p in s["processes"]} <= {"other"}
+
+
+def test_cli_text_and_idle(fake_bin):
+    r = gpu_sample(smi_env(fake_bin, H100, state="idle"), "--source", "nvidia-smi")
+    assert r.returncode == 0, r.stderr
+    assert "NVIDIA H100 80GB HBM3" in r.stdout and "source: nvidia-smi" in r.stdout
+    assert "processes: 0" in r.stdout  # idle: the capture lists none
+
+
+def test_cli_four_gpus(fake_bin):
+    env = smi_env(fake_bin, RTX4080, FAKE_NVSMI_GPUS="4")
+    s = json.loads(gpu_sample(env, "--format", "json", "--source", "nvidia-smi").stdout)
+    assert [g["index"] for g in s["gpus"]] == [0, 1, 2, 3]
+    assert len({g["uuid"] for g in s["gpus"]}) == 4
+    assert len(s["processes"]) == 12
+
+
+def test_cli_no_driver(tmp_path):
+    env = dict(os.environ, PATH=str(tmp_path))
+    r = gpu_sample(env, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout)
+    assert s["gpus"] == [] and s["driver"] == "absent" and "nvidia-smi" in s["reason"]
+
+
+def test_cli_no_devices(fake_bin):
+    r = gpu_sample(smi_env(fake_bin, H100, mode="nodev"), "--format", "json", "--source",
+                   "nvidia-smi")
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout)
+    assert s["gpus"] == [] and s["reason"] == "No devices were found"
+
+
+@pytest.mark.parametrize("mode,needle", [
+    ("mismatch", "Driver/library version mismatch"),
+    ("malformed", "line 1"),
+])
+def test_cli_driver_errors(fake_bin, mode, needle):
+    r = gpu_sample(smi_env(fake_bin, H100, mode=mode), "--format", "json", "--source",
+                   "nvidia-smi")
+    assert r.returncode == 1
+    s = json.loads(r.stdout)
+    assert s["driver"] == "error" and needle in s["reason"] and s["gpus"] == []
+    assert s["processes"] is None
+    assert needle in r.stderr
+
+
+def test_cli_hanging_nvidia_smi_times_out(fake_bin):
+    r = gpu_sample(smi_env(fake_bin, H100, mode="hang"), "--format", "json", "--source",
+                   "nvidia-smi", "--timeout-ms", "500", timeout=20)
+    assert r.returncode == 1
+    assert "did not answer within 500 ms" in json.loads(r.stdout)["reason"]
+
+
+def test_cli_process_query_failure_is_not_idle(fake_bin):
+    r = gpu_sample(smi_env(fake_bin, H100, mode="apps-fail"), "--format", "json", "--source",
+                   "nvidia-smi")
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout)
+    assert s["processes"] is None and "status 15" in s["processes_reason"]
+    assert s["gpus"][0]["memory_used_mib"] == 19818
+
+
+@pytest.mark.parametrize("args", [["--format", "xml"], ["--source", "xml"], ["--timeout-ms", "0"],
+                                  ["--bogus"]])
+def test_cli_bad_arguments(args):
+    r = subprocess.run([BIN, "gpu-sample"] + args, capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2 and "usage" in r.stderr
+
+
+def gpu_server(make_instance, fake_bin, capture, state="load", mode="", tmp=None, **extra):
+    """A server whose workers (process runtime: only PATH reaches them) find a fake
+    nvidia-smi configured by the fake-nvidia-smi.conf beside it."""
+    d = tempfile.mkdtemp(prefix="cb-fake-smi-")
+    shutil.copy(os.path.join(fake_bin, "nvidia-smi"), os.path.join(d, "nvidia-smi"))
+    env = smi_env(d, capture, state=state, mode=mode, **extra)
+    with open(os.path.join(d, "fake-nvidia-smi.conf"), "w") as f:
+        for k in sorted(env):
+            if k.startswith("FAKE_NVSMI"):
+                f.write("%s=%s\n" % (k, env[k]))
+    inst = make_instance({"PATH": env["PATH"]})
+    c = inst.start()
+    c.instance = inst
+    return c
+
+
+def gpu_job(server):
+    run = server.wait_run(server.launch({"tasks": ["gpu_report"]})["id"], timeout=60)
+    job = run["jobs"][0]
+    return run, job
+
+
+def test_run_gpu_report_through_api(make_instance, fake_bin):
+    server = gpu_server(make_instance, fake_bin, H100)
+    run, job = gpu_job(server)
+    assert run["status"] == "success", job
+    s = job["summary"]
+    assert s["gpu_count"] == 1 and s["driver"] == "present"
+    assert s["gpus"][0]["memory_used_mib"] == 19818
+
+
+def test_run_gpu_report_driver_mismatch_fails(make_instance, fake_bin):
+    server = gpu_server(make_instance, fake_bin, H100, mode="mismatch")
+    run, job = gpu_job(server)
+    assert run["status"] == "failed" and job["status"] == "failed"
+    assert "Driver/library version mismatch" in job["error"], job
