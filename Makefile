@@ -46,7 +46,7 @@ TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DEPFLAGS   = -MMD -MP
 
-.PHONY: all build debug test check unit integration bench fuzz fuzz-replay format format-check \
+.PHONY: all build debug test check unit integration bench bench-mcp fuzz fuzz-replay format format-check \
         lint run clean help deps migrate worker-image worker-image-if-engine tsan bench-triage \
         bench-redact
 
@@ -165,11 +165,21 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
+$(BUILD)/bench/mcp_load: bench/mcp_load.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) $(LDLIBS)
+
 bench: deps worker-image-if-engine
-	@$(MAKE) --no-print-directory build $(BENCH_BIN)
+	@$(MAKE) --no-print-directory build $(BENCH_BIN) $(BUILD)/bench/mcp_load
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 	@sh scripts/bench-triage-speed.sh $(abspath $(BIN))
 	@sh scripts/bench.sh $(abspath $(BIN))
+	@sh scripts/bench-mcp.sh $(abspath $(BIN)) $(abspath $(BUILD)/bench/mcp_load)
+
+# /mcp only: tools/call get_run p50/p99 with 50 concurrent sessions (issue #6).
+bench-mcp:
+	@$(MAKE) --no-print-directory build $(BUILD)/bench/mcp_load
+	@sh scripts/bench-mcp.sh $(abspath $(BIN)) $(abspath $(BUILD)/bench/mcp_load)
 
 # Template-mining quality (GA/PA) on the Loghub-2k samples in ../shared/data (issue #4).
 bench-triage:
