@@ -99,8 +99,7 @@ static void *worker_main(void *arg)
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, w);
-    long st = post(c,
-                   w,
+    long st = post(c, w,
                    "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{"
                    "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{"
                    "\"name\":\"mcp_load\",\"version\":\"1\"}}}",

@@ -4,19 +4,18 @@
  * (argument checks, tool results and errors, resources, cursors, read-only mode). Each request
  * gets exactly one response with its id and either a result or an error with a negative
  * code; header decoding never yields a string with a NUL inside. */
-#include "fuzz.h"
-
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/jsonx.h"
 #include "core/xalloc.h"
+#include "fuzz.h"
 #include "mcp/mcp_rpc.h"
 
 #define FUZZ_MSG_MAX (64 * 1024)
 
-static enum err ok_fn(
-    struct mcp_call *c, const json_t *args, json_t **out, char **text, struct errbuf *eb)
+static enum err
+ok_fn(struct mcp_call *c, const json_t *args, json_t **out, char **text, struct errbuf *eb)
 {
     (void)eb;
     c->progress(c, 1, 2, "half");
@@ -28,8 +27,8 @@ static enum err ok_fn(
     return ERR_OK;
 }
 
-static enum err fail_fn(
-    struct mcp_call *c, const json_t *args, json_t **out, char **text, struct errbuf *eb)
+static enum err
+fail_fn(struct mcp_call *c, const json_t *args, json_t **out, char **text, struct errbuf *eb)
 {
     (void)c;
     (void)out;
@@ -38,8 +37,8 @@ static enum err fail_fn(
     return errbuf_set(eb, ERR_INVALID, "bad: %.64s", s ? s : "none");
 }
 
-static enum err empty_fn(
-    struct mcp_call *c, const json_t *args, json_t **out, char **text, struct errbuf *eb)
+static enum err
+empty_fn(struct mcp_call *c, const json_t *args, json_t **out, char **text, struct errbuf *eb)
 {
     (void)c;
     (void)args;
@@ -51,8 +50,8 @@ static enum err empty_fn(
 
 static const struct mcp_tool tools[] = {
     {"empty", NULL, NULL, NULL, NULL, MCP_TOOL_READ_ONLY, empty_fn},
-    {"fail", "Fail", "fails", "{\"type\":\"object\",\"properties\":{\"why\":{\"type\":\"string\"}}}",
-     NULL, 0, fail_fn},
+    {"fail", "Fail", "fails",
+     "{\"type\":\"object\",\"properties\":{\"why\":{\"type\":\"string\"}}}", NULL, 0, fail_fn},
     {"ok", "Ok", "works",
      "{\"type\":\"object\",\"properties\":{\"n\":{\"type\":[\"integer\",\"null\"]},"
      "\"s\":{\"type\":\"string\"},\"a\":{\"type\":\"array\"},\"o\":{\"type\":\"object\"},"
@@ -106,7 +105,8 @@ static bool cancelled(struct mcp_call *c)
 
 static void check_response(const json_t *msg, const json_t *resp)
 {
-    if (!json_is_object(resp) || !json_equal(json_object_get(resp, "id"), json_object_get(msg, "id")))
+    if (!json_is_object(resp) ||
+        !json_equal(json_object_get(resp, "id"), json_object_get(msg, "id")))
         abort();
     const json_t *res = json_object_get(resp, "result");
     const json_t *err = json_object_get(resp, "error");

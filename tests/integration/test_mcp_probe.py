@@ -68,6 +68,20 @@ def test_probe_passes_with_token(server):
     assert r.returncode == 0
 
 
+def test_probe_calls_a_read_only_tool(server):
+    run = server.launch({"tasks": ["log_triage"]})
+    server.wait_run(run["id"])
+    r, passed, failed = run_probe(mcp_url(server), "--only", "sdk", "--header",
+                                  "Authorization: Bearer " + server.token, "--call", "get_run",
+                                  "--args", json.dumps({"run_id": run["id"]}))
+    assert failed == 0 and "PASS sdk.tools-call:" in r.stdout, r.stdout
+    assert '"id":%d' % run["id"] in r.stdout  # the INFO line quotes structuredContent
+    r, passed, failed = run_probe(mcp_url(server), "--only", "sdk", "--header",
+                                  "Authorization: Bearer " + server.token, "--call", "get_run",
+                                  "--args", json.dumps({"run_id": 999999}), "--expect-error")
+    assert failed == 0 and "PASS sdk.tools-call:" in r.stdout, r.stdout
+
+
 def test_probe_without_token_is_refused(server):
     r, passed, failed = run_probe(mcp_url(server), "--only", "sdk")
     assert failed >= 1 and r.returncode == 1, r.stdout

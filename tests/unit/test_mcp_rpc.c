@@ -5,6 +5,7 @@
 #include <check.h>
 #include <curl/curl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,14 +44,16 @@ count_fn(struct mcp_call *c, const json_t *args, json_t **out, char **text, stru
     (void)text;
     (void)eb;
     json_int_t n = json_integer_value(json_object_get(args, "n"));
+    json_int_t done = 0;
     for (json_int_t i = 1; i <= n; i++) {
         if (c->is_cancelled(c))
             break;
         usleep(20000);
         c->progress(c, (double)i, (double)n, "step");
         c->progress(c, (double)i, (double)n, "again"); /* not increasing: dropped */
+        done = i;
     }
-    *out = json_pack("{s:I}", "counted", n);
+    *out = json_pack("{s:I}", "counted", done);
     return ERR_OK;
 }
 
@@ -565,6 +568,47 @@ START_TEST(test_http_long_call_json_only)
 }
 END_TEST
 
+struct bg_call {
+    char sid[64];
+    struct hreply r;
+};
+
+static void *bg_main(void *arg)
+{
+    struct bg_call *b = arg;
+    mcp_post("{\"jsonrpc\":\"2.0\",\"id\":\"long\",\"method\":\"tools/call\",\"params\":"
+             "{\"name\":\"count\",\"arguments\":{\"n\":500}}}",
+             "application/json", b->sid, &b->r);
+    return NULL;
+}
+
+START_TEST(test_http_cancel_stops_a_long_call)
+{
+    struct bg_call b;
+    memset(&b, 0, sizeof(b));
+    open_session(b.sid, sizeof(b.sid));
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, bg_main, &b), 0);
+    usleep(300000);
+    struct hreply r;
+    mcp_post("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":"
+             "{\"requestId\":\"long\",\"reason\":\"test\"}}",
+             "application/json, text/event-stream", b.sid, &r);
+    ck_assert_int_eq(r.status, 202);
+    ck_assert_uint_eq(r.len, 0);
+    xfree(r.body);
+    pthread_join(th, NULL);
+    ck_assert_int_eq(b.r.status, 200);
+    json_t *j = json_loads(b.r.body, 0, NULL);
+    ck_assert_msg(j != NULL, "%s", b.r.body);
+    json_int_t counted = json_integer_value(json_object_get(
+        json_object_get(json_object_get(j, "result"), "structuredContent"), "counted"));
+    ck_assert_msg(counted > 0 && counted < 500, "counted %lld", (long long)counted);
+    json_decref(j);
+    xfree(b.r.body);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("mcp_rpc");
@@ -583,6 +627,7 @@ static Suite *suite(void)
     tcase_set_timeout(th, 30);
     tcase_add_test(th, test_http_sse_progress_then_result);
     tcase_add_test(th, test_http_long_call_json_only);
+    tcase_add_test(th, test_http_cancel_stops_a_long_call);
     suite_add_tcase(s, th);
     return s;
 }
