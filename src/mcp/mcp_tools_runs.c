@@ -83,29 +83,40 @@ run_id_arg(const json_t *args, const char *const *known, int64_t *id, struct err
     return e != ERR_OK ? e : mcp_arg_int(args, "run_id", true, 1, INT64_MAX, 0, id, eb);
 }
 
+/* A store call on one run id (store_run_get, store_run_cancel). */
+typedef enum err run_fn(struct store *st, int64_t id, json_t **out, struct errbuf *eb);
+
+/* Answer fn on args' run_id (the only argument); *id gets it. */
+static enum err on_run(struct mcp_call *c,
+                       const json_t *args,
+                       run_fn *fn,
+                       int64_t *id,
+                       json_t **out,
+                       struct errbuf *eb)
+{
+    static const char *const known[] = {"run_id", NULL};
+    enum err e = run_id_arg(args, known, id, eb);
+    if (e == ERR_OK)
+        e = fn(c->env->st, *id, out, eb);
+    return e == ERR_OK ? e : mcp_tool_fail(c, e, eb);
+}
+
 enum err mcp_tool_get_run(
     struct mcp_call *c, const json_t *args, json_t **out, char **text, struct errbuf *eb)
 {
-    static const char *const known[] = {"run_id", NULL};
     int64_t id = 0;
     (void)text;
-    enum err e = run_id_arg(args, known, &id, eb);
-    if (e == ERR_OK)
-        e = store_run_get(c->env->st, id, out, eb);
-    return e == ERR_OK ? e : mcp_tool_fail(c, e, eb);
+    return on_run(c, args, store_run_get, &id, out, eb);
 }
 
 enum err mcp_tool_cancel_run(
     struct mcp_call *c, const json_t *args, json_t **out, char **text, struct errbuf *eb)
 {
-    static const char *const known[] = {"run_id", NULL};
     int64_t id = 0;
     (void)text;
-    enum err e = run_id_arg(args, known, &id, eb);
-    if (e == ERR_OK)
-        e = store_run_cancel(c->env->st, id, out, eb);
+    enum err e = on_run(c, args, store_run_cancel, &id, out, eb);
     if (e != ERR_OK)
-        return mcp_tool_fail(c, e, eb);
+        return e;
     log_info("mcp", "event=run.cancel run_id=%lld", (long long)id);
     if (c->env->on_launch)
         c->env->on_launch(c->env->launch_ctx);
