@@ -41,12 +41,15 @@ enum err mcp_resources_list(const struct mcp_env *env,
                             struct errbuf *eb)
 {
     struct store_run_filter f = {.limit = RES_PAGE};
+    struct mcp_pos pos = {0, 0};
     json_t *runs = NULL, *run;
     int64_t count = 0;
     size_t i;
     *resources = NULL;
     *next_cursor = NULL;
-    enum err e = mcp_cursor_parse(cursor, "reports", "", &f.offset, eb);
+    enum err e = mcp_cursor_parse(cursor, "reports", "", &pos, eb);
+    f.offset = pos.offset;
+    f.max_id = pos.max_id;
     if (e == ERR_OK)
         e = store_run_list(env->st, &f, &runs, &count, eb);
     if (e != ERR_OK) {
@@ -60,9 +63,11 @@ enum err mcp_resources_list(const struct mcp_env *env,
         if (s && strcmp(s, "queued") != 0 && strcmp(s, "running") != 0)
             add_run(*resources, run);
     }
-    int64_t next = f.offset + (int64_t)json_array_size(runs);
-    if (next < count && json_array_size(runs) > 0)
-        *next_cursor = mcp_cursor_new("reports", next, "");
+    if (!pos.max_id)
+        pos.max_id = json_integer_value(json_object_get(json_array_get(runs, 0), "id"));
+    pos.offset += (int64_t)json_array_size(runs);
+    if (pos.offset < count && json_array_size(runs) > 0)
+        *next_cursor = mcp_cursor_new("reports", &pos, "");
     json_decref(runs);
     return ERR_OK;
 }

@@ -36,12 +36,22 @@ enum err mcp_arg_str(
     const json_t *args, const char *key, size_t max_len, const char **out, struct errbuf *eb);
 /* Read args[key] as a boolean (absent: def). */
 enum err mcp_arg_bool(const json_t *args, const char *key, bool def, bool *out, struct errbuf *eb);
-/* Return a new opaque cursor (caller frees) for offset in list kind under filter ("" none). */
-char *mcp_cursor_new(const char *kind, int64_t offset, const char *filter);
-/* Read cursor (NULL: offset 0) given for list kind under filter; ERR_INVALID when it is not
- * one mcp_cursor_new gave for the same kind and filter. */
-enum err mcp_cursor_parse(
-    const char *cursor, const char *kind, const char *filter, int64_t *offset, struct errbuf *eb);
+/* A position in a list: rows from offset, of the list as it was when its first page was read
+ * (rows with an id up to max_id; 0: not known yet). */
+struct mcp_pos {
+    int64_t offset;
+    int64_t max_id;
+};
+
+/* Return a new opaque cursor (caller frees) for pos in list kind under filter ("" none). */
+char *mcp_cursor_new(const char *kind, const struct mcp_pos *pos, const char *filter);
+/* Read cursor (NULL: the start, {0, 0}) given for list kind under filter; ERR_INVALID when
+ * it is not one mcp_cursor_new gave for the same kind and filter. */
+enum err mcp_cursor_parse(const char *cursor,
+                          const char *kind,
+                          const char *filter,
+                          struct mcp_pos *pos,
+                          struct errbuf *eb);
 
 /* ---- tools (mcp_tools_runs.c, mcp_tools_wait.c, mcp_tools_admin.c) ---- */
 mcp_tool_fn mcp_tool_launch_run;

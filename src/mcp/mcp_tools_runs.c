@@ -152,6 +152,7 @@ enum err mcp_tool_list_runs(
     struct mcp_call *c, const json_t *args, json_t **out, char **text, struct errbuf *eb)
 {
     struct store_run_filter f = {0};
+    struct mcp_pos pos = {0, 0};
     const char *cursor = NULL;
     char filter[64];
     json_t *runs = NULL;
@@ -161,15 +162,21 @@ enum err mcp_tool_list_runs(
     if (e == ERR_OK)
         e = mcp_arg_str(args, "cursor", MCP_CURSOR_MAX, &cursor, eb);
     if (e == ERR_OK)
-        e = mcp_cursor_parse(cursor, "runs", filter, &f.offset, eb);
+        e = mcp_cursor_parse(cursor, "runs", filter, &pos, eb);
+    f.offset = pos.offset;
+    f.max_id = pos.max_id;
     if (e == ERR_OK)
         e = store_run_list(c->env->st, &f, &runs, &count, eb);
     if (e != ERR_OK)
         return mcp_tool_fail(c, e, eb);
-    int64_t next = f.offset + (int64_t)json_array_size(runs);
+    /* Later pages read the list as it was now: runs launched meanwhile do not shift it. */
+    if (!pos.max_id)
+        pos.max_id = json_integer_value(json_object_get(json_array_get(runs, 0), "id"));
+    pos.offset += (int64_t)json_array_size(runs);
     *out = json_pack("{s:o,s:I}", "runs", runs, "count", (json_int_t)count);
-    char *cur =
-        next < count && json_array_size(runs) > 0 ? mcp_cursor_new("runs", next, filter) : NULL;
+    char *cur = pos.offset < count && json_array_size(runs) > 0
+                    ? mcp_cursor_new("runs", &pos, filter)
+                    : NULL;
     json_object_set_new(*out, "next_cursor", cur ? json_string(cur) : json_null());
     xfree(cur);
     return ERR_OK;

@@ -88,19 +88,15 @@ enum err mcp_arg_bool(const json_t *args, const char *key, bool def, bool *out, 
     return ERR_OK;
 }
 
-/* The clear text of a cursor: "kind|offset|filter". */
-static void cursor_plain(const char *kind, int64_t offset, const char *filter, struct buf *b)
-{
-    buf_printf(b, "%s|%" PRId64 "|%s", kind, offset, filter ? filter : "");
-}
-
-char *mcp_cursor_new(const char *kind, int64_t offset, const char *filter)
+/* A cursor is the hex of "kind|offset|max_id|filter": opaque to clients, checked on return. */
+char *mcp_cursor_new(const char *kind, const struct mcp_pos *pos, const char *filter)
 {
     static const char hex[] = "0123456789abcdef";
     struct buf plain, out;
     buf_init(&plain, 4 * MCP_CURSOR_MAX);
     buf_init(&out, 8 * MCP_CURSOR_MAX);
-    cursor_plain(kind, offset, filter, &plain);
+    buf_printf(&plain, "%s|%" PRId64 "|%" PRId64 "|%s", kind, pos->offset, pos->max_id,
+               filter ? filter : "");
     const unsigned char *p = (const unsigned char *)buf_str(&plain);
     for (size_t i = 0; i < buf_len(&plain); i++) {
         char two[2] = {hex[p[i] >> 4], hex[p[i] & 15]};
@@ -121,12 +117,29 @@ static int hexval(char c)
     return -1;
 }
 
-enum err mcp_cursor_parse(
-    const char *cursor, const char *kind, const char *filter, int64_t *offset, struct errbuf *eb)
+/* Read a decimal number in [0, 1e15] at *s followed by '|'; move *s past the '|'. */
+static bool cursor_num(const char **s, int64_t *v)
+{
+    char *end = NULL;
+    if (**s < '0' || **s > '9')
+        return false;
+    long long n = strtoll(*s, &end, 10);
+    if (n < 0 || n > 1000000000000000LL || *end != '|')
+        return false;
+    *v = n;
+    *s = end + 1;
+    return true;
+}
+
+enum err mcp_cursor_parse(const char *cursor,
+                          const char *kind,
+                          const char *filter,
+                          struct mcp_pos *pos,
+                          struct errbuf *eb)
 {
     char plain[MCP_CURSOR_MAX / 2 + 1], prefix[MCP_CURSOR_MAX];
     size_t n = cursor ? strlen(cursor) : 0;
-    *offset = 0;
+    pos->offset = pos->max_id = 0;
     if (!cursor)
         return ERR_OK;
     if (n == 0 || n > MCP_CURSOR_MAX || n % 2)
@@ -139,14 +152,13 @@ enum err mcp_cursor_parse(
     }
     plain[n / 2] = '\0';
     int len = snprintf(prefix, sizeof(prefix), "%s|", kind);
-    char *end = NULL;
+    const char *s = plain + len;
+    struct mcp_pos got = {0, 0};
     if (strncmp(plain, prefix, (size_t)len) != 0)
         return errbuf_set(eb, ERR_INVALID, "invalid cursor (not one of this list)");
-    const char *num = plain + len;
-    long long off = (*num >= '0' && *num <= '9') ? strtoll(num, &end, 10) : -1;
-    if (off < 0 || off > 1000000000 || !end || *end != '|' ||
-        strcmp(end + 1, filter ? filter : "") != 0)
-        return errbuf_set(eb, ERR_INVALID, "invalid cursor (another filter or no offset)");
-    *offset = off;
+    if (!cursor_num(&s, &got.offset) || !cursor_num(&s, &got.max_id) ||
+        strcmp(s, filter ? filter : "") != 0)
+        return errbuf_set(eb, ERR_INVALID, "invalid cursor (another filter or no position)");
+    *pos = got;
     return ERR_OK;
 }

@@ -141,6 +141,7 @@ struct store_run_filter {
     const char *task;   /* NULL = any; runs that have a job of this task */
     int64_t offset;
     int64_t limit;
+    int64_t max_id; /* 0 = any; else only runs with id <= max_id (a stable list to page) */
 };
 
 /* List runs newest first (without jobs); *count is the total matching the filter. */

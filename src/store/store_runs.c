@@ -464,7 +464,7 @@ enum err store_run_get(struct store *st, int64_t id, json_t **out, struct errbuf
     return e;
 }
 
-/* Append the WHERE clause of f to sql; params go to p (2 at most). */
+/* Append the WHERE clause of f to sql; params go to p (3 at most). */
 static size_t run_where(const struct store_run_filter *f, struct buf *sql, struct db_param *p)
 {
     size_t n = 0;
@@ -478,6 +478,10 @@ static size_t run_where(const struct store_run_filter *f, struct buf *sql, struc
         buf_printf(sql,
                    " AND EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = r.id AND j.task = $%zu)", n);
     }
+    if (f->max_id > 0) {
+        p[n++] = DB_I(f->max_id);
+        buf_printf(sql, " AND r.id <= $%zu", n);
+    }
     return n;
 }
 
@@ -486,7 +490,7 @@ static size_t run_where(const struct store_run_filter *f, struct buf *sql, struc
 static void list_sql(const struct store_run_filter *f,
                      struct buf *cnt,
                      struct buf *sql,
-                     struct db_param p[4],
+                     struct db_param p[5],
                      size_t *n_where)
 {
     buf_puts(cnt, "SELECT COUNT(*) AS n FROM runs r");
@@ -506,7 +510,7 @@ enum err store_run_list(struct store *st,
                         struct errbuf *eb)
 {
     struct buf cnt, sql;
-    struct db_param p[4];
+    struct db_param p[5];
     size_t n = 0;
     *results = NULL;
     *count = 0;
@@ -636,7 +640,7 @@ enum err store_run_list_text(struct store *st,
                              struct errbuf *eb)
 {
     struct buf cnt, sql;
-    struct db_param p[4];
+    struct db_param p[5];
     struct run_text t = {.out = out};
     size_t n = 0;
     *count = 0;

@@ -174,6 +174,9 @@ START_TEST(test_list_runs_pages)
             break;
         }
         ck_assert_int_lt(pages, 5);
+        /* A run launched between two pages shifts nothing: the cursor holds the list as it
+         * was at the first page. */
+        json_decref(tok(&t, "launch_run", "{}"));
         snprintf(args, sizeof(args), "{\"limit\":2,\"cursor\":\"%s\"}", cur);
         json_decref(r);
     }
@@ -182,7 +185,7 @@ START_TEST(test_list_runs_pages)
     json_decref(seen);
     /* Filters: status, task (an alias too); a cursor is bound to its filter. */
     json_t *r = tok(&t, "list_runs", "{\"task\":\"task2\",\"limit\":1}");
-    ck_assert_int_eq(json_integer_value(json_object_get(r, "count")), 5);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "count")), 7);
     char *bound = xasprintf("{\"cursor\":\"%s\"}", jsonx_get_str(r, "next_cursor"));
     json_decref(r);
     tbad(&t, "list_runs", bound, ERR_INVALID, "invalid cursor");

@@ -287,7 +287,7 @@ START_TEST(test_launch)
     /* Nothing of the refused launches was written. */
     json_t *list = NULL;
     int64_t count = 0;
-    struct store_run_filter all = {NULL, NULL, 0, 50};
+    struct store_run_filter all = {NULL, NULL, 0, 50, 0};
     OK(store_run_list(f.st, &all, &list, &count, EB));
     ck_assert_int_eq(count, 2);
     json_decref(list);
@@ -312,7 +312,7 @@ START_TEST(test_list_filters)
     }
     json_t *list = NULL;
     int64_t count = 0;
-    struct store_run_filter flt = {NULL, "log_triage", 0, 2};
+    struct store_run_filter flt = {NULL, "log_triage", 0, 2, 0};
     OK(store_run_list(f.st, &flt, &list, &count, EB));
     ck_assert_int_eq(count, 3);
     ck_assert_int_eq(json_array_size(list), 2);
@@ -327,11 +327,11 @@ START_TEST(test_list_filters)
     ck_assert_int_eq(json_array_size(list), 1);
     ck_assert_int_eq(int_at(json_array_get(list, 0), "id"), ids[0]);
     json_decref(list);
-    struct store_run_filter st_q = {"queued", "gpu_report", 0, 10};
+    struct store_run_filter st_q = {"queued", "gpu_report", 0, 10, 0};
     OK(store_run_list(f.st, &st_q, &list, &count, EB));
     ck_assert_int_eq(count, 2);
     json_decref(list);
-    struct store_run_filter st_s = {"success", NULL, 0, 10};
+    struct store_run_filter st_s = {"success", NULL, 0, 10, 0};
     OK(store_run_list(f.st, &st_s, &list, &count, EB));
     ck_assert_int_eq(count, 0);
     ck_assert_int_eq(json_array_size(list), 0);
@@ -412,13 +412,22 @@ START_TEST(test_list_text)
     ck_assert_int_eq(int_at(tt, "completion_tokens"), 10);
     ck_assert_int_eq(int_at(tt, "total_tokens"), 32);
     json_decref(got);
-    struct store_run_filter all = {NULL, NULL, 0, 50};
+    struct store_run_filter all = {NULL, NULL, 0, 50, 0};
     check_list_text(&f, &all);
-    struct store_run_filter page = {NULL, NULL, 1, 1};
+    struct store_run_filter page = {NULL, NULL, 1, 1, 0};
     check_list_text(&f, &page);
-    struct store_run_filter by_task = {NULL, "gpu_report", 0, 50};
+    struct store_run_filter by_task = {NULL, "gpu_report", 0, 50, 0};
     check_list_text(&f, &by_task);
-    struct store_run_filter none = {"cancelled", NULL, 0, 50};
+    /* max_id: the list as it was when run `first` was the newest. */
+    struct store_run_filter upto = {NULL, NULL, 0, 50, first};
+    check_list_text(&f, &upto);
+    json_t *upto_list = NULL;
+    int64_t upto_count = 0;
+    OK(store_run_list(f.st, &upto, &upto_list, &upto_count, EB));
+    ck_assert_int_eq(upto_count, 1);
+    ck_assert_int_eq(int_at(json_array_get(upto_list, 0), "id"), first);
+    json_decref(upto_list);
+    struct store_run_filter none = {"cancelled", NULL, 0, 50, 0};
     char *text = list_text(&f, &none, 0);
     ck_assert_str_eq(text, "[]");
     xfree(text);
