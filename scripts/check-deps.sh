@@ -3,7 +3,7 @@
 #
 #   layer 0: core
 #   layer 1: triage redact          (the pure engines: bytes in, structures out)
-#   layer 2: http store docker worker (the worker runs the engines inside its container;
+#   layer 2: http store docker worker llm (the worker runs the engines inside its container;
 #                                      the store redacts what it keeps)
 #   layer 3: api mcp tasks
 #   layer 4: app
@@ -17,7 +17,7 @@ layer() {
     case $1 in
     core) echo 0 ;;
     triage | redact) echo 1 ;;
-    http | store | docker | worker) echo 2 ;;
+    http | store | docker | worker | llm) echo 2 ;;
     api | mcp | tasks) echo 3 ;;
     app) echo 4 ;;
     main) echo 5 ;;

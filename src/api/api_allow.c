@@ -171,7 +171,7 @@ void api_audit_list(void *app, struct http_req *req, struct http_resp *resp)
         return;
     if (action && !store_audit_action_ok(action)) {
         http_reply_field_error(resp, "action",
-                               "Give one of spawn, deny, deadline_kill, exit, remove, reconcile.");
+                               "Give one of spawn, deny, deadline_kill, exit, remove, reconcile, llm_refused.");
         return;
     }
     if (run) {

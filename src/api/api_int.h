@@ -21,6 +21,9 @@ struct api_server {
     struct http_server *http;
     struct http_token_auth auth;
     struct redact_opts redact; /* error details: keyed pseudonyms (cfg's key), else masks */
+    pthread_mutex_t llm_mu;
+    pthread_cond_t llm_cv;
+    int llm_active; /* explanations in flight (guarded by llm_mu); stop waits for 0 */
 };
 
 struct api_page {
@@ -99,6 +102,9 @@ void api_runs_jobs(void *app, struct http_req *req, struct http_resp *resp);
 void api_runs_cancel(void *app, struct http_req *req, struct http_resp *resp);
 void api_runs_since(void *app, struct http_req *req, struct http_resp *resp);
 void api_runs_events(void *app, struct http_req *req, struct http_resp *resp);
+void api_runs_explain(void *app, struct http_req *req, struct http_resp *resp);
+void api_llm_calls_list(void *app, struct http_req *req, struct http_resp *resp);
+void api_token_usage(void *app, struct http_req *req, struct http_resp *resp);
 void api_jobs_list(void *app, struct http_req *req, struct http_resp *resp);
 void api_jobs_get(void *app, struct http_req *req, struct http_resp *resp);
 void api_directives_list(void *app, struct http_req *req, struct http_resp *resp);

@@ -23,6 +23,8 @@ enum err api_server_start(const struct api_ctx *ctx,
     a->redact.key = ctx->cfg->redact_key_len ? ctx->cfg->redact_key : NULL;
     a->redact.key_len = ctx->cfg->redact_key_len;
     http_token_auth_init(&a->auth, api_token_verify, ctx->st);
+    pthread_mutex_init(&a->llm_mu, NULL);
+    pthread_cond_init(&a->llm_cv, NULL);
     size_t n_routes = 0;
     const struct http_route *routes = api_routes_get(&n_routes);
     struct http_server_opts o = {
@@ -41,6 +43,8 @@ enum err api_server_start(const struct api_ctx *ctx,
     enum err e = http_server_start(&o, &a->http, bound_port, eb);
     if (e != ERR_OK) {
         http_token_auth_fini(&a->auth);
+        pthread_mutex_destroy(&a->llm_mu);
+        pthread_cond_destroy(&a->llm_cv);
         xfree(a);
         *out = NULL;
         return e;
@@ -54,6 +58,14 @@ void api_server_stop(struct api_server *s)
     if (!s)
         return;
     http_server_stop(s->http);
+    /* The streams ended with the server: explanations see their queue abandoned and stop
+     * (the LLM client checks it at least once a second). */
+    pthread_mutex_lock(&s->llm_mu);
+    while (s->llm_active > 0)
+        pthread_cond_wait(&s->llm_cv, &s->llm_mu);
+    pthread_mutex_unlock(&s->llm_mu);
+    pthread_mutex_destroy(&s->llm_mu);
+    pthread_cond_destroy(&s->llm_cv);
     http_token_auth_fini(&s->auth);
     xfree_zero(s, sizeof(*s));
 }

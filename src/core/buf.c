@@ -30,6 +30,13 @@ void buf_reset(struct buf *b)
         b->data[0] = '\0';
 }
 
+void buf_wipe(struct buf *b)
+{
+    if (b->data)
+        memset(b->data, 0, b->len);
+    buf_reset(b);
+}
+
 static enum err reserve(struct buf *b, size_t extra)
 {
     if (extra > b->max_len || b->len > b->max_len - extra)

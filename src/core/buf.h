@@ -24,6 +24,8 @@ void buf_init(struct buf *b, size_t max_len);
 void buf_fini(struct buf *b);
 /* Empty b, keeping its allocation. */
 void buf_reset(struct buf *b);
+/* Empty b after zeroing its content (it held text that must not linger, e.g. a prompt). */
+void buf_wipe(struct buf *b);
 /* Make room for len more bytes without changing the content (a size hint; fails like
  * buf_append when over the maximum). */
 enum err buf_reserve(struct buf *b, size_t len);

@@ -218,6 +218,36 @@ static enum err load_log(struct config *cfg, struct errbuf *eb)
     return ERR_OK;
 }
 
+static enum err load_llm(struct config *cfg, struct errbuf *eb)
+{
+    long long v;
+    enum err e;
+    const char *url = env2("LLM_BASE_URL", NULL);
+    cfg->llm_base_url = url && *url ? xstrdup(url) : NULL;
+    cfg->llm_api = dup_env("LLM_API", NULL, "auto");
+    if (strcmp(cfg->llm_api, "auto") && strcmp(cfg->llm_api, "openai") &&
+        strcmp(cfg->llm_api, "ollama"))
+        return errbuf_set(eb, ERR_INVALID, "LLM_API must be auto, openai or ollama");
+    cfg->llm_model = dup_env("LLM_MODEL", NULL, "local");
+    if (!*cfg->llm_model || strlen(cfg->llm_model) > 128)
+        return errbuf_set(eb, ERR_INVALID, "LLM_MODEL must be 1 to 128 bytes");
+    const char *allowed = env2("CYBER_BRAIN_LLM_ALLOWED_HOSTS", NULL);
+    cfg->llm_allowed_hosts = allowed && *allowed ? xstrdup(allowed) : NULL;
+    if ((e = get_int("LLM_CONNECT_TIMEOUT", 5, 1, 120, &v, eb)) != ERR_OK)
+        return e;
+    cfg->llm_connect_timeout_ms = v * 1000;
+    if ((e = get_int("LLM_TIMEOUT", 300, 1, 3600, &v, eb)) != ERR_OK)
+        return e;
+    cfg->llm_timeout_ms = v * 1000;
+    if ((e = get_int("LLM_MAX_PROMPT_TOKENS", 4000, 500, 4000, &v, eb)) != ERR_OK)
+        return e;
+    cfg->llm_max_prompt_tokens = (int)v;
+    if ((e = get_int("LLM_MAX_TOKENS", 512, 1, 8192, &v, eb)) != ERR_OK)
+        return e;
+    cfg->llm_max_tokens = (int)v;
+    return get_bool("LLM_STREAM", NULL, true, &cfg->is_llm_stream, eb);
+}
+
 enum err config_load(struct config *cfg, struct errbuf *eb)
 {
     enum err e;
@@ -251,6 +281,8 @@ enum err config_load(struct config *cfg, struct errbuf *eb)
         return e;
     if ((e = load_mcp(cfg, eb)) != ERR_OK)
         return e;
+    if ((e = load_llm(cfg, eb)) != ERR_OK)
+        return e;
     if (secret && strlen(secret) < 16)
         return errbuf_set(eb, ERR_INVALID, "CYBER_BRAIN_SECRET_KEY must be at least 16 characters");
     return load_pg(cfg, eb);
@@ -276,5 +308,9 @@ void config_fini(struct config *cfg)
     xfree(cfg->instance_id);
     xfree(cfg->mcp_allowed_origins);
     xfree(cfg->mcp_allowed_hosts);
+    xfree(cfg->llm_base_url);
+    xfree(cfg->llm_api);
+    xfree(cfg->llm_model);
+    xfree(cfg->llm_allowed_hosts);
     memset(cfg, 0, sizeof(*cfg));
 }

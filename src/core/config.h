@@ -48,6 +48,15 @@ struct config {
     char *mcp_allowed_hosts;   /* CYBER_BRAIN_MCP_ALLOWED_HOSTS: comma list, or NULL */
     int mcp_max_sessions;      /* CYBER_BRAIN_MCP_MAX_SESSIONS, default 256, 1..100000 */
     int mcp_session_idle_s;    /* CYBER_BRAIN_MCP_SESSION_IDLE (seconds), default 3600 */
+    char *llm_base_url;        /* LLM_BASE_URL; NULL: no LLM (explanations answer 409) */
+    char *llm_api;             /* LLM_API openai|ollama|auto, default auto */
+    char *llm_model;           /* LLM_MODEL, default "local" */
+    char *llm_allowed_hosts;   /* CYBER_BRAIN_LLM_ALLOWED_HOSTS (comma-separated) or NULL */
+    int64_t llm_connect_timeout_ms; /* LLM_CONNECT_TIMEOUT (seconds), default 5, 1..120 */
+    int64_t llm_timeout_ms;         /* LLM_TIMEOUT (seconds) of a whole call, default 300 */
+    int llm_max_prompt_tokens;      /* LLM_MAX_PROMPT_TOKENS, default 4000, 500..4000 */
+    int llm_max_tokens;             /* LLM_MAX_TOKENS (answer cap), default 512, 1..8192 */
+    bool is_llm_stream;             /* LLM_STREAM: ask the LLM to stream, default true */
     unsigned char redact_key[CONFIG_REDACT_KEY_LEN]; /* keys the redactor's pseudonyms; set by
                                                       * app/ (never logged, never shown) */
     size_t redact_key_len; /* CONFIG_REDACT_KEY_LEN once set, 0 before (mask mode) */

@@ -21,6 +21,7 @@
     X(ERR_TOO_LARGE, 413, -32013, "too large")                      \
     X(ERR_UNSUPPORTED_MEDIA, 415, -32015, "unsupported media type") \
     X(ERR_UNPROCESSABLE, 422, -32022, "unprocessable")              \
+    X(ERR_BAD_GATEWAY, 502, -32052, "bad gateway")                  \
     X(ERR_UNAVAILABLE, 503, -32050, "service unavailable")          \
     X(ERR_TIMEOUT, 504, -32051, "timed out")                        \
     X(ERR_DB, 500, -32603, "database error")                        \

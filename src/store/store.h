@@ -447,7 +447,8 @@ enum err store_container_is_allowed(
  * A row: {"id","ts","action","image","container_id","run_id","job_id","reason"} (absent
  * values null). Never pass env, tokens or prompts: reason is a short human text. */
 
-/* True when action is one of spawn, deny, deadline_kill, exit, remove, reconcile. */
+/* True when action is one of spawn, deny, deadline_kill, exit, remove, reconcile,
+ * llm_refused (an LLM endpoint the locality check refused). */
 bool store_audit_action_ok(const char *action);
 /* Append a row (image cut to 512 bytes, container_id to 128, reason to 1024; run_id/job_id
  * <= 0 mean none). ERR_INVALID for an unknown action. */
@@ -468,6 +469,53 @@ enum err store_audit_list(struct store *st,
                           json_t **results,
                           int64_t *count,
                           struct errbuf *eb);
+
+/* ---- LLM calls (store_llm.c) ----
+ * Token counts only: the table has no column for a prompt or an answer. A row: {"id",
+ * "run_id","job_id","directive_id","task","model","endpoint_host","api" ("openai" or
+ * "ollama" or null),"prompt_tokens","completion_tokens","total_tokens" (each null when the
+ * server reported none),"duration_ms","status" (success, error, refused, cancelled),
+ * "created_at"}. Inserting keeps the run's token totals (triggers, migrations 003/010). */
+
+struct store_llm_call {
+    int64_t run_id, job_id, directive_id; /* <= 0: none */
+    const char *task;                     /* the job's task, or the run's tasks "a,b"; cut to 64 */
+    const char *model;                    /* required; cut to 128 bytes */
+    const char *endpoint_host;            /* cut to 255 bytes */
+    const char *api;                      /* "openai", "ollama" or NULL */
+    int64_t prompt_tokens, completion_tokens, total_tokens; /* -1: not reported (null) */
+    int64_t duration_ms;                                    /* -1: unknown */
+    const char *status;
+};
+
+/* True when status is success, error, refused or cancelled. */
+bool store_llm_status_ok(const char *status);
+/* Record one call; *id (may be NULL) gets its id. ERR_INVALID for a bad status or api. */
+enum err store_llm_call_add(struct store *st,
+                            const struct store_llm_call *c,
+                            int64_t *id,
+                            struct errbuf *eb);
+/* List calls newest first; run_id <= 0: all runs. */
+enum err store_llm_call_list(struct store *st,
+                             int64_t run_id,
+                             int64_t offset,
+                             int64_t limit,
+                             json_t **results,
+                             int64_t *count,
+                             struct errbuf *eb);
+/* True when by is model, task, directive or day. */
+bool store_llm_usage_by_ok(const char *by);
+/* Aggregate calls by model, task, directive or day (UTC): rows {<model|task|directive_id|
+ * day>, "calls","calls_with_counts","prompt_tokens","completion_tokens","total_tokens"}
+ * (sums of the reported counts; null when no call of the group reported one), ordered by
+ * the key; *count is the number of groups. */
+enum err store_llm_usage(struct store *st,
+                         const char *by,
+                         int64_t offset,
+                         int64_t limit,
+                         json_t **results,
+                         int64_t *count,
+                         struct errbuf *eb);
 
 /* ---- settings (store_settings.c) ----
  * Small facts the orchestrator keeps about itself: key (1..64 bytes) -> value (<= 1 KiB

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* store_audit.c -- the worker audit trail: spawn, deny, deadline_kill, exit, remove and
- * reconcile rows; never env, tokens or prompts (only the columns below exist). */
+ * reconcile rows, and llm_refused (the LLM locality check); never env, tokens or prompts (only the
+ * columns below exist). */
 #include "store/store.h"
 
 #include <stdio.h>
@@ -15,8 +16,8 @@
 #define AUDIT_REASON_MAX    1024
 #define AUDIT_COLS          "id, ts, action, image, container_id, run_id, job_id, reason"
 
-static const char *const actions[] = {"spawn", "deny",   "deadline_kill",
-                                      "exit",  "remove", "reconcile"};
+static const char *const actions[] = {"spawn",  "deny",      "deadline_kill", "exit",
+                                      "remove", "reconcile", "llm_refused"};
 
 bool store_audit_action_ok(const char *action)
 {

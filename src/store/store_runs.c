@@ -44,8 +44,8 @@ static enum err token_totals(struct db *db, int64_t run_id, json_t **out, struct
     return db_query_one(db,
                         "SELECT COALESCE(SUM(prompt_tokens), 0) AS prompt_tokens, "
                         "COALESCE(SUM(completion_tokens), 0) AS completion_tokens, "
-                        "COALESCE(SUM(COALESCE(total_tokens, prompt_tokens + "
-                        "completion_tokens)), 0) AS total_tokens "
+                        "COALESCE(SUM(COALESCE(total_tokens, COALESCE(prompt_tokens, 0) + "
+                        "COALESCE(completion_tokens, 0))), 0) AS total_tokens "
                         "FROM llm_calls WHERE run_id = $1",
                         (struct db_param[]){DB_I(run_id)}, 1, out, eb);
 }

@@ -26,7 +26,7 @@ START_TIMEOUT_S = 20
 MAX_BODY = 4096
 
 # Variables of the server configuration that must not leak in from the caller's shell.
-_CLEAR_PREFIXES = ("CYBER_BRAIN_", "POSTGRES_", "DJANGO_", "DOCKER_HOST", "PG")
+_CLEAR_PREFIXES = ("CYBER_BRAIN_", "POSTGRES_", "DJANGO_", "DOCKER_HOST", "PG", "LLM_")
 
 
 def build_busybox_image(tmp_path_factory, prefix, applets):

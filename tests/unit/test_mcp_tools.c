@@ -491,7 +491,7 @@ static void add_call(struct tfx *t,
     struct db *db = store_db_get(t->f.st);
     OK(db_exec(db,
                "INSERT INTO llm_calls (run_id, job_id, model, prompt_tokens, completion_tokens, "
-               "status, created_at) VALUES ($1, $2, $3, $4, $5, 'ok', $6)",
+               "status, created_at) VALUES ($1, $2, $3, $4, $5, 'success', $6)",
                (struct db_param[]){DB_I(run_id), job_id ? DB_I(job_id) : DB_N, DB_S(model),
                                    DB_I(prompt), DB_I(completion), DB_S(at)},
                6, NULL, EB));

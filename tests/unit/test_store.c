@@ -400,7 +400,7 @@ START_TEST(test_list_text)
     for (int i = 0; i < 2; i++)
         OK(db_exec(db,
                    "INSERT INTO llm_calls (run_id, model, prompt_tokens, completion_tokens, "
-                   "total_tokens, status, created_at) VALUES ($1, 'm', 7, 5, $2, 'ok', "
+                   "total_tokens, status, created_at) VALUES ($1, 'm', 7, 5, $2, 'success', "
                    "'2026-01-01T00:00:00.000Z')",
                    (struct db_param[]){DB_I(first), i ? DB_I(20) : DB_N}, 2, NULL, EB));
     store_db_put(f.st, db);
