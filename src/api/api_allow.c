@@ -170,8 +170,9 @@ void api_audit_list(void *app, struct http_req *req, struct http_resp *resp)
         !api_query_get(req, resp, "run", &run))
         return;
     if (action && !store_audit_action_ok(action)) {
-        http_reply_field_error(resp, "action",
-                               "Give one of spawn, deny, deadline_kill, exit, remove, reconcile, llm_refused.");
+        http_reply_field_error(
+            resp, "action",
+            "Give one of spawn, deny, deadline_kill, exit, remove, reconcile, llm_refused.");
         return;
     }
     if (run) {
