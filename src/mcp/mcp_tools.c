@@ -86,7 +86,8 @@
                              P("maxLength", "65536") "}") "," \
          P("wait", DESCRIBED(P("type", Q("boolean")), \
                              "stream progress until the run ends, then answer its report")) "," \
-         P("wait_timeout_s", DESCRIBED(P("type", Q("integer")) "," P("minimum", "1"), \
+         P("wait_timeout_s", DESCRIBED(P("type", Q("integer")) "," P("minimum", "1") "," \
+                                       P("maximum", "604800"), \
                                        "stop waiting sooner than the job-timeout bound")), )
 #define IN_RUN_ID     ARGS(P("run_id", ID_ARG), Q("run_id"))
 #define IN_LIST_RUNS \

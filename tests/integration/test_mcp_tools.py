@@ -162,17 +162,30 @@ def test_run_tools_match_the_api(mcp, server):
     assert "bob@example.com" not in mcp.error_text("launch_run", {"tasks": ["bob@example.com"]})
 
 
-def test_cancel_run(mcp, server):
-    r = server.post("/api/runs/launch/", json={"tasks": ["log_triage"], "directive_text": "x"})
-    run_id = r.json()["id"]
-    out = mcp.call("cancel_run", {"run_id": run_id})[0]
-    if out.get("isError"):  # it ended before the cancel came: a conflict
-        assert "already" in out["content"][0]["text"] or "ended" in out["content"][0]["text"]
-    else:  # queued: cancelled now; running: flagged, the dispatcher stops its job
-        assert out["structuredContent"]["status"] in ("cancelled", "running")
-        assert out["structuredContent"] == server.run(run_id) or \
-            server.run(run_id)["status"] != "running"
-    assert server.wait_run(run_id)["status"] in ("cancelled", "success", "partial", "failed")
+def test_slow_run_wait_bound_and_cancel(make_instance, tmp_path):
+    """A worker that sleeps keeps the run open: launch_run's wait ends at its bound with an
+    error (the run goes on), and cancel_run (checked by the SDK probe) stops it."""
+    slow = tmp_path / "slow-worker"
+    slow.write_text("#!/bin/sh\nexec sleep 60\n")
+    slow.chmod(0o755)
+    inst = make_instance({"CYBER_BRAIN_WORKER_BIN": str(slow)})
+    client = inst.start()
+    client.instance = inst
+    m = Mcp(client)
+    res, progress = m.call("launch_run", {"tasks": ["gpu_report"], "wait": True,
+                                          "wait_timeout_s": 1}, progress_token=7, timeout=30)
+    assert res.get("isError") is True, res
+    assert "did not end within 1 s" in res["content"][0]["text"]
+    assert progress and progress[0]["params"]["progress"] == 0
+    run_id = m.ok("list_runs", {"limit": 1})["runs"][0]["id"]
+    assert client.run(run_id)["status"] in ("queued", "running")
+    r, passed, failed = run_probe(client.base + "/mcp", "--only", "sdk", "--header",
+                                  "Authorization: Bearer " + client.token, "--call", "cancel_run",
+                                  "--args", json.dumps({"run_id": run_id}))
+    assert failed == 0, r.stdout
+    assert "structuredContent validated against outputSchema" in r.stdout
+    assert client.wait_run(run_id)["status"] == "cancelled"
+    assert "already ended" in m.error_text("cancel_run", {"run_id": run_id})
 
 
 def test_list_runs_cursor_pages(mcp, server):
@@ -260,3 +273,38 @@ def test_probe_launch_run_wait(server):
     assert "PASS sdk.progress:" in r.stdout, r.stdout
     assert "PASS sdk.resources-read:" in r.stdout, r.stdout
     assert r.returncode == 0
+
+
+def test_probe_validates_every_tool(server):
+    """The SDK client (its JSON Schema validator) checks every tool's structuredContent
+    against its outputSchema, on real data."""
+    run_id = server.launch({"tasks": ["gpu_report"]})["id"]
+    server.wait_run(run_id)
+    server.wait_report(run_id)
+    r = server.post("/api/inventory/snapshot/")
+    assert r.status_code == 201, r.text
+    directive = server.get("/api/directives/").json()["results"][0]["id"]
+    calls = [("get_run", {"run_id": run_id}),
+             ("list_runs", {"limit": 1}),
+             ("get_report", {"run_id": run_id}),
+             ("get_report", {"run_id": run_id, "format": "json"}),
+             ("list_directives", {}),
+             ("get_directive", {"directive_id": directive}),
+             ("list_worker_images", {}),
+             ("set_container_allowlist", {"entries": [{"container_ref": "web-1", "note": None}]}),
+             ("list_container_allowlist", {}),
+             ("get_inventory", {}),
+             ("token_usage", {"period": "month"}),
+             ("recent_audit", {"limit": 3}),
+             ("launch_run", {"tasks": ["task3"]})]
+    for name, args in calls:
+        r, passed, failed = run_probe(server.base + "/mcp", "--only", "sdk", "--header",
+                                      "Authorization: Bearer " + server.token, "--call", name,
+                                      "--args", json.dumps(args))
+        fails = [ln for ln in r.stdout.splitlines() if ln.startswith(("FAIL", "INFO tools/call"))]
+        assert failed == 0, (name, fails)
+        assert "structuredContent validated against outputSchema" in r.stdout, (name, r.stdout)
+    r, passed, failed = run_probe(server.base + "/mcp", "--only", "sdk", "--header",
+                                  "Authorization: Bearer " + server.token, "--call", "get_run",
+                                  "--args", '{"run_id": 99999}', "--expect-error")
+    assert failed == 0 and "isError: true, as expected" in r.stdout, r.stdout
