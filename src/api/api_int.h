@@ -115,6 +115,8 @@ void api_directives_patch(void *app, struct http_req *req, struct http_resp *res
 void api_directives_delete(void *app, struct http_req *req, struct http_resp *resp);
 void api_artifacts_list(void *app, struct http_req *req, struct http_resp *resp);
 void api_artifacts_download(void *app, struct http_req *req, struct http_resp *resp);
+void api_gpus_list(void *app, struct http_req *req, struct http_resp *resp);
+void api_gpus_containers(void *app, struct http_req *req, struct http_resp *resp);
 void api_health_get(void *app, struct http_req *req, struct http_resp *resp);
 void api_metrics_get(void *app, struct http_req *req, struct http_resp *resp);
 void api_schema_get(void *app, struct http_req *req, struct http_resp *resp);

@@ -68,6 +68,12 @@ static const struct http_route routes[] = {
      "two newest)"},
     {HTTP_GET, "/api/inventory/{id}/", api_inventory_get, 0,
      "Get an inventory snapshot with its containers"},
+    {HTTP_GET, "/api/gpus/", api_gpus_list, 0,
+     "gpu_report history: the newest sample, or with ?from=&to= (ISO 8601) the GPU rows in "
+     "that window, newest first (?gpu_uuid= narrows)"},
+    {HTTP_GET, "/api/gpus/containers/", api_gpus_containers, 0,
+     "gpu_report history per container (allowlisted names, the rest as 'other'); ?from=&to=, "
+     "?container="},
     {HTTP_GET, "/api/templates/", api_templates_list, 0,
      "log_triage's template history, newest first (filters: level, new_since; redacted text)"},
     {HTTP_GET, "/api/templates/{name...}", api_templates_get, 0,

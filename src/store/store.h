@@ -286,10 +286,44 @@ enum err store_template_list(struct store *st,
 /* Get template key; ERR_NOT_FOUND when absent (or not a key). */
 enum err store_template_get(struct store *st, const char *key, json_t **out, struct errbuf *eb);
 
+/* ---- gpu_report history (store_gpu.c) ----
+ * A GPU row: {"id","run_id","job_id","sampled_at","gpu_index","gpu_uuid","memory_total_mib",
+ * "memory_used_mib","utilization_gpu_pct","utilization_memory_pct","temperature_c",
+ * "temperature_margin_c","power_draw_w","power_limit_w"} (unknowns null). A container row:
+ * {"id","run_id","job_id","sampled_at","gpu_uuid","container","used_memory_mib",
+ * "utilization_gpu_pct","utilization_estimated","processes"}. */
+#define STORE_GPU_ROWS_MAX 256 /* GPU rows and container rows kept per job, each */
+
+struct store_gpu_filter {
+    const char *from; /* NULL = any; ISO: sampled_at >= from (a bad one is ignored: check first) */
+    const char *to;   /* NULL = any; ISO: sampled_at < to */
+    const char *key;  /* NULL = any; gpu_uuid (GPU rows) or container (container rows) */
+    int64_t offset;
+    int64_t limit;
+};
+/* List GPU rows / container rows, newest first; *count is the total matching. */
+enum err store_gpu_list(struct store *st,
+                        const struct store_gpu_filter *f,
+                        json_t **results,
+                        int64_t *count,
+                        struct errbuf *eb);
+enum err store_gpu_container_list(struct store *st,
+                                  const struct store_gpu_filter *f,
+                                  json_t **results,
+                                  int64_t *count,
+                                  struct errbuf *eb);
+/* The newest stored sample: {"job_id","run_id","sampled_at","gpus","containers"}, or NULL
+ * when there is none. */
+enum err store_gpu_latest(struct store *st, json_t **out, struct errbuf *eb);
+/* Per GPU since the ISO time since: [{"gpu_uuid","peak_used_mib","peak_temperature_c",
+ * "peak_power_draw_w","samples","first_at"}]. */
+enum err store_gpu_peaks(struct store *st, const char *since, json_t **out, struct errbuf *eb);
+
 /* What a successful job hands over with its end, written in the same transaction. */
 struct store_job_outputs {
     const json_t *cursors;   /* log_triage read positions (an array), or NULL */
     const json_t *templates; /* log_triage templates (see store_templates_validate), or NULL */
+    const json_t *gpu_sample; /* gpu_report's sample (gpus, containers) for the history, or NULL */
     double window_hours;     /* the job's window, for the rate of templates (> 0) */
     int64_t templates_cap;   /* template rows kept (0: STORE_TEMPLATES_MAX) */
 };

@@ -182,6 +182,10 @@ void row_parse_json(json_t *row, const char *key);
 
 /* Shared run/job helpers (store_runs.c). */
 /* Fill run with "jobs" (when with_jobs) and "token_totals", parse its JSON fields. */
+/* Write the numbers of a gpu_report sample ({"sampled_at","gpus","containers"}) as history
+ * rows of job_id (at most STORE_GPU_ROWS_MAX of each kind), inside the caller's transaction. */
+enum err store_gpu_save_tx(
+    struct db *db, int64_t run_id, int64_t job_id, const json_t *sample, struct errbuf *eb);
 enum err store_run_decorate(struct db *db, json_t *run, bool with_jobs, struct errbuf *eb);
 /* End run_id when none of its jobs is open; *is_done tells whether it is (now) ended. */
 /* Decide run_id's end when no job is open (*is_done); when do_end, also end it (status,

@@ -147,6 +147,8 @@ static enum err finish_tx(struct db *db,
         e = store_templates_save_tx(db, job_id, o->templates, o->window_hours,
                                     o->templates_cap > 0 ? o->templates_cap : STORE_TEMPLATES_MAX,
                                     eb);
+    if (e == ERR_OK && o && o->gpu_sample && is_success)
+        e = store_gpu_save_tx(db, row_int(job, "run_id"), job_id, o->gpu_sample, eb);
     if (e == ERR_OK)
         e = store_run_settle(db, row_int(job, "run_id"), false, run_done, eb);
 out:

@@ -227,6 +227,45 @@ void tasks_docker_seed(const struct config *cfg, struct store *st);
  * goes on. */
 json_t *tasks_inventory_on_job(struct tasks *t, const struct store_claim *c);
 
+/* ---- gpu_report: alerts and capacity planning (tasks_gpu.c) ---- */
+
+#define TASKS_GPU_WEIGHTS_MIB_PER_B 572  /* Q4_K_M weights: ~0.6 GB per billion parameters */
+#define TASKS_GPU_KV_MIB_PER_B      20   /* KV cache (4096 tokens, GQA) per billion */
+#define TASKS_GPU_OVERHEAD_MIB      1024 /* CUDA context and compute buffers */
+#define TASKS_GPU_ASSUMPTIONS                                                                  \
+    "Q4_K_M weights ~0.6 GB (572 MiB) per billion parameters, plus 20 MiB per billion for a "  \
+    "4096-token KV cache and 1 GiB for the CUDA context and buffers; headroom = total - peak " \
+    "used over the window"
+
+/* The VRAM a Q4_K_M model of params_b billion parameters needs (MiB), as assumed above. */
+int64_t tasks_gpu_model_footprint_mib(int params_b);
+/* Alerts for gpus (a sample's "gpus") from the D2 config cfg: vram_used_pct_warn (85),
+ * temp_c_warn (80), temp_margin_c_warn (10; alert at or below), power_pct_warn (90),
+ * util_pct_warn (95, severity info); a new array of {"gpu_index","gpu_uuid","kind",
+ * "severity","value","threshold","message"}. Unknown figures raise none. */
+json_t *tasks_gpu_alerts(const json_t *gpus, const json_t *cfg);
+/* Capacity planning for gpus with the window's stored peaks (store_gpu_peaks rows) and the
+ * worker-image entries: a new {"window_hours","gpus": [{"index","uuid","name",
+ * "memory_total_mib","memory_used_mib","peak_used_mib","headroom_mib","free_now_mib",
+ * "samples"}],"models": [{"model","params_b","quantization","footprint_mib","fits_on",
+ * "fits_now_on"}],"images": [{"image","min_vram_mb","gpu_index","free_now_mib","reason"}],
+ * "assumptions"}. */
+json_t *
+tasks_gpu_plan(const json_t *gpus, const json_t *peaks, const json_t *images, int64_t window_hours);
+/* Add "alerts" and "planning" to a successful gpu_report result r of claim c (its run's D2
+ * config; planning_window_hours, default 168). Store failures are logged; the plan then
+ * uses this sample alone. */
+void tasks_gpu_enrich(struct tasks *t, const struct store_claim *c, json_t *r);
+
+/* ---- reports (tasks_report.c, tasks_report_gpu.c) ---- */
+struct buf;
+/* Append s with Markdown's special characters escaped and line breaks flattened. */
+void tasks_md_text(struct buf *b, const char *s);
+/* Append the JSON value as text: strings escaped, numbers as is, null as "n/a". */
+void tasks_md_value(struct buf *b, const json_t *v);
+/* Append the gpu_report section of a job summary s (GPUs, alerts, containers, capacity). */
+void tasks_report_gpu_md(struct buf *b, const json_t *s);
+
 /* ---- container logs for log_triage (tasks_contlogs.c) ---- */
 
 #define TASKS_CONTLOGS_MAX       64                   /* containers read per job */

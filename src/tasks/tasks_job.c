@@ -256,7 +256,10 @@ static char *make_summary(const char *task, const json_t *result)
     static const char *const common[] = {"status", "reason", "message", NULL};
     static const char *const triage[] = {
         "counts", "lines_total", "lines_in_window", "templates", "container_logs", "input", NULL};
-    static const char *const gpu[] = {"driver", "gpu_count", "gpus", NULL};
+    static const char *const gpu[] = {
+        "driver", "source",   "gpu_count",        "gpus",       "containers",
+        "alerts", "planning", "processes_reason", "sampled_at", "containers_reason",
+        NULL};
     static const char *const smap[] = {"docker", "container_count", "counts", NULL};
     json_t *s = json_object();
     pick(s, result, common);
@@ -294,6 +297,7 @@ struct verdict {
     char *error;                /* NULL on success */
     char *summary;              /* JSON text or NULL */
     json_t *cursors;            /* log_triage's new read positions (validated), or NULL */
+    json_t *gpu;                /* gpu_report's result for the history, or NULL */
     struct tasks_templates tpl; /* log_triage's templates for the history, or empty */
 };
 
@@ -375,7 +379,8 @@ static void collect(struct tasks_job *job, struct verdict *v)
     /* What the worker wrote (paths, reasons, names) is text from outside: the artifact, the
      * summary and the error keep it redacted. Cursors carry the worker's redacted names and
      * their digests; keys are the miner's. */
-    static const char *const keep[] = {"cursors", "key", "top_key", "container_id", NULL};
+    static const char *const keep[] = {"cursors",  "key",  "top_key", "container_id",
+                                       "gpu_uuid", "uuid", NULL};
     if (!read_result(job, v, &data, &len, &r))
         goto out;
     tasks_redact_json(job->t->opts.cfg, r, keep);
@@ -385,6 +390,10 @@ static void collect(struct tasks_job *job, struct verdict *v)
     bool is_triage = strcmp(job->claim.task, "log_triage") == 0;
     if (is_success && is_triage)
         bad = triage_outputs(job, r, v);
+    if (is_success && strcmp(job->claim.task, "gpu_report") == 0) {
+        tasks_gpu_enrich(job->t, &job->claim, r);
+        v->gpu = json_incref(r);
+    }
     keep_result(job, r);
     v->summary = make_summary(job->claim.task, r);
     if (bad) {
@@ -468,8 +477,10 @@ static void finish(struct tasks_job *job, struct verdict *v)
     struct errbuf eb = {0};
     bool is_run_done = false;
     const struct store_claim *c = &job->claim;
-    struct store_job_outputs out = {
-        .cursors = v->cursors, .templates = v->tpl.persist, .window_hours = v->tpl.window_hours};
+    struct store_job_outputs out = {.cursors = v->cursors,
+                                    .templates = v->tpl.persist,
+                                    .window_hours = v->tpl.window_hours,
+                                    .gpu_sample = v->gpu};
     /* Errors quote worker stderr, result.json reasons and engine errors: never raw. */
     char *error = tasks_redact_dup(job->t->opts.cfg, v->error);
     xfree(v->error);
@@ -512,6 +523,7 @@ static void conclude(struct tasks_job *job, struct verdict *v)
     xfree(v->error);
     xfree(v->summary);
     json_decref(v->cursors);
+    json_decref(v->gpu);
     tasks_templates_fini(&v->tpl);
     json_decref(job->inventory);
     job->inventory = NULL;

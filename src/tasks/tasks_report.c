@@ -15,8 +15,7 @@
 
 #define REPORT_MD_MAX (1024 * 1024)
 
-/* Append s with Markdown's special characters escaped and line breaks flattened. */
-static void md_text(struct buf *b, const char *s)
+void tasks_md_text(struct buf *b, const char *s)
 {
     for (; s && *s; s++) {
         if (*s == '\n' || *s == '\r')
@@ -28,16 +27,15 @@ static void md_text(struct buf *b, const char *s)
     }
 }
 
-/* Append the JSON value as text: strings escaped, numbers as is, null as "n/a". */
-static void md_value(struct buf *b, const json_t *v)
+void tasks_md_value(struct buf *b, const json_t *v)
 {
     if (json_is_string(v)) {
-        md_text(b, json_string_value(v));
+        tasks_md_text(b, json_string_value(v));
     } else if (!v || json_is_null(v)) {
         buf_puts(b, "n/a");
     } else {
         char *s = jsonx_dumps(v);
-        md_text(b, s);
+        tasks_md_text(b, s);
         xfree(s);
     }
 }
@@ -52,32 +50,10 @@ static void md_counts(struct buf *b, const char *title, json_t *counts)
     json_object_foreach(counts, k, v)
     {
         buf_puts(b, "| ");
-        md_text(b, k);
+        tasks_md_text(b, k);
         buf_puts(b, " | ");
-        md_value(b, v);
+        tasks_md_value(b, v);
         buf_puts(b, " |\n");
-    }
-}
-
-static void md_gpus(struct buf *b, const json_t *gpus)
-{
-    static const char *const cols[] = {
-        "index",           "name",          "memory_used_mib", "memory_total_mib",
-        "utilization_pct", "temperature_c", "power_draw_w",    NULL};
-    size_t i;
-    json_t *g;
-    if (json_array_size(gpus) == 0)
-        return;
-    buf_puts(b, "\n| GPU | name | memory used (MiB) | memory total (MiB) | utilisation (%) | "
-                "temperature (C) | power (W) |\n|---|---|---:|---:|---:|---:|---:|\n");
-    json_array_foreach(gpus, i, g)
-    {
-        for (size_t c = 0; cols[c]; c++) {
-            buf_puts(b, "| ");
-            md_value(b, json_object_get(g, cols[c]));
-            buf_puts(b, " ");
-        }
-        buf_puts(b, "|\n");
     }
 }
 
@@ -99,11 +75,11 @@ static void md_findings(struct buf *b, const json_t *tpl)
     json_array_foreach(top, i, f)
     {
         buf_puts(b, "| ");
-        md_text(b, jsonx_get_str(f, "level"));
+        tasks_md_text(b, jsonx_get_str(f, "level"));
         buf_printf(b, " | %lld | ", (long long)json_integer_value(json_object_get(f, "count")));
-        md_text(b, jsonx_get_str(f, "template"));
+        tasks_md_text(b, jsonx_get_str(f, "template"));
         buf_puts(b, " | ");
-        md_text(b, jsonx_get_str(f, "example"));
+        tasks_md_text(b, jsonx_get_str(f, "example"));
         buf_puts(b, " |\n");
     }
 }
@@ -127,13 +103,13 @@ static void md_bursts(struct buf *b, const json_t *tpl)
     json_array_foreach(bursts, i, x)
     {
         buf_puts(b, "| ");
-        md_text(b, jsonx_get_str(x, "start"));
+        tasks_md_text(b, jsonx_get_str(x, "start"));
         buf_puts(b, " | ");
-        md_text(b, jsonx_get_str(x, "end"));
+        tasks_md_text(b, jsonx_get_str(x, "end"));
         buf_printf(b, " | %lld | %lld | ",
                    (long long)json_integer_value(json_object_get(x, "errors")),
                    (long long)json_integer_value(json_object_get(x, "warnings")));
-        md_value(b, json_object_get(x, "top_template"));
+        tasks_md_value(b, json_object_get(x, "top_template"));
         buf_puts(b, " |\n");
     }
 }
@@ -146,18 +122,18 @@ static void md_template_rows(struct buf *b, const json_t *list, bool is_spike)
     json_array_foreach(list, i, f)
     {
         buf_puts(b, "| ");
-        md_text(b, jsonx_get_str(f, "level"));
+        tasks_md_text(b, jsonx_get_str(f, "level"));
         buf_printf(b, " | %lld | ", (long long)json_integer_value(json_object_get(f, "count")));
         if (is_spike)
             buf_printf(b, "%.3g | %.1f | ", json_number_value(json_object_get(f, "expected")),
                        json_number_value(json_object_get(f, "ratio")));
         buf_puts(b, "`");
-        md_text(b, jsonx_get_str(f, "key"));
+        tasks_md_text(b, jsonx_get_str(f, "key"));
         buf_puts(b, "` | ");
-        md_text(b, jsonx_get_str(f, "template"));
+        tasks_md_text(b, jsonx_get_str(f, "template"));
         if (!is_spike) {
             buf_puts(b, " | ");
-            md_text(b, jsonx_get_str(f, "example"));
+            tasks_md_text(b, jsonx_get_str(f, "example"));
         }
         buf_puts(b, " |\n");
     }
@@ -174,7 +150,7 @@ static void md_containers(struct buf *b, const json_t *cl)
     const char *why = jsonx_get_str(cl, "error");
     if (why) {
         buf_puts(b, "- ");
-        md_text(b, why);
+        tasks_md_text(b, why);
         buf_puts(b, "\n");
     }
 }
@@ -263,10 +239,10 @@ static void md_cov_list(struct buf *b, const char *title, const json_t *list, js
     json_array_foreach(first, i, e)
     {
         buf_puts(b, "  - ");
-        md_text(b, json_is_string(e) ? json_string_value(e) : jsonx_get_str(e, "path"));
+        tasks_md_text(b, json_is_string(e) ? json_string_value(e) : jsonx_get_str(e, "path"));
         if (jsonx_get_str(e, "reason")) {
             buf_puts(b, ": ");
-            md_text(b, jsonx_get_str(e, "reason"));
+            tasks_md_text(b, jsonx_get_str(e, "reason"));
         }
         buf_puts(b, "\n");
     }
@@ -315,13 +291,10 @@ static void md_figures(struct buf *b, const char *task, const json_t *s)
         md_counts(b, "level", json_object_get(s, "counts"));
         md_coverage(b, s);
     } else if (strcmp(task, "gpu_report") == 0) {
-        buf_puts(b, "\n- NVIDIA driver: ");
-        md_value(b, json_object_get(s, "driver"));
-        buf_puts(b, "\n");
-        md_gpus(b, json_object_get(s, "gpus"));
+        tasks_report_gpu_md(b, s);
     } else if (strcmp(task, "service_map") == 0) {
         buf_puts(b, "\n- Docker: ");
-        md_value(b, json_object_get(s, "docker"));
+        tasks_md_value(b, json_object_get(s, "docker"));
         buf_printf(b, "\n- Containers: %lld\n",
                    (long long)json_integer_value(json_object_get(s, "container_count")));
         md_counts(b, "state", json_object_get(s, "counts"));
@@ -329,7 +302,7 @@ static void md_figures(struct buf *b, const char *task, const json_t *s)
     const char *msg = jsonx_get_str(s, "message");
     if (msg) {
         buf_puts(b, "\n");
-        md_text(b, msg);
+        tasks_md_text(b, msg);
         buf_puts(b, "\n");
     }
 }
@@ -338,18 +311,18 @@ static void md_job(struct buf *b, const json_t *job)
 {
     const char *task = jsonx_get_str(job, "task");
     buf_puts(b, "\n## ");
-    md_text(b, task);
+    tasks_md_text(b, task);
     buf_puts(b, ": ");
-    md_text(b, jsonx_get_str(job, "status"));
+    tasks_md_text(b, jsonx_get_str(job, "status"));
     buf_puts(b, "\n\nWindow: ");
-    md_value(b, json_object_get(job, "window_start"));
+    tasks_md_value(b, json_object_get(job, "window_start"));
     buf_puts(b, " to ");
-    md_value(b, json_object_get(job, "window_end"));
+    tasks_md_value(b, json_object_get(job, "window_end"));
     buf_puts(b, "\n");
     const char *error = jsonx_get_str(job, "error");
     if (error) {
         buf_puts(b, "\n**Error:** ");
-        md_text(b, error);
+        tasks_md_text(b, error);
         buf_puts(b, "\n");
     }
     const json_t *s = json_object_get(job, "summary");
@@ -365,22 +338,22 @@ static char *build_md(const json_t *rep)
     const json_t *tt = json_object_get(rep, "token_totals");
     buf_printf(&b, "# Cyberbrain run %lld\n\n- Status: **",
                (long long)json_integer_value(json_object_get(rep, "run_id")));
-    md_text(&b, jsonx_get_str(rep, "status"));
+    tasks_md_text(&b, jsonx_get_str(rep, "status"));
     buf_puts(&b, "**\n- Directive: ");
     if (json_is_object(d)) {
-        md_value(&b, json_object_get(d, "name"));
+        tasks_md_value(&b, json_object_get(d, "name"));
         buf_puts(&b, " (");
-        md_value(&b, json_object_get(d, "key"));
+        tasks_md_value(&b, json_object_get(d, "key"));
         buf_puts(&b, ", version ");
-        md_value(&b, json_object_get(d, "version"));
+        tasks_md_value(&b, json_object_get(d, "version"));
         buf_puts(&b, ")");
     } else {
         buf_puts(&b, "none");
     }
     buf_puts(&b, "\n- Started: ");
-    md_value(&b, json_object_get(rep, "started_at"));
+    tasks_md_value(&b, json_object_get(rep, "started_at"));
     buf_puts(&b, "\n- Finished: ");
-    md_value(&b, json_object_get(rep, "finished_at"));
+    tasks_md_value(&b, json_object_get(rep, "finished_at"));
     buf_puts(&b, "\n");
     size_t i;
     json_t *job;
@@ -389,11 +362,11 @@ static char *build_md(const json_t *rep)
         md_job(&b, job);
     }
     buf_puts(&b, "\n## Tokens\n\n- Prompt: ");
-    md_value(&b, json_object_get(tt, "prompt_tokens"));
+    tasks_md_value(&b, json_object_get(tt, "prompt_tokens"));
     buf_puts(&b, "\n- Completion: ");
-    md_value(&b, json_object_get(tt, "completion_tokens"));
+    tasks_md_value(&b, json_object_get(tt, "completion_tokens"));
     buf_puts(&b, "\n- Total: ");
-    md_value(&b, json_object_get(tt, "total_tokens"));
+    tasks_md_value(&b, json_object_get(tt, "total_tokens"));
     buf_puts(&b, "\n");
     return buf_take(&b);
 }

@@ -175,7 +175,15 @@ def gpu_server(make_instance, fake_bin, capture, state="load", mode="", tmp=None
     inst = make_instance({"PATH": env["PATH"]})
     c = inst.start()
     c.instance = inst
+    c.fake_conf = os.path.join(d, "fake-nvidia-smi.conf")
     return c
+
+
+def set_fake(server, capture, state="load", mode=""):
+    """Point the server's fake nvidia-smi at another capture (read on every call)."""
+    with open(server.fake_conf, "w") as f:
+        f.write("FAKE_NVSMI_CAPTURE=%s\nFAKE_NVSMI_STATE=%s\nFAKE_NVSMI_MODE=%s\n" % (
+            os.path.join(CAPS, capture), state, mode))
 
 
 def gpu_job(server):
@@ -186,11 +194,108 @@ def gpu_job(server):
 
 def test_run_gpu_report_through_api(make_instance, fake_bin):
     server = gpu_server(make_instance, fake_bin, H100)
+    assert server.get("/api/gpus/").json()["gpus"] == []  # nothing stored yet
     run, job = gpu_job(server)
     assert run["status"] == "success", job
     s = job["summary"]
-    assert s["gpu_count"] == 1 and s["driver"] == "present"
+    assert s["gpu_count"] == 1 and s["driver"] == "present" and s["source"] == "nvidia-smi"
     assert s["gpus"][0]["memory_used_mib"] == 19818
+    # D2 as seeded: power 631.95 of 700 W is 90.3 % >= 90 %; utilisation 100 % >= 95 %
+    # (default, severity info); temperature 59 C < 80, margin 26 C > 10, VRAM 24 % < 85.
+    assert [(a["kind"], a["severity"]) for a in s["alerts"]] == [
+        ("power", "warning"), ("utilization", "info")], s["alerts"]
+    assert s["alerts"][0]["gpu_index"] == 0 and s["alerts"][0]["threshold"] == 90
+    assert s["alerts"][0]["value"] == 90.3
+    # Three processes, none in an allowlisted container: one "other" row with their VRAM.
+    assert s["containers"] == [{
+        "gpu_uuid": "GPU-00000000-0000-0000-0000-000000000000", "container": "other",
+        "container_id": None, "used_memory_mib": 2566 + 1542 + 15690, "processes": 3,
+        "utilization_gpu_pct": 100, "utilization_estimated": True}]
+    plan = s["planning"]
+    g = plan["gpus"][0]
+    assert (g["peak_used_mib"], g["headroom_mib"], g["free_now_mib"]) == (
+        19818, 81559 - 19818, 81559 - 19818)
+    models = {m["model"]: m for m in plan["models"]}
+    assert models["70B"]["footprint_mib"] == 70 * (572 + 20) + 1024
+    assert models["70B"]["fits_on"] == [0] and models["7B"]["fits_now_on"] == [0]
+    rep = server.wait_report(run["id"])
+    md = rep["markdown"]
+    assert "NVIDIA H100 80GB HBM3" in md and "### Alerts" in md
+    assert "power draw of limit 90%" in md and "### Capacity" in md and "| 70B |" in md
+    assert rep["json"]["jobs"][0]["summary"]["alerts"] == s["alerts"]
+    latest = server.get("/api/gpus/").json()
+    assert latest["run_id"] == run["id"] and latest["job_id"] == job["id"]
+    lg = latest["gpus"][0]
+    assert (lg["memory_used_mib"], lg["temperature_c"], lg["temperature_margin_c"]) == (
+        19818, 59, 26)
+    assert abs(lg["power_draw_w"] - 631.95) < 0.01 and lg["utilization_gpu_pct"] == 100
+    assert latest["containers"][0]["used_memory_mib"] == 19798
+    assert latest["containers"][0]["utilization_estimated"] is True
+
+
+def test_gpu_history_peaks_and_pages(make_instance, fake_bin):
+    server = gpu_server(make_instance, fake_bin, H100)
+    t0 = server.get("/api/health/").headers.get("Date")
+    before = "2000-01-01T00:00:00Z"
+    first, _ = gpu_job(server)                 # load: 19818 MiB used
+    set_fake(server, H100, state="idle")
+    second, job = gpu_job(server)              # idle: 0 MiB used
+    assert first["status"] == second["status"] == "success", (first, second, t0)
+    plan = job["summary"]["planning"]["gpus"][0]
+    # The peak of the window is the first run's, although the GPU is idle now.
+    assert (plan["peak_used_mib"], plan["free_now_mib"], plan["samples"]) == (19818, 81559, 2)
+    assert plan["headroom_mib"] == 81559 - 19818
+    h = server.get("/api/gpus/?from=%s&page_size=1" % before).json()
+    assert h["count"] == 2 and len(h["results"]) == 1 and h["next"] and h["previous"] is None
+    assert h["results"][0]["job_id"] == job["id"]           # newest first
+    assert h["results"][0]["memory_used_mib"] == 0
+    nxt = server.get(h["next"]).json()
+    assert nxt["results"][0]["memory_used_mib"] == 19818 and "from=" in h["next"]
+    assert server.get("/api/gpus/?to=%s" % before).json()["count"] == 0
+    uuid = h["results"][0]["gpu_uuid"]
+    assert server.get("/api/gpus/?from=%s&gpu_uuid=%s" % (before, uuid)).json()["count"] == 2
+    assert server.get("/api/gpus/?from=%s&gpu_uuid=GPU-x" % before).json()["count"] == 0
+    c = server.get("/api/gpus/containers/?from=%s" % before).json()
+    assert [r["used_memory_mib"] for r in c["results"]] == [19798]  # idle: no process rows
+    assert server.get("/api/gpus/containers/?container=other").json()["count"] == 1
+    assert server.get("/api/gpus/").json()["job_id"] == job["id"]
+
+
+@pytest.mark.parametrize("query,field", [
+    ("from=yesterday", "from"), ("to=2026-13-01T00:00:00Z", "to"),
+    ("from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z", "to"),
+])
+def test_gpu_history_bad_dates(server, query, field):
+    for path in ("/api/gpus/", "/api/gpus/containers/"):
+        r = server.get(path + "?" + query)
+        assert r.status_code == 400, r.text
+        assert field in r.json(), r.text
+    r = server.get("/api/gpus/?from=2026-11-01T00:00:00Z&page=0")
+    assert r.status_code in (400, 404) and r.headers["Content-Type"].startswith("application/json")
+    assert server.get("/api/gpus/?from=" + "9" * 300).status_code == 400
+
+
+def test_gpu_thresholds_from_directive_and_image_placement(make_instance, fake_bin):
+    server = gpu_server(make_instance, fake_bin, H100)
+    r = server.post("/api/directives/", json={
+        "name": "hot gpus", "text": "tighter GPU thresholds",
+        "config": {"temp_c_warn": 50, "temp_margin_c_warn": 30, "power_pct_warn": 95,
+                   "util_pct_warn": 101, "vram_used_pct_warn": 20}})
+    assert r.status_code == 201, r.text
+    for body in ({"image_name": "llm-big", "requires_gpu": True, "min_vram_mb": 70000},
+                 {"image_name": "llm-small", "requires_gpu": True, "min_vram_mb": 4096},
+                 {"image_name": "no-gpu", "requires_gpu": False}):
+        assert server.post("/api/worker-images/", json=body).status_code == 201
+    run = server.wait_run(server.launch({"tasks": ["gpu_report"],
+                                         "directive_id": r.json()["id"]})["id"], timeout=60)
+    s = run["jobs"][0]["summary"]
+    # 59 C >= 50; margin 26 <= 30; VRAM 24.3 % >= 20; power 90.3 % < 95; util 100 < 101.
+    assert sorted(a["kind"] for a in s["alerts"]) == ["slowdown_margin", "temperature", "vram"]
+    imgs = {i["image"].split("/")[-1]: i for i in s["planning"]["images"]}
+    assert set(imgs) == {"llm-big:latest", "llm-small:latest"}, imgs
+    assert imgs["llm-small:latest"]["gpu_index"] == 0
+    assert imgs["llm-big:latest"]["gpu_index"] is None and "free memory" in imgs[
+        "llm-big:latest"]["reason"]
 
 
 def test_run_gpu_report_driver_mismatch_fails(make_instance, fake_bin):
@@ -198,3 +303,4 @@ def test_run_gpu_report_driver_mismatch_fails(make_instance, fake_bin):
     run, job = gpu_job(server)
     assert run["status"] == "failed" and job["status"] == "failed"
     assert "Driver/library version mismatch" in job["error"], job
+    assert server.get("/api/gpus/").json()["gpus"] == []  # a failed job leaves no history
