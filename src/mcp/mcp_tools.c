@@ -69,11 +69,12 @@
                              P("image", STR_N) "," P("container_id", STR_N) "," \
                              P("run_id", INT_N) "," P("job_id", INT_N) "," P("reason", STR_N), \
                              Q("id") "," Q("ts") "," Q("action"))
-#define USAGE_GROUP   OBJECT(P("period", STR) "," P("model", STR) "," P("task", STR_N) "," \
-                             P("calls", INT) "," P("prompt_tokens", INT) "," \
-                             P("completion_tokens", INT) "," P("total_tokens", INT), \
-                             Q("period") "," Q("model") "," Q("task") "," Q("calls") "," \
-                             Q("total_tokens"))
+#define USAGE_SUMS    P("calls", INT) "," P("calls_with_counts", INT) "," \
+                      P("prompt_tokens", INT_N) "," P("completion_tokens", INT_N) "," \
+                      P("total_tokens", INT_N)
+#define USAGE_REQ     Q("calls") "," Q("calls_with_counts") "," Q("prompt_tokens") "," \
+                      Q("completion_tokens") "," Q("total_tokens")
+#define USAGE_BY(k, t) ARR(OBJECT(P(k, t) "," USAGE_SUMS, Q(k) "," USAGE_REQ))
 #define DESCRIBED(schema_head, text) "{" schema_head "," P("description", Q(text)) "}"
 
 /* ---- input schemas ---- */
@@ -126,12 +127,13 @@
                              P("items", ARR(OBJ)), \
                              Q("id") "," Q("taken_at") "," Q("source") "," \
                              Q("container_count") "," Q("items"))
-#define USAGE_TOTALS  OBJECT(P("runs", INT) "," P("calls", INT) "," P("prompt_tokens", INT) "," \
-                             P("completion_tokens", INT) "," P("total_tokens", INT), \
-                             Q("runs") "," Q("calls") "," Q("total_tokens"))
-#define OUT_USAGE     OBJECT(P("period", STR) "," P("groups", ARR(USAGE_GROUP)) "," \
-                             P("totals", USAGE_TOTALS) "," P("is_truncated", BOOL), \
-                             Q("period") "," Q("groups") "," Q("totals") "," Q("is_truncated"))
+#define OUT_USAGE     OBJECT(P("period", STR) "," P("by_model", USAGE_BY("model", STR)) "," \
+                             P("by_task", USAGE_BY("task", STR_N)) "," \
+                             P("by_period", USAGE_BY("period", STR)) "," \
+                             P("totals", OBJECT(USAGE_SUMS, USAGE_REQ)) "," \
+                             P("is_truncated", BOOL), \
+                             Q("period") "," Q("by_model") "," Q("by_task") "," Q("by_period") \
+                             "," Q("totals") "," Q("is_truncated"))
 #define OUT_AUDIT     OBJECT(P("entries", ARR(AUDIT)) "," P("count", INT), \
                              Q("entries") "," Q("count"))
 /* clang-format on */
@@ -181,8 +183,8 @@ static const struct mcp_tool tools[] = {
      IN_SET_CT, LIST("entries", CONTAINER), MCP_TOOL_DESTRUCTIVE | MCP_TOOL_IDEMPOTENT,
      mcp_tool_set_container_allowlist},
     {"token_usage", "LLM token usage",
-     "Sum LLM token counts by model, task and period (day, week, month or all); totals over "
-     "all runs too. Zeros when no LLM call was made.",
+     "Sum the LLM token counts by model, by task and by period (day, week, month or all), "
+     "with the totals. A sum is null when no call reported that count; no call: no groups.",
      IN_USAGE, OUT_USAGE, RO, mcp_tool_token_usage},
 };
 

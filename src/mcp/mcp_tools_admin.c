@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* mcp_tools_admin.c -- the tools over directives, the allowlists, the inventory, token
- * usage and the worker audit: the store calls of /api/directives/, /api/worker-images/,
+/* mcp_tools_admin.c -- the tools over directives, the allowlists, the inventory and the
+ * worker audit: the store calls of /api/directives/, /api/worker-images/,
  * /api/containers/, /api/inventory/ and /api/audit/, with the same checks. */
 #include <stdio.h>
 
@@ -102,20 +102,6 @@ enum err mcp_tool_get_inventory(
         errbuf_set(eb, e,
                    "no inventory snapshot was taken yet (a run or POST "
                    "/api/inventory/snapshot/ takes one)");
-    return e == ERR_OK ? e : mcp_tool_fail(c, e, eb);
-}
-
-enum err mcp_tool_token_usage(
-    struct mcp_call *c, const json_t *args, json_t **out, char **text, struct errbuf *eb)
-{
-    static const char *const known[] = {"period", NULL};
-    const char *period = NULL;
-    (void)text;
-    enum err e = mcp_args_known(args, known, eb);
-    if (e == ERR_OK)
-        e = mcp_arg_str(args, "period", 16, &period, eb);
-    if (e == ERR_OK)
-        e = store_token_usage(c->env->st, period ? period : "day", out, eb);
     return e == ERR_OK ? e : mcp_tool_fail(c, e, eb);
 }
 

@@ -53,7 +53,7 @@ enum err mcp_cursor_parse(const char *cursor,
                           struct mcp_pos *pos,
                           struct errbuf *eb);
 
-/* ---- tools (mcp_tools_runs.c, mcp_tools_wait.c, mcp_tools_admin.c) ---- */
+/* ---- tools (mcp_tools_runs.c, mcp_tools_wait.c, mcp_tools_admin.c, mcp_tools_usage.c) ---- */
 mcp_tool_fn mcp_tool_launch_run;
 mcp_tool_fn mcp_tool_get_run;
 mcp_tool_fn mcp_tool_list_runs;

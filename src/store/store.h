@@ -567,21 +567,6 @@ enum err store_setting_set(struct store *st,
                            bool *is_set,
                            struct errbuf *eb);
 
-/* ---- LLM token usage (store_usage.c) ----
- * From llm_calls (token counts only). A usage object: {"period","groups": [{"period"
- * (bucket: "2026-12-04" for day, the Monday "2026-11-30" for week, "2026-12" for month,
- * "all"),"model","task" (or null: a call outside a job),"calls","prompt_tokens",
- * "completion_tokens","total_tokens"}] (newest bucket first),"totals": {"runs" (runs with
- * tokens),"calls","prompt_tokens","completion_tokens","total_tokens"} (from the run rows'
- * token columns and the llm_calls count),"is_truncated" (groups folded from the newest
- * STORE_USAGE_ROWS_MAX (model, task, day) rows only)}. */
-#define STORE_USAGE_ROWS_MAX 2000
-
-/* True when period is day, week, month or all. */
-bool store_usage_period_ok(const char *period);
-/* Sum token usage by model, task and period into *out; ERR_INVALID for another period. */
-enum err store_token_usage(struct store *st, const char *period, json_t **out, struct errbuf *eb);
-
 /* ---- container inventory (store_inventory.c) ----
  * A snapshot: {"id","taken_at","source" ("manual" or "run"),"run_id" (or null),
  * "container_count"}; from store_inventory_get/_latest also "items": each

@@ -225,7 +225,9 @@ def test_admin_tools(mcp, server):
     assert len(server.list_all("/api/containers/")) == 2
     assert "no inventory snapshot" in mcp.error_text("get_inventory")
     usage = mcp.ok("token_usage", {"period": "week"})
-    assert usage["groups"] == [] and usage["totals"]["total_tokens"] == 0
+    assert usage["by_period"] == [] and usage["totals"]["calls"] == 0
+    assert usage["totals"]["total_tokens"] is None  # nothing reported: null, not 0
+    assert usage["by_model"] == server.get("/api/token-usage/?by=model").json()["results"]
     audit = mcp.ok("recent_audit", {"limit": 5})
     assert audit["count"] == len(server.list_all("/api/audit/"))
 

@@ -480,37 +480,64 @@ START_TEST(test_inventory_audit)
 }
 END_TEST
 
+/* Record a call through the store (as the LLM client does), then date it at. */
 static void add_call(struct tfx *t,
                      int64_t run_id,
-                     int64_t job_id,
+                     const char *task,
                      const char *model,
-                     int prompt,
-                     int completion,
+                     int64_t prompt,
+                     int64_t completion,
+                     int64_t total,
                      const char *at)
 {
+    struct store_llm_call c = {.run_id = run_id,
+                               .task = task,
+                               .model = model,
+                               .prompt_tokens = prompt,
+                               .completion_tokens = completion,
+                               .total_tokens = total,
+                               .duration_ms = -1,
+                               .status = "success"};
+    int64_t id = 0;
+    OK(store_llm_call_add(t->f.st, &c, &id, EB));
     struct db *db = store_db_get(t->f.st);
-    OK(db_exec(db,
-               "INSERT INTO llm_calls (run_id, job_id, model, prompt_tokens, completion_tokens, "
-               "status, created_at) VALUES ($1, $2, $3, $4, $5, 'success', $6)",
-               (struct db_param[]){DB_I(run_id), job_id ? DB_I(job_id) : DB_N, DB_S(model),
-                                   DB_I(prompt), DB_I(completion), DB_S(at)},
-               6, NULL, EB));
+    OK(db_exec(db, "UPDATE llm_calls SET created_at = $1 WHERE id = $2",
+               (struct db_param[]){DB_S(at), DB_I(id)}, 2, NULL, EB));
     store_db_put(t->f.st, db);
 }
 
-static json_t *group(const json_t *usage, const char *period, const char *model, const char *task)
+/* The group of rows (an array) whose key is value (NULL: null); fails when absent. */
+static json_t *group(const json_t *rows, const char *key, const char *value)
 {
     size_t i;
     json_t *g;
-    json_array_foreach(json_object_get(usage, "groups"), i, g)
+    json_array_foreach(rows, i, g)
     {
-        const char *gt = jsonx_get_str(g, "task");
-        if (strcmp(jsonx_get_str(g, "period"), period) == 0 &&
-            strcmp(jsonx_get_str(g, "model"), model) == 0 &&
-            ((!task && !gt) || (task && gt && strcmp(task, gt) == 0)))
+        const char *v = jsonx_get_str(g, key);
+        if ((!value && json_is_null(json_object_get(g, key))) || (value && v && !strcmp(v, value)))
             return g;
     }
+    ck_abort_msg("no group %s=%s", key, value ? value : "null");
     return NULL;
+}
+
+static int64_t num(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    ck_assert_msg(json_is_integer(v), "%s is not an integer", key);
+    return json_integer_value(v);
+}
+
+/* Return token_usage's by_period for period (a new reference). */
+static json_t *periods_of(struct tfx *t, const char *period, size_t want_groups)
+{
+    char args[64];
+    snprintf(args, sizeof(args), "{\"period\":\"%s\"}", period);
+    json_t *r = tok(t, "token_usage", args);
+    json_t *p = json_incref(json_object_get(r, "by_period"));
+    ck_assert_uint_eq(json_array_size(p), want_groups);
+    json_decref(r);
+    return p;
 }
 
 START_TEST(test_token_usage)
@@ -518,52 +545,59 @@ START_TEST(test_token_usage)
     struct tfx t;
     if (!tfx_open(&t, _i))
         return;
-    /* No LLM call yet: zeros, no groups. */
+    /* No LLM call yet: no groups, zero calls, sums null (nothing was reported). */
     json_t *r = tok(&t, "token_usage", "{}");
     ck_assert_str_eq(jsonx_get_str(r, "period"), "day");
-    ck_assert_uint_eq(json_array_size(json_object_get(r, "groups")), 0);
-    ck_assert_int_eq(
-        json_integer_value(json_object_get(json_object_get(r, "totals"), "total_tokens")), 0);
+    ck_assert_uint_eq(json_array_size(json_object_get(r, "by_model")), 0);
+    ck_assert_uint_eq(json_array_size(json_object_get(r, "by_period")), 0);
+    ck_assert_int_eq(num(json_object_get(r, "totals"), "calls"), 0);
+    ck_assert(json_is_null(json_object_get(json_object_get(r, "totals"), "total_tokens")));
     json_decref(r);
     r = tok(&t, "launch_run", "{\"tasks\":[\"log_triage\",\"gpu_report\"]}");
-    json_t *jobs = json_object_get(json_object_get(r, "run"), "jobs");
     int64_t run = id_of(json_object_get(r, "run"));
-    int64_t j_log = id_of(jsonx_find(jobs, "task", "log_triage"));
-    int64_t j_gpu = id_of(jsonx_find(jobs, "task", "gpu_report"));
     json_decref(r);
     /* 2026-11-30 is a Monday; 2026-12-06 the Sunday of the same week. */
-    add_call(&t, run, j_log, "qwen", 10, 5, "2026-11-30T10:00:00.000Z");
-    add_call(&t, run, j_log, "qwen", 20, 5, "2026-12-06T23:59:00.000Z");
-    add_call(&t, run, j_gpu, "qwen", 1, 1, "2026-12-07T00:00:00.000Z");
-    add_call(&t, run, 0, "llama", 100, 0, "2026-12-07T01:00:00.000Z");
+    add_call(&t, run, "log_triage", "qwen", 10, 5, 15, "2026-11-30T10:00:00.000Z");
+    add_call(&t, run, "log_triage", "qwen", 20, 5, 25, "2026-12-06T23:59:00.000Z");
+    add_call(&t, run, "gpu_report", "qwen", -1, -1, -1, "2026-12-07T00:00:00.000Z");
+    add_call(&t, run, NULL, "llama", 100, 0, 100, "2026-12-07T01:00:00.000Z");
     r = tok(&t, "token_usage", "{\"period\":\"day\"}");
-    ck_assert_uint_eq(json_array_size(json_object_get(r, "groups")), 4);
-    ck_assert_str_eq(jsonx_get_str(json_array_get(json_object_get(r, "groups"), 0), "period"),
-                     "2026-12-07");
+    json_t *g = group(json_object_get(r, "by_model"), "model", "qwen");
+    ck_assert_int_eq(num(g, "calls"), 3);
+    ck_assert_int_eq(num(g, "calls_with_counts"), 2);
+    ck_assert_int_eq(num(g, "total_tokens"), 40);
+    json_t *tasks = json_object_get(r, "by_task");
+    g = group(tasks, "task", "gpu_report");
+    ck_assert_int_eq(num(g, "calls"), 1);
+    ck_assert(json_is_null(json_object_get(g, "total_tokens"))); /* not reported, not 0 */
+    ck_assert_int_eq(num(group(tasks, "task", NULL), "prompt_tokens"), 100);
     json_t *tot = json_object_get(r, "totals");
-    ck_assert_int_eq(json_integer_value(json_object_get(tot, "total_tokens")), 142);
-    ck_assert_int_eq(json_integer_value(json_object_get(tot, "calls")), 4);
-    ck_assert_int_eq(json_integer_value(json_object_get(tot, "runs")), 1);
+    ck_assert_int_eq(num(tot, "calls"), 4);
+    ck_assert_int_eq(num(tot, "calls_with_counts"), 3);
+    ck_assert_int_eq(num(tot, "prompt_tokens"), 130);
+    ck_assert_int_eq(num(tot, "completion_tokens"), 10);
+    ck_assert_int_eq(num(tot, "total_tokens"), 140);
+    ck_assert(json_is_false(json_object_get(r, "is_truncated")));
     json_decref(r);
-    r = tok(&t, "token_usage", "{\"period\":\"week\"}");
-    json_t *g = group(r, "2026-11-30", "qwen", "log_triage");
-    ck_assert_ptr_nonnull(g);
-    ck_assert_int_eq(json_integer_value(json_object_get(g, "calls")), 2);
-    ck_assert_int_eq(json_integer_value(json_object_get(g, "total_tokens")), 40);
-    ck_assert_ptr_nonnull(group(r, "2026-12-07", "qwen", "gpu_report"));
-    ck_assert_ptr_nonnull(group(r, "2026-12-07", "llama", NULL));
-    json_decref(r);
-    r = tok(&t, "token_usage", "{\"period\":\"month\"}");
-    ck_assert_ptr_nonnull(group(r, "2026-11", "qwen", "log_triage"));
-    g = group(r, "2026-12", "qwen", "log_triage");
-    ck_assert_int_eq(json_integer_value(json_object_get(g, "prompt_tokens")), 20);
-    json_decref(r);
-    r = tok(&t, "token_usage", "{\"period\":\"all\"}");
-    ck_assert_uint_eq(json_array_size(json_object_get(r, "groups")), 3);
-    g = group(r, "all", "qwen", "log_triage");
-    ck_assert_int_eq(json_integer_value(json_object_get(g, "completion_tokens")), 10);
-    json_decref(r);
+    json_t *p = periods_of(&t, "day", 3);
+    ck_assert_str_eq(jsonx_get_str(json_array_get(p, 0), "period"), "2026-11-30");
+    g = group(p, "period", "2026-12-07");
+    ck_assert_int_eq(num(g, "calls"), 2);
+    ck_assert_int_eq(num(g, "total_tokens"), 100);
+    json_decref(p);
+    p = periods_of(&t, "week", 2);
+    ck_assert_int_eq(num(group(p, "period", "2026-11-30"), "total_tokens"), 40);
+    ck_assert_int_eq(num(group(p, "period", "2026-12-07"), "calls_with_counts"), 1);
+    json_decref(p);
+    p = periods_of(&t, "month", 2);
+    ck_assert_int_eq(num(group(p, "period", "2026-11"), "total_tokens"), 15);
+    ck_assert_int_eq(num(group(p, "period", "2026-12"), "total_tokens"), 125);
+    json_decref(p);
+    p = periods_of(&t, "all", 1);
+    ck_assert_int_eq(num(group(p, "period", "all"), "calls"), 4);
+    json_decref(p);
     tbad(&t, "token_usage", "{\"period\":\"year\"}", ERR_INVALID, "period");
+    tbad(&t, "token_usage", "{\"by\":\"model\"}", ERR_INVALID, "unknown argument");
     tfx_close(&t);
 }
 END_TEST
