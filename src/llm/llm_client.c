@@ -202,31 +202,33 @@ static void result_init(struct llm_result *res)
     res->prompt_tokens = res->completion_tokens = res->total_tokens = -1;
 }
 
+/* Start res and run the locality check into *t; res gets the host and is_refused. */
+static enum err check_into(const struct llm_opts *o,
+                           struct llm_target *t,
+                           struct llm_result *res,
+                           struct errbuf *eb)
+{
+    result_init(res);
+    llm_global_init();
+    enum err e = llm_target_resolve(o->base_url, o->allowed_hosts, t, eb);
+    snprintf(res->host, sizeof(res->host), "%s", t->host);
+    res->is_refused = e == ERR_FORBIDDEN;
+    res->api = o->api;
+    return e;
+}
+
 enum err llm_check(const struct llm_opts *o, struct llm_result *res, struct errbuf *eb)
 {
     struct llm_target t;
     struct llm_result tmp;
-    if (!res)
-        res = &tmp;
-    result_init(res);
-    llm_global_init();
-    enum err e = llm_target_resolve(o->base_url, o->allowed_hosts, &t, eb);
-    snprintf(res->host, sizeof(res->host), "%s", t.host);
-    res->is_refused = e == ERR_FORBIDDEN;
-    res->api = o->api;
-    return e;
+    return check_into(o, &t, res ? res : &tmp, eb);
 }
 
 enum err llm_probe(const struct llm_opts *o, struct llm_result *res, struct errbuf *eb)
 {
     struct llm_target t;
     int64_t t0 = clock_mono_ms();
-    result_init(res);
-    llm_global_init();
-    enum err e = llm_target_resolve(o->base_url, o->allowed_hosts, &t, eb);
-    snprintf(res->host, sizeof(res->host), "%s", t.host);
-    res->is_refused = e == ERR_FORBIDDEN;
-    res->api = o->api;
+    enum err e = check_into(o, &t, res, eb);
     if (e == ERR_OK)
         e = probe_api(&t, o, &res->api, eb);
     res->duration_ms = clock_mono_ms() - t0;
@@ -307,11 +309,7 @@ enum err llm_chat(const struct llm_opts *o,
     struct llm_target t;
     struct llm_parse p;
     int64_t t0 = clock_mono_ms();
-    result_init(res);
-    llm_global_init();
-    enum err e = llm_target_resolve(o->base_url, o->allowed_hosts, &t, eb);
-    snprintf(res->host, sizeof(res->host), "%s", t.host);
-    res->is_refused = e == ERR_FORBIDDEN;
+    enum err e = check_into(o, &t, res, eb);
     if (e != ERR_OK)
         return e;
     enum llm_api api = o->api;

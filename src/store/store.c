@@ -248,6 +248,19 @@ void db_rollback(struct db *db)
         log_warn("store", "event=rollback.failed");
 }
 
+char *store_str_cut(const char *s, size_t max)
+{
+    if (!s)
+        return NULL;
+    size_t n = strnlen(s, max + 1);
+    if (n > max) {
+        n = max;
+        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+            n--;
+    }
+    return xstrndup(s, n);
+}
+
 int64_t row_int(const json_t *row, const char *key)
 {
     json_t *v = json_object_get(row, key);

@@ -27,23 +27,6 @@ bool store_audit_action_ok(const char *action)
     return false;
 }
 
-/* Copy at most max bytes of s into a new string cut on a UTF-8 boundary (NULL stays NULL). */
-static char *cut(const char *s, size_t max)
-{
-    if (!s)
-        return NULL;
-    size_t n = strnlen(s, max + 1);
-    if (n > max) {
-        n = max;
-        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-            n--;
-    }
-    char *c = xmalloc(n + 1);
-    memcpy(c, s, n);
-    c[n] = '\0';
-    return c;
-}
-
 enum err store_audit_add(struct store *st,
                          const char *action,
                          const char *image,
@@ -57,9 +40,9 @@ enum err store_audit_add(struct store *st,
         return errbuf_set(eb, ERR_INVALID, "unknown audit action");
     char now[CLOCK_ISO_LEN];
     clock_now_iso(now);
-    char *img = cut(image, AUDIT_IMAGE_MAX);
-    char *cid = cut(container_id, AUDIT_CONTAINER_MAX);
-    char *why = cut(reason, AUDIT_REASON_MAX);
+    char *img = store_str_cut(image, AUDIT_IMAGE_MAX);
+    char *cid = store_str_cut(container_id, AUDIT_CONTAINER_MAX);
+    char *why = store_str_cut(reason, AUDIT_REASON_MAX);
     struct db_param p[] = {DB_S(now),
                            DB_S(action),
                            DB_S(img),

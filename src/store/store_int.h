@@ -175,6 +175,9 @@ void db_read_end(struct db *db);
 /* Roll the transaction back (errors are logged, not returned). */
 void db_rollback(struct db *db);
 
+/* Return a copy of at most max bytes of s cut on a UTF-8 boundary (NULL stays NULL); the
+ * caller frees it. For text columns with a cap. */
+char *store_str_cut(const char *s, size_t max);
 /* Return obj[key] as an integer (0 when absent or not an integer). */
 int64_t row_int(const json_t *row, const char *key);
 /* Replace obj[key], a JSON text, by its parsed value (null when empty or unparsable). */

@@ -26,15 +26,7 @@
 /* Copy at most max bytes of s (NULL: "") into a new string cut on a UTF-8 boundary. */
 static char *cut(const char *s, size_t max)
 {
-    if (!s)
-        s = "";
-    size_t n = strnlen(s, max + 1);
-    if (n > max) {
-        n = max;
-        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-            n--;
-    }
-    return xstrndup(s, n);
+    return store_str_cut(s ? s : "", max);
 }
 
 /* Check one item; ERR_INVALID or ERR_TOO_LARGE with the reason. */

@@ -23,20 +23,6 @@ bool store_llm_status_ok(const char *status)
     return false;
 }
 
-/* A copy of s cut to max bytes on a UTF-8 boundary (NULL stays NULL). */
-static char *cut(const char *s, size_t max)
-{
-    if (!s)
-        return NULL;
-    size_t n = strnlen(s, max + 1);
-    if (n > max) {
-        n = max;
-        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-            n--;
-    }
-    return xstrndup(s, n);
-}
-
 static struct db_param count_param(int64_t v)
 {
     return v >= 0 ? DB_I(v) : DB_N;
@@ -51,8 +37,8 @@ store_llm_call_add(struct store *st, const struct store_llm_call *c, int64_t *id
         return errbuf_set(eb, ERR_INVALID, "unknown LLM api");
     char now[CLOCK_ISO_LEN];
     clock_now_iso(now);
-    char *task = cut(c->task, 64), *model = cut(c->model, 128);
-    char *host = cut(c->endpoint_host, 255);
+    char *task = store_str_cut(c->task, 64), *model = store_str_cut(c->model, 128);
+    char *host = store_str_cut(c->endpoint_host, 255);
     struct db_param p[] = {c->run_id > 0 ? DB_I(c->run_id) : DB_N,
                            c->job_id > 0 ? DB_I(c->job_id) : DB_N,
                            c->directive_id > 0 ? DB_I(c->directive_id) : DB_N,
