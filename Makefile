@@ -91,7 +91,13 @@ $(FAKE_SMI): tests/fakes/fake_nvidia_smi.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -std=c11 -D_GNU_SOURCE -Wall -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB) $(FAKE_SMI)
+# A libnvidia-ml.so.1 answering from the captures' -q sections (the NVML path's tests).
+FAKE_NVML := $(BUILD)/tests/fake-nvml/libnvidia-ml.so.1
+$(FAKE_NVML): tests/fakes/fake_nvml.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -std=c11 -D_GNU_SOURCE -Wall -shared -fPIC -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) $(FAKE_SMI) $(FAKE_NVML)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs check)
 
@@ -137,8 +143,8 @@ $(BUILD)/fuzz-replay: $(wildcard fuzz/fuzz_*.c) fuzz/fuzz.h fuzz/replay_main.c $
 	@mkdir -p $(dir $@)
 	sh scripts/build-fuzz-replay.sh "$(CC)" "$(CPPFLAGS) $(CFLAGS)" "$(LIB) $(LDFLAGS) $(LDLIBS)" $@
 
-integration: $(BIN) $(FAKE_SMI)
-	@CYBERBRAIN_BIN=$(abspath $(BIN)) CB_FAKE_NVIDIA_SMI=$(abspath $(FAKE_SMI)) sh scripts/with-test-env.sh sh scripts/run-integration.sh
+integration: $(BIN) $(FAKE_SMI) $(FAKE_NVML)
+	@CYBERBRAIN_BIN=$(abspath $(BIN)) CB_FAKE_NVIDIA_SMI=$(abspath $(FAKE_SMI)) CB_FAKE_NVML=$(abspath $(FAKE_NVML)) sh scripts/with-test-env.sh sh scripts/run-integration.sh
 
 check:
 	@$(MAKE) --no-print-directory deps

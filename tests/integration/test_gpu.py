@@ -304,3 +304,36 @@ def test_run_gpu_report_driver_mismatch_fails(make_instance, fake_bin):
     assert run["status"] == "failed" and job["status"] == "failed"
     assert "Driver/library version mismatch" in job["error"], job
     assert server.get("/api/gpus/").json()["gpus"] == []  # a failed job leaves no history
+
+
+@pytest.fixture(scope="session")
+def fake_nvml(tmp_path_factory):
+    """A folder holding the fake libnvidia-ml.so.1 (the one make built, else compiled)."""
+    built = os.environ.get("CB_FAKE_NVML")
+    if built and os.path.exists(built):
+        return os.path.dirname(built)
+    d = tmp_path_factory.mktemp("fake-nvml")
+    subprocess.run(["cc", "-O2", "-std=c11", "-D_GNU_SOURCE", "-shared", "-fPIC", "-o",
+                    str(d / "libnvidia-ml.so.1"),
+                    os.path.join(ROOT, "tests", "fakes", "fake_nvml.c")], check=True)
+    return str(d)
+
+
+def test_cli_prefers_nvml(fake_bin, fake_nvml):
+    """With libnvidia-ml.so.1 loadable, auto takes NVML (no nvidia-smi spawned) and gets the
+    slowdown and shutdown thresholds the CSV path cannot give."""
+    env = smi_env(fake_bin, H100, FAKE_NVSMI_MODE="hang", LD_LIBRARY_PATH=fake_nvml,
+                  FAKE_NVML_CAPTURE=os.path.join(CAPS, RTX4080), FAKE_NVML_STATE="load")
+    r = gpu_sample(env, "--format", "json", "--timeout-ms", "2000")
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout)
+    assert s["source"] == "nvml"
+    g = s["gpus"][0]
+    assert (g["temperature_slowdown_c"], g["temperature_shutdown_c"]) == (96, 101)
+    assert g["temperature_margin_c"] == 96 - 45 and g["memory_used_mib"] == 1474
+    env["FAKE_NVML_MODE"] = "mismatch"
+    env["FAKE_NVSMI_MODE"] = ""
+    s = json.loads(gpu_sample(env, "--format", "json").stdout)
+    assert s["source"] == "nvidia-smi" and "version mismatch" in s["nvml_error"]
+    r = gpu_sample(env, "--format", "json", "--source", "nvml")
+    assert r.returncode == 1 and "Failed to initialize NVML" in json.loads(r.stdout)["reason"]

@@ -478,6 +478,100 @@ START_TEST(test_replay_hang_times_out)
 }
 END_TEST
 
+/* The fake libnvidia-ml.so.1 (tests/fakes/fake_nvml.c) beside this binary, answering from
+ * capture's -q section; out gets its path. */
+static void use_fake_nvml(const char *capture, const char *mode, char *out, size_t cap)
+{
+    char exe[PATH_MAX], cwd[PATH_MAX], path[PATH_MAX * 2];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    ck_assert(n > 0);
+    exe[n] = '\0';
+    *strrchr(exe, '/') = '\0';
+    snprintf(out, cap, "%s/fake-nvml/libnvidia-ml.so.1", exe);
+    ck_assert_msg(access(out, R_OK) == 0, "%s missing (make builds it)", out);
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+    snprintf(path, sizeof(path), "%s/%s", cwd, capture);
+    setenv("FAKE_NVML_CAPTURE", path, 1);
+    setenv("FAKE_NVML_STATE", "load", 1);
+    setenv("FAKE_NVML_MODE", mode ? mode : "", 1);
+}
+
+START_TEST(test_nvml_replay)
+{
+    char lib[PATH_MAX + 64];
+    bool is_error = true;
+    use_fake_nvml(RTX4080, NULL, lib, sizeof(lib));
+    struct worker_gpu_opts o = {.source = "nvml", .nvml_lib = lib};
+    json_t *s = worker_gpu_sample(&o, &is_error);
+    ck_assert_msg(!is_error, "%s", jsonx_get_str(s, "reason"));
+    ck_assert_str_eq(jsonx_get_str(s, "source"), "nvml");
+    json_t *g = json_array_get(json_object_get(s, "gpus"), 0);
+    ck_assert_str_eq(jsonx_get_str(g, "name"), "NVIDIA GeForce RTX 4080 SUPER");
+    ck_assert_str_eq(jsonx_get_str(g, "driver_version"), "595.71.05");
+    ck_assert_int_eq(ival(g, "memory_total_mib"), 16376);
+    ck_assert_int_eq(ival(g, "memory_used_mib"), 1474);
+    ck_assert_int_eq(ival(g, "utilization_gpu_pct"), 7);
+    /* The thresholds only NVML gives, and the margin from them. */
+    ck_assert_int_eq(ival(g, "temperature_c"), 45);
+    ck_assert_int_eq(ival(g, "temperature_slowdown_c"), 96);
+    ck_assert_int_eq(ival(g, "temperature_shutdown_c"), 101);
+    ck_assert_int_eq(ival(g, "temperature_margin_c"), 51);
+    ck_assert(json_real_value(json_object_get(g, "power_draw_w")) > 84.0);
+    ck_assert_int_eq((int)json_real_value(json_object_get(g, "power_limit_w")), 320);
+    ck_assert_int_eq(ival(g, "clock_graphics_mhz"), 2805);
+    ck_assert(is_null(g, "mig_mode")); /* N/A on GeForce */
+    /* Compute and graphics processes, each pid once. */
+    json_t *procs = json_object_get(s, "processes");
+    ck_assert_uint_gt(json_array_size(procs), 3);
+    json_int_t sum = 0;
+    size_t i;
+    json_t *p;
+    json_array_foreach(procs, i, p) sum +=
+        json_integer_value(json_object_get(p, "used_memory_mib"));
+    ck_assert_int_gt(sum, 1000);
+    json_decref(s);
+
+    use_fake_nvml(H100_MIG, NULL, lib, sizeof(lib));
+    s = worker_gpu_sample(&o, &is_error);
+    g = json_array_get(json_object_get(s, "gpus"), 0);
+    ck_assert_str_eq(jsonx_get_str(g, "mig_mode"), "enabled");
+    ck_assert(is_null(g, "utilization_gpu_pct")); /* N/A with MIG */
+    ck_assert_uint_eq(json_array_size(json_object_get(s, "processes")), 3);
+    json_decref(s);
+
+    /* The process calls fail: processes null with a reason, the GPUs still there. */
+    use_fake_nvml(H100, "procs-fail", lib, sizeof(lib));
+    s = worker_gpu_sample(&o, &is_error);
+    ck_assert(!is_error);
+    ck_assert(is_null(s, "processes"));
+    ck_assert_ptr_nonnull(jsonx_get_str(s, "processes_reason"));
+    ck_assert_int_eq(ival(json_array_get(json_object_get(s, "gpus"), 0), "memory_used_mib"), 19818);
+    json_decref(s);
+}
+END_TEST
+
+START_TEST(test_nvml_mismatch_and_fallback)
+{
+    char lib[PATH_MAX + 64];
+    bool is_error = false;
+    use_fake_nvml(H100, "mismatch", lib, sizeof(lib));
+    struct worker_gpu_opts o = {.source = "nvml", .nvml_lib = lib};
+    json_t *s = worker_gpu_sample(&o, &is_error);
+    ck_assert(is_error);
+    ck_assert_ptr_nonnull(strstr(jsonx_get_str(s, "reason"), "Failed to initialize NVML"));
+    ck_assert_ptr_nonnull(strstr(jsonx_get_str(s, "reason"), "version mismatch"));
+    json_decref(s);
+    /* auto: NVML fails, nvidia-smi answers; the NVML error is kept. */
+    use_fake(RTX2080, "load", NULL);
+    o.source = "auto";
+    s = worker_gpu_sample(&o, &is_error);
+    ck_assert(!is_error);
+    ck_assert_str_eq(jsonx_get_str(s, "source"), "nvidia-smi");
+    ck_assert_ptr_nonnull(strstr(jsonx_get_str(s, "nvml_error"), "mismatch"));
+    json_decref(s);
+}
+END_TEST
+
 START_TEST(test_sources)
 {
     char empty[300];
@@ -526,6 +620,8 @@ int main(void)
     tcase_add_test(ta, test_replay_failures);
     tcase_add_test(ta, test_replay_hang_times_out);
     tcase_add_test(ta, test_sources);
+    tcase_add_test(ta, test_nvml_replay);
+    tcase_add_test(ta, test_nvml_mismatch_and_fallback);
     suite_add_tcase(su, ta);
     SRunner *sr = srunner_create(su);
     srunner_run_all(sr, CK_NORMAL);
