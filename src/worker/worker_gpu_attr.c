@@ -166,7 +166,17 @@ void worker_gpu_attribute(json_t *sample, const char *proc_root, const json_t *a
     json_t *rows = json_array();
     size_t i;
     json_t *p;
-    json_array_foreach(procs, i, p) attribute_one(p, proc_root, allow, rows);
+    struct stat st;
+    /* Without the host's /proc a host PID could name an unrelated process of this
+     * namespace: name nothing then. */
+    bool has_root = stat(proc_root, &st) == 0 && S_ISDIR(st.st_mode);
+    if (!has_root)
+        json_object_set_new(sample, "containers_reason",
+                            json_string("the host's /proc is not mounted: no container named"));
+    json_array_foreach(procs, i, p)
+    {
+        attribute_one(p, has_root ? proc_root : NULL, allow, rows);
+    }
     estimate(rows, json_object_get(sample, "gpus"), procs);
     json_object_set_new(sample, "containers", rows);
 }

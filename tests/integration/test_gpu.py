@@ -337,3 +337,62 @@ def test_cli_prefers_nvml(fake_bin, fake_nvml):
     assert s["source"] == "nvidia-smi" and "version mismatch" in s["nvml_error"]
     r = gpu_sample(env, "--format", "json", "--source", "nvml")
     assert r.returncode == 1 and "Failed to initialize NVML" in json.loads(r.stdout)["reason"]
+
+
+@pytest.fixture(scope="module")
+def sleeper_image(tmp_path_factory):
+    """An image FROM scratch with busybox's sleep (real containers whose processes the fake
+    nvidia-smi reports as GPU processes)."""
+    from conftest import build_busybox_image
+    from test_container_logs import need_engine
+    need_engine()
+    tag = build_busybox_image(tmp_path_factory, "cb-gpu-sleeper", ("sleep",))
+    yield tag
+    subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, timeout=60, check=False)
+
+
+def test_run_names_allowlisted_containers_from_host_proc(make_instance, fake_bin, sleeper_image):
+    """Real containers: the fake nvidia-smi reports the host PIDs of an allowlisted container,
+    of another container and of this test process; the worker (process runtime, the real
+    /proc) reads their cgroups (this host: cgroup v1 /docker/<id>) and names only the
+    allowlisted one."""
+    import secrets
+    names, pids, ids = [], [], []
+    try:
+        for _ in range(2):
+            name = "cbgpu-" + secrets.token_hex(4)
+            r = subprocess.run(["docker", "run", "-d", "--network", "none", "--name", name,
+                                sleeper_image, "sleep", "300"], capture_output=True, text=True,
+                               timeout=60, check=False)
+            assert r.returncode == 0, r.stderr
+            ids.append(r.stdout.strip())
+            names.append(name)
+            pid = subprocess.run(["docker", "inspect", "-f", "{{.State.Pid}}", name],
+                                 capture_output=True, text=True, timeout=30, check=True)
+            pids.append(pid.stdout.strip())
+        server = gpu_server(make_instance, fake_bin, H100,
+                            FAKE_NVSMI_PIDS="%s,%s,%d" % (pids[0], pids[1], os.getpid()))
+        r = server.post("/api/containers/", json={"container_ref": names[0]})
+        assert r.status_code == 201, r.text
+        run, job = gpu_job(server)
+        assert run["status"] == "success", job
+        rows = {c["container"]: c for c in job["summary"]["containers"]}
+        assert set(rows) == {names[0], "other"}, rows
+        assert rows[names[0]]["used_memory_mib"] == 2566
+        assert rows[names[0]]["container_id"] == ids[0]
+        assert rows["other"]["used_memory_mib"] == 1542 + 15690
+        assert rows["other"]["processes"] == 2 and rows["other"]["container_id"] is None
+        # The name of the other container appears nowhere in what was kept.
+        path = "/api/runs/%d/artifacts/jobs/%d/result.json" % (run["id"], job["id"])
+        r = server.get(path)
+        assert r.status_code == 200, r.text
+        text = r.text
+        procs = json.loads(text)["processes"]
+        assert [p["scope"] for p in procs] == ["allowlisted", "container", "host"]
+        assert names[1] not in text and ids[1] not in text
+        c = server.get("/api/gpus/containers/?container=%s" % names[0]).json()
+        assert c["count"] == 1 and c["results"][0]["used_memory_mib"] == 2566
+    finally:
+        if ids:
+            subprocess.run(["docker", "rm", "-f", *ids], capture_output=True, timeout=60,
+                           check=False)

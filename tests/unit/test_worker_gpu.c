@@ -287,6 +287,22 @@ START_TEST(test_attribute_containers)
 }
 END_TEST
 
+/* Without the host's /proc (a docker worker without the mount) nothing is named. */
+START_TEST(test_attribute_without_host_proc)
+{
+    json_t *s = json_pack("{s:[],s:[{s:i,s:s,s:i}]}", "gpus", "processes", "pid", 1, "gpu_uuid",
+                          "GPU-a", "used_memory_mib", 5);
+    json_t *allow = json_pack("[{s:s,s:s}]", "container_id", ID_A, "name", "ollama");
+    worker_gpu_attribute(s, "/nonexistent/host/proc", allow);
+    const json_t *p = json_array_get(json_object_get(s, "processes"), 0);
+    ck_assert_str_eq(jsonx_get_str(p, "container"), "other");
+    ck_assert_str_eq(jsonx_get_str(p, "scope"), "unknown");
+    ck_assert_ptr_nonnull(strstr(jsonx_get_str(s, "containers_reason"), "not mounted"));
+    json_decref(s);
+    json_decref(allow);
+}
+END_TEST
+
 START_TEST(test_attribute_per_process_util)
 {
     char root[300];
@@ -615,6 +631,7 @@ int main(void)
     tcase_set_timeout(ta, 30);
     tcase_add_test(ta, test_attribute_containers);
     tcase_add_test(ta, test_attribute_per_process_util);
+    tcase_add_test(ta, test_attribute_without_host_proc);
     tcase_add_test(ta, test_replay_captures);
     tcase_add_test(ta, test_replay_four_gpus_and_queries);
     tcase_add_test(ta, test_replay_failures);
