@@ -221,6 +221,9 @@ static void answer(struct mcp_server *m,
         j->st = http_stream_new(STREAM_MAX_BYTES, is_sse ? ": keepalive\n\n" : " ");
         http_reply_stream(resp, req, j->st,
                           is_sse ? "text/event-stream" : "application/json; charset=utf-8");
+        /* Something to send at once, so the headers go out before the tool has news. */
+        const char *first = is_sse ? ": call\n\n" : " ";
+        (void)http_stream_write(j->st, first, strlen(first));
         pthread_t th;
         pthread_attr_t attr;
         pthread_attr_init(&attr);
