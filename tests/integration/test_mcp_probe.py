@@ -195,3 +195,28 @@ def test_stateless_revision(server):
              headers={"Mcp-Method": "tools/list"})
     assert r.status_code == 400 and r.json()["error"]["code"] == -32022
     assert "2026-07-28" in r.json()["error"]["data"]["supported"]
+
+
+def test_allowlist_config(make_instance):
+    inst = make_instance({"CYBER_BRAIN_MCP_ALLOWED_HOSTS": "myhost.lan, other.lan:1234",
+                          "CYBER_BRAIN_MCP_ALLOWED_ORIGINS": "https://app.example"})
+    c = inst.start()
+    c.instance = inst
+    body = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    port = inst.port
+
+    def status(**h):
+        return post(c, body, headers=h).status_code
+
+    # 400 = past the allowlist and the token (no session); 403 = refused
+    assert status(Host="myhost.lan:%d" % port) == 400
+    assert status(Host="MyHost.LAN") == 400
+    assert status(Host="other.lan:1234") == 400
+    assert status(Host="other.lan:%d" % port) == 403
+    assert status(Host="[::1]:%d" % port) == 400
+    assert status(Host="localhost.evil.example:%d" % port) == 403
+    assert status(Origin="https://app.example") == 400
+    assert status(Origin="http://myhost.lan:8080") == 400
+    assert status(Origin="https://app.example.evil") == 403
+    assert status(Origin="null") == 403
+    assert status(Origin="http://[::1]:6274") == 400
