@@ -140,6 +140,13 @@ follow(struct wait *w, struct events_sub *sub, int64_t timeout_ms, struct errbuf
             e = peek(w, &is_ended, eb);
         }
     }
+    /* What is already queued still counts (a run that ended before the first look, or
+     * between the last wait and the store read). */
+    struct events_item it;
+    while (e == ERR_OK && sub && events_sub_next(sub, &it)) {
+        on_event(w, &it);
+        events_item_fini(&it);
+    }
     return e;
 }
 
