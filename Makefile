@@ -5,7 +5,7 @@ FLAVOUR   ?= release
 VERSION   := $(shell cat VERSION)
 BUILD     := build/$(FLAVOUR)
 CC        ?= cc
-PKGS      := libmicrohttpd jansson libcurl sqlite3 libpq openssl zlib
+PKGS      := libmicrohttpd jansson libcurl sqlite3 libpq openssl zlib libgvc
 WARN      := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Wimplicit-fallthrough -fno-common
 ifeq ($(CI),true)
@@ -104,11 +104,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB) $(FAKE_SMI) $(FAKE_NVML)
 # The worker image: a static worker binary (src/worker + the core files it uses, no
 # store/HTTP/libpq/libmicrohttpd/libcurl) in an image FROM scratch.
 WORKER_BIN := build/worker/cyberbrain-worker
-WORKER_SRC := docker/worker/worker_static_main.c $(sort $(wildcard src/worker/*.c src/triage/*.c src/redact/*.c)) \
+WORKER_SRC := docker/worker/worker_static_main.c \
+              $(sort $(wildcard src/worker/*.c src/triage/*.c src/redact/*.c src/svcmap/*.c)) \
               $(addprefix src/core/,buf.c clock.c crypto.c err.c fs.c jsonx.c log.c proc.c xalloc.c)
 WORKER_IMAGE := cyberbrain-worker:$(VERSION)
 
-$(WORKER_BIN): $(WORKER_SRC) $(wildcard src/worker/*.h src/core/*.h src/triage/*.h src/redact/*.h)
+$(WORKER_BIN): $(WORKER_SRC) $(wildcard src/worker/*.h src/core/*.h src/triage/*.h src/redact/*.h \
+                              src/svcmap/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 $(WARN) -D_GNU_SOURCE -DCB_WORKER_STATIC -Isrc -o $@ $(WORKER_SRC) -ljansson -lz -lpthread
 	@! ldd $@ >/dev/null 2>&1 || { echo "$@ is not static"; rm -f $@; exit 1; }

@@ -122,10 +122,21 @@ docker_logs_demux(const char *data, size_t len, struct buf *out, struct buf *err
  * "restart_policy" {"name","maximum_retry_count"},"memory_bytes","nano_cpus",
  * "networks" [{"name","aliases"}],"ports" [{"container_port","host_port"}],
  * "mounts" [{"type","destination","read_only","volume" (volumes only, else null)}],
- * "labels" (com.docker.compose.* only),"env_names" (names only, never values)}.
+ * "links" [{"target","alias"}], "labels" (com.docker.compose.* only),
+ * "env_names" (names only, never values), "env_hosts" [{"name","hosts"}] (the host names
+ * each value names: svcmap_env_hosts; never the value)}. Ports fall back to
+ * HostConfig.PortBindings for a container that never ran.
  * Lists and strings are capped; absent values are null. Pure: no I/O. */
 json_t *docker_inspect_summary(const json_t *raw);
 /* Inspect container id (an id or name) and return docker_inspect_summary of the answer
  * in *out (caller decrefs). ERR_NOT_FOUND when there is no such container. */
 enum err
 docker_container_inspect(const char *socket_path, const char *id, json_t **out, struct errbuf *eb);
+
+/* ---- networks (docker_network.c) ---- */
+
+/* Summarise the engine's network list raw into [{"name","driver","scope","internal"}]
+ * (no addresses; at most 256; caller decrefs). Pure: no I/O. */
+json_t *docker_networks_summary(const json_t *raw);
+/* List the engine's networks (GET /networks) as docker_networks_summary (caller decrefs). */
+enum err docker_networks_list(const char *socket_path, json_t **out, struct errbuf *eb);

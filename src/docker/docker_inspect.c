@@ -11,6 +11,7 @@
 #include "core/jsonx.h"
 #include "core/xalloc.h"
 #include "docker/docker_int.h"
+#include "svcmap/svcmap.h"
 
 #define INSPECT_BODY_MAX   (4u * 1024 * 1024) /* bytes of the engine's answer */
 #define INSPECT_STR_MAX    128                /* bytes of a name, path or time */
@@ -21,6 +22,8 @@
 #define INSPECT_MOUNTS_MAX 32
 #define INSPECT_LABELS_MAX 32
 #define INSPECT_ENV_MAX    128
+#define INSPECT_LINKS_MAX  32
+#define INSPECT_HOSTS_MAX  64 /* host names taken from all variable values */
 #define COMPOSE_PREFIX     "com.docker.compose."
 
 /* A new JSON string of at most max bytes of s, cut on a UTF-8 boundary (null for NULL). */
@@ -63,6 +66,40 @@ static bool is_name_ok(const char *s)
             return false;
     }
     return true;
+}
+
+/* Append {"target","alias"} of one link ("target:alias" on a user network, or
+ * "/target:/this/alias" in HostConfig.Links) to out. */
+static void link_add(json_t *out, const char *s)
+{
+    if (!s || json_array_size(out) >= INSPECT_LINKS_MAX)
+        return;
+    if (*s == '/')
+        s++;
+    size_t n = strcspn(s, ":");
+    if (n == 0 || s[n] != ':')
+        return;
+    const char *alias = strrchr(s + n + 1, '/');
+    alias = alias ? alias + 1 : s + n + 1;
+    json_t *target = json_stringn(s, n > INSPECT_STR_MAX ? INSPECT_STR_MAX : n);
+    if (target)
+        json_array_append_new(out, json_pack("{s:o,s:o}", "target", target, "alias",
+                                             str_cut(alias, INSPECT_STR_MAX)));
+}
+
+/* The links of a container, from its user networks and HostConfig.Links. */
+static json_t *links(json_t *nets, const json_t *host_links)
+{
+    json_t *out = json_array();
+    const char *name;
+    json_t *n, *l;
+    size_t i;
+    json_object_foreach(nets, name, n)
+    {
+        json_array_foreach(json_object_get(n, "Links"), i, l) link_add(out, json_string_value(l));
+    }
+    json_array_foreach(host_links, i, l) link_add(out, json_string_value(l));
+    return out;
 }
 
 /* [{"name","aliases":[...]}] from NetworkSettings.Networks (addresses left out). */
@@ -172,6 +209,36 @@ static json_t *env_names(const json_t *env)
     return out;
 }
 
+/* [{"name","hosts":[...]}]: the host names each variable's value names (never the value). */
+static json_t *env_hosts(const json_t *env)
+{
+    json_t *out = json_array();
+    char hosts[SVCMAP_HOSTS_PER_VAR][SVCMAP_HOST_MAX];
+    size_t i, total = 0;
+    json_t *e;
+    json_array_foreach(env, i, e)
+    {
+        const char *s = json_string_value(e);
+        if (i >= INSPECT_ENV_MAX || total >= INSPECT_HOSTS_MAX)
+            break;
+        const char *eq = s ? strchr(s, '=') : NULL;
+        if (!eq || eq == s || (size_t)(eq - s) > INSPECT_STR_MAX)
+            continue;
+        char name[INSPECT_STR_MAX + 1];
+        memcpy(name, s, (size_t)(eq - s));
+        name[eq - s] = '\0';
+        size_t n = svcmap_env_hosts(name, eq + 1, strlen(eq + 1), hosts, SVCMAP_HOSTS_PER_VAR);
+        if (n == 0)
+            continue;
+        json_t *list = json_array();
+        for (size_t k = 0; k < n && total < INSPECT_HOSTS_MAX; k++, total++)
+            json_array_append_new(list, json_string(hosts[k]));
+        json_array_append_new(out, json_pack("{s:s,s:o}", "name", name, "hosts", list));
+    }
+    explicit_bzero(hosts, sizeof(hosts));
+    return out;
+}
+
 json_t *docker_inspect_summary(const json_t *raw)
 {
     const json_t *state = json_object_get(raw, "State");
@@ -194,10 +261,17 @@ json_t *docker_inspect_summary(const json_t *raw)
     json_object_set_new(s, "memory_bytes", get_int(host, "Memory"));
     json_object_set_new(s, "nano_cpus", get_int(host, "NanoCpus"));
     json_object_set_new(s, "networks", networks(json_object_get(net, "Networks")));
-    json_object_set_new(s, "ports", ports(json_object_get(net, "Ports")));
+    /* A container that never ran has its bindings in HostConfig only. */
+    json_t *pb = json_object_get(net, "Ports");
+    if (!json_is_object(pb) || json_object_size(pb) == 0)
+        pb = json_object_get(host, "PortBindings");
+    json_object_set_new(s, "ports", ports(pb));
+    json_object_set_new(s, "links", links(json_object_get(net, "Networks"),
+                                          json_object_get(host, "Links")));
     json_object_set_new(s, "mounts", mounts(json_object_get(raw, "Mounts")));
     json_object_set_new(s, "labels", compose_labels(json_object_get(cfg, "Labels")));
     json_object_set_new(s, "env_names", env_names(json_object_get(cfg, "Env")));
+    json_object_set_new(s, "env_hosts", env_hosts(json_object_get(cfg, "Env")));
     return s;
 }
 

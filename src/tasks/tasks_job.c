@@ -61,6 +61,12 @@ static void add_inventory(const struct tasks_job *tj, json_t *job)
         json_object_set_new(job, "inventory", inv);
     else
         json_object_set_new(job, "inventory_error", json_string(errbuf_get(&eb, e)));
+    /* The engine's networks (name, driver, scope, internal: no addresses) for the map. */
+    json_t *nets = NULL;
+    if (e == ERR_OK && docker_networks_list(tj->t->opts.cfg->docker_socket, &nets, &eb) == ERR_OK) {
+        tasks_redact_json(tj->t->opts.cfg, nets, NULL);
+        json_object_set_new(job, "networks", nets);
+    }
 }
 
 /* Give gpu_report the allowlisted containers (id and redacted name, from the run's

@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* worker_service_map.c -- task service_map, first version: the container inventory as a list.
+/* worker_service_map.c -- task service_map: the container list and the service map graph.
  *
  * The orchestrator asks the engine (the worker never sees the socket) and passes the
  * inventory items in job.json as "inventory" (id, name, image, state, status for every
- * container; "details" only for allowlisted ones), or "inventory_error" when the engine
- * did not answer. Per container: name, image, state, status, and for allowlisted ones
- * networks and published ports; plus counts per state. The graph comes later (#9). */
+ * container; "details" only for allowlisted ones: networks with aliases, ports, mounts,
+ * links, compose labels, variable names and the host names their values name), the
+ * engine's "networks" (name, driver, scope, internal), or "inventory_error" when the
+ * engine did not answer. The result holds the container list, counts per state, and
+ * "graph" (svcmap_build: typed edges with evidence). The orchestrator checks the graph,
+ * lays it out (SVG) and compares it with the last map. */
 #include <string.h>
 
 #include "core/jsonx.h"
 #include "core/xalloc.h"
+#include "svcmap/svcmap.h"
 #include "worker/worker_int.h"
 
 #define SERVICE_MAP_MAX_CONTAINERS 2000
@@ -92,8 +96,18 @@ json_t *worker_service_map(const json_t *job)
         json_t *n = json_object_get(counts, state);
         json_object_set_new(counts, state, json_integer(n ? json_integer_value(n) + 1 : 1));
     }
-    return json_pack("{s:s,s:s,s:s,s:o,s:o,s:I,s:b}", "task", "service_map", "status", "success",
-                     "docker", "reachable", "containers", list, "counts", counts, "container_count",
-                     (json_int_t)json_array_size(list), "is_truncated",
-                     json_array_size(inv) > SERVICE_MAP_MAX_CONTAINERS);
+    worker_progress(60, "building the service map");
+    const json_t *stopped = json_object_get(json_object_get(job, "config"), "include_stopped");
+    struct svcmap_opts o = {.include_stopped = !json_is_false(stopped)};
+    json_t *graph = svcmap_build(inv, json_object_get(job, "networks"), &o);
+    json_t *r = json_pack("{s:s,s:s,s:s,s:o,s:o,s:I,s:b}", "task", "service_map", "status",
+                          "success", "docker", "reachable", "containers", list, "counts", counts,
+                          "container_count", (json_int_t)json_array_size(list), "is_truncated",
+                          json_array_size(inv) > SERVICE_MAP_MAX_CONTAINERS);
+    json_object_set_new(r, "node_count",
+                        json_integer((json_int_t)json_array_size(json_object_get(graph, "nodes"))));
+    json_object_set_new(r, "edge_count",
+                        json_integer((json_int_t)json_array_size(json_object_get(graph, "edges"))));
+    json_object_set_new(r, "graph", graph);
+    return r;
 }
