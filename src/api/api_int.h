@@ -140,6 +140,12 @@ void api_inventory_snapshot(void *app, struct http_req *req, struct http_resp *r
 void api_inventory_latest(void *app, struct http_req *req, struct http_resp *resp);
 void api_inventory_diff(void *app, struct http_req *req, struct http_resp *resp);
 void api_inventory_get(void *app, struct http_req *req, struct http_resp *resp);
+/* /api/service-map/ (api_service_map.c) */
+void api_service_map_latest(void *app, struct http_req *req, struct http_resp *resp);
+void api_service_map_svg(void *app, struct http_req *req, struct http_resp *resp);
+void api_service_map_dot(void *app, struct http_req *req, struct http_resp *resp);
+void api_service_map_mermaid(void *app, struct http_req *req, struct http_resp *resp);
+void api_service_map_impact(void *app, struct http_req *req, struct http_resp *resp);
 
 /* Return text redacted with a's options as a JSON string (for details outside
  * http_reply_error, which redacts its own). */

@@ -74,6 +74,18 @@ static const struct http_route routes[] = {
     {HTTP_GET, "/api/gpus/containers/", api_gpus_containers, 0,
      "gpu_report history per container (allowlisted names, the rest as 'other'); ?from=&to=, "
      "?container="},
+    {HTTP_GET, "/api/service-map/latest/", api_service_map_latest, 0,
+     "The newest service map: nodes, typed edges with evidence, single points of failure and "
+     "the changes since the map before it"},
+    {HTTP_GET, "/api/service-map/latest.svg", api_service_map_svg, 0,
+     "The newest service map as SVG (laid out by Graphviz)"},
+    {HTTP_GET, "/api/service-map/latest.dot", api_service_map_dot, 0,
+     "The newest service map as Graphviz DOT"},
+    {HTTP_GET, "/api/service-map/latest.mmd", api_service_map_mermaid, 0,
+     "The newest service map as Mermaid flowchart text"},
+    {HTTP_GET, "/api/service-map/impact/", api_service_map_impact, 0,
+     "What depends on ?node=NAME (or id) in the newest map, directly or not (404 when no such "
+     "node)"},
     {HTTP_GET, "/api/templates/", api_templates_list, 0,
      "log_triage's template history, newest first (filters: level, new_since; redacted text)"},
     {HTTP_GET, "/api/templates/{name...}", api_templates_get, 0,

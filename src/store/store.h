@@ -611,3 +611,29 @@ enum err store_inventory_has_run(struct store *st, int64_t run_id, bool *has, st
  * or fewer than two exist for the defaults. */
 enum err store_inventory_diff(
     struct store *st, int64_t from_id, int64_t to_id, json_t **out, struct errbuf *eb);
+
+/* ---- service maps (store_service_maps.c) ---- */
+
+#define STORE_SERVICE_MAP_MAX (16 * 1024 * 1024) /* bytes of a map's graph + analysis, or SVG */
+
+/* One service map to keep (all strings borrowed). */
+struct store_service_map {
+    int64_t run_id, job_id;
+    int64_t node_count, edge_count;
+    const char *graph;    /* JSON {"nodes","edges"} */
+    const char *analysis; /* JSON {"spof","diff",...} */
+    const char *svg;      /* NULL when the layout failed */
+};
+
+/* Keep map m; *id gets its id. ERR_TOO_LARGE over STORE_SERVICE_MAP_MAX; ERR_CONFLICT when
+ * its job already has one. */
+enum err store_service_map_add(struct store *st,
+                               const struct store_service_map *m,
+                               int64_t *id,
+                               struct errbuf *eb);
+/* *out gets the newest map: {"id","run_id","job_id","created_at","node_count","edge_count",
+ * "graph","analysis"} (caller decrefs). ERR_NOT_FOUND when there is none. */
+enum err store_service_map_latest(struct store *st, json_t **out, struct errbuf *eb);
+/* *svg gets the newest map's SVG (caller frees). ERR_NOT_FOUND when there is no map or
+ * its layout failed. */
+enum err store_service_map_latest_svg(struct store *st, char **svg, struct errbuf *eb);

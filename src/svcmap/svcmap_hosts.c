@@ -7,7 +7,8 @@
  * host (host, hostaddr, server, address, data source). Else a word may be a comma list of
  * host:port, and, in a variable whose name says it holds a host, of bare names. A host is
  * kept when it looks like a DNS name or an address: letters, digits, '-', '_', '.', with
- * a letter or a dot (numbers alone are ports, counts, versions). */
+ * a letter or a dot (numbers alone are ports, counts, versions). Variables named like
+ * secrets (PASSWORD, TOKEN, API_KEY...) are skipped whole. */
 #include "svcmap/svcmap.h"
 
 #include <ctype.h>
@@ -178,6 +179,19 @@ static bool is_sep(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ';' || c == '"' || c == '\'';
 }
 
+/* True when the variable's name says it holds a secret: its value is never looked at (a
+ * password like "word:2024" would read as host:port). URLs and DSNs are not secrets by
+ * name; the parser takes no user or password from them. */
+static bool is_secret_var(const char *name)
+{
+    static const char *const parts[] = {"PASS", "SECRET", "TOKEN", "KEY",    "PWD",
+                                        "CRED", "AUTH",   "SALT",  "COOKIE", "PRIVATE", NULL};
+    for (size_t i = 0; name && parts[i]; i++)
+        if (strcasestr(name, parts[i]))
+            return true;
+    return false;
+}
+
 size_t svcmap_env_hosts(const char *var_name,
                         const char *value,
                         size_t len,
@@ -186,7 +200,7 @@ size_t svcmap_env_hosts(const char *var_name,
 {
     struct hosts h = {hosts, 0, max};
     bool host_var = is_host_var(var_name);
-    if (!value)
+    if (!value || is_secret_var(var_name))
         return 0;
     if (len > SVCMAP_VALUE_MAX)
         len = SVCMAP_VALUE_MAX;

@@ -65,3 +65,14 @@ enum err tasks_inventory_take(const struct config *cfg,
 /* Take a manual snapshot for the dispatcher tasks (a struct tasks *): the shape of
  * api_ctx.inventory_snapshot. */
 enum err tasks_inventory_snapshot(void *tasks, json_t **out, struct errbuf *eb);
+
+/* ---- service map rendering (tasks_svcmap.c) ---- */
+
+/* Lay out the DOT text dot with Graphviz and render it as SVG; *svg is new (caller frees).
+ * Thread-safe: every use of Graphviz in the process is serialised by one mutex.
+ * ERR_INVALID when dot does not parse, ERR_TOO_LARGE over 8 MiB. */
+enum err tasks_svcmap_svg(const char *dot, char **svg, struct errbuf *eb);
+/* Render a checked map graph (svcmap) as SVG (svcmap_dot, then tasks_svcmap_svg). */
+enum err tasks_svcmap_graph_svg(const json_t *graph, char **svg, struct errbuf *eb);
+/* Return graph as Mermaid text (caller frees), or NULL when it is over 4 MiB. */
+char *tasks_svcmap_mermaid(const json_t *graph);

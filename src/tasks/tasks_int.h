@@ -156,6 +156,15 @@ void tasks_job_publish(struct tasks *t,
                        const char *error);
 /* Write the report of run_id (which just ended) and publish the "run" event. */
 void tasks_report_write(struct tasks *t, int64_t run_id);
+
+/* ---- the service map (tasks_svcmap.c) ---- */
+
+/* Check the graph of job's successful service_map result r, analyse it against the last
+ * map (single points of failure, changes), lay it out (SVG) and keep it; adds "map" (a
+ * summary) to r. Returns why the job must fail (caller frees), or NULL. */
+char *tasks_svcmap_keep(struct tasks_job *job, json_t *r);
+/* Append the report section of a job summary's "map" to b. */
+void tasks_svcmap_md(struct buf *b, const json_t *map);
 /* Return the folder of run_id under the uploads folder (caller frees). */
 char *tasks_run_dir(const struct tasks *t, int64_t run_id);
 

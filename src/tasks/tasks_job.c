@@ -266,7 +266,7 @@ static char *make_summary(const char *task, const json_t *result)
         "driver", "source",   "gpu_count",        "gpus",       "containers",
         "alerts", "planning", "processes_reason", "sampled_at", "containers_reason",
         NULL};
-    static const char *const smap[] = {"docker", "container_count", "counts", NULL};
+    static const char *const smap[] = {"docker", "container_count", "counts", "map", NULL};
     json_t *s = json_object();
     pick(s, result, common);
     if (strcmp(task, "log_triage") == 0) {
@@ -400,6 +400,8 @@ static void collect(struct tasks_job *job, struct verdict *v)
         tasks_gpu_enrich(job->t, &job->claim, r);
         v->gpu = json_incref(r);
     }
+    if (is_success && strcmp(job->claim.task, "service_map") == 0 && json_object_get(r, "graph"))
+        bad = tasks_svcmap_keep(job, r);
     keep_result(job, r);
     v->summary = make_summary(job->claim.task, r);
     if (bad) {

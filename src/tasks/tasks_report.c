@@ -298,6 +298,7 @@ static void md_figures(struct buf *b, const char *task, const json_t *s)
         buf_printf(b, "\n- Containers: %lld\n",
                    (long long)json_integer_value(json_object_get(s, "container_count")));
         md_counts(b, "state", json_object_get(s, "counts"));
+        tasks_svcmap_md(b, json_object_get(s, "map"));
     }
     const char *msg = jsonx_get_str(s, "message");
     if (msg) {
