@@ -113,12 +113,76 @@ START_TEST(test_summary_caps)
 }
 END_TEST
 
+START_TEST(test_summary_links_env_hosts_bindings)
+{
+    /* A container that never ran: bindings in HostConfig, a link on a user network and one
+     * legacy link; variables whose values name hosts (the values never come out). */
+    json_t *raw = json_loads(
+        "{\"HostConfig\":{\"PortBindings\":{\"8080/tcp\":[{\"HostIp\":\"127.0.0.1\","
+        "\"HostPort\":\"18080\"}]},\"Links\":[\"/db:/web/database\"]},"
+        "\"Config\":{\"Env\":[\"DATABASE_URL=postgres://app:hunter2@pg:5432/app\","
+        "\"DB_PASSWORD=hunter2:99\",\"CACHE_HOST=redis\",\"LEVEL=info\",\"=x\"]},"
+        "\"NetworkSettings\":{\"Ports\":{},\"Networks\":{\"back\":{\"Links\":"
+        "[\"api-1:backend\",\"bad\"],\"Aliases\":null}}}}",
+        0, NULL);
+    ck_assert_ptr_nonnull(raw);
+    json_t *s = docker_inspect_summary(raw);
+    char *text = json_dumps(s, JSON_SORT_KEYS);
+    ck_assert_msg(strstr(text, "hunter2") == NULL && strstr(text, "app:") == NULL, "%s", text);
+    json_t *p = json_array_get(json_object_get(s, "ports"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(p, "host_port")), "18080");
+    ck_assert_str_eq(json_string_value(json_object_get(p, "container_port")), "8080/tcp");
+    json_t *links = json_object_get(s, "links");
+    ck_assert_int_eq(json_array_size(links), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(links, 0), "target")),
+                     "api-1");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(links, 0), "alias")),
+                     "backend");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(links, 1), "target")), "db");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(links, 1), "alias")),
+                     "database");
+    json_t *hosts = json_object_get(s, "env_hosts");
+    ck_assert_int_eq(json_array_size(hosts), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(hosts, 0), "name")),
+                     "DATABASE_URL");
+    ck_assert_str_eq(
+        json_string_value(json_array_get(json_object_get(json_array_get(hosts, 0), "hosts"), 0)),
+        "pg");
+    ck_assert_str_eq(
+        json_string_value(json_array_get(json_object_get(json_array_get(hosts, 1), "hosts"), 0)),
+        "redis");
+    free(text);
+    json_decref(s);
+    json_decref(raw);
+}
+END_TEST
+
+START_TEST(test_networks_summary)
+{
+    json_t *raw = json_loads(
+        "[{\"Name\":\"back\",\"Driver\":\"bridge\",\"Scope\":\"local\",\"Internal\":true,"
+        "\"IPAM\":{\"Config\":[{\"Subnet\":\"172.30.0.0/16\"}]}},{\"Driver\":\"x\"},7,"
+        "{\"Name\":\"host\",\"Driver\":\"host\"}]",
+        0, NULL);
+    json_t *s = docker_networks_summary(raw);
+    char *text = json_dumps(s, JSON_SORT_KEYS);
+    ck_assert_str_eq(text, "[{\"driver\": \"bridge\", \"internal\": true, \"name\": \"back\", "
+                           "\"scope\": \"local\"}, {\"driver\": \"host\", \"internal\": false, "
+                           "\"name\": \"host\", \"scope\": null}]");
+    free(text);
+    json_decref(s);
+    json_decref(raw);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("docker_inspect");
     TCase *tc = tcase_create("summary");
     tcase_add_test(tc, test_summary_fields);
     tcase_add_test(tc, test_summary_caps);
+    tcase_add_test(tc, test_summary_links_env_hosts_bindings);
+    tcase_add_test(tc, test_networks_summary);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
