@@ -75,6 +75,16 @@
 #define USAGE_REQ     Q("calls") "," Q("calls_with_counts") "," Q("prompt_tokens") "," \
                       Q("completion_tokens") "," Q("total_tokens")
 #define USAGE_BY(k, t) ARR(OBJECT(P(k, t) "," USAGE_SUMS, Q(k) "," USAGE_REQ))
+#define MAP_NODE      OBJECT(P("id", STR) "," P("name", STR) "," \
+                             P("kind", ENUM(Q("container") "," Q("network") "," Q("volume") "," \
+                                            Q("port"))), \
+                             Q("id") "," Q("name") "," Q("kind"))
+#define MAP_EDGE      OBJECT(P("from", STR) "," P("to", STR) "," \
+                             P("type", ENUM(Q("shares_network") "," Q("depends_on") "," \
+                                            Q("env_reference") "," Q("link") "," \
+                                            Q("shared_volume") "," Q("publishes"))) "," \
+                             P("evidence", STR), \
+                             Q("from") "," Q("to") "," Q("type") "," Q("evidence"))
 #define DESCRIBED(schema_head, text) "{" schema_head "," P("description", Q(text)) "}"
 
 /* ---- input schemas ---- */
@@ -104,6 +114,14 @@
          Q("entries"))
 #define IN_DIRECTIVE  ARGS(P("directive_id", ID_ARG), Q("directive_id"))
 #define IN_INVENTORY  ARGS(P("snapshot_id", ID_ARG), )
+#define IN_SVCMAP \
+    ARGS(P("include_mermaid", DESCRIBED(P("type", Q("boolean")), \
+                                        "also answer the map as Mermaid flowchart text")), )
+#define IN_IMPACT \
+    ARGS(P("node", "{" P("type", Q("string")) "," P("minLength", "1") "," P("maxLength", "256") \
+                   "," P("description", Q("a node name (container, network, volume, port) " \
+                                          "or id such as container:db")) "}"), \
+         Q("node"))
 #define IN_USAGE \
     ARGS(P("period", "{" P("type", Q("string")) "," \
                      P("enum", "[" Q("day") "," Q("week") "," Q("month") "," Q("all") "]") "," \
@@ -136,6 +154,17 @@
                              "," Q("totals") "," Q("is_truncated"))
 #define OUT_AUDIT     OBJECT(P("entries", ARR(AUDIT)) "," P("count", INT), \
                              Q("entries") "," Q("count"))
+#define OUT_SVCMAP    OBJECT(P("id", INT) "," P("run_id", INT) "," P("created_at", STR) "," \
+                             P("nodes", ARR(MAP_NODE)) "," P("edges", ARR(MAP_EDGE)) "," \
+                             P("spof", ARR(OBJ)) "," P("changes", OBJ) "," P("mermaid", STR), \
+                             Q("id") "," Q("run_id") "," Q("nodes") "," Q("edges") "," \
+                             Q("spof") "," Q("changes"))
+#define IMPACTED      OBJECT(P("id", STR) "," P("name", STR) "," P("kind", STR) "," \
+                             P("depth", INT), \
+                             Q("id") "," Q("name") "," Q("kind") "," Q("depth"))
+#define OUT_IMPACT    OBJECT(P("node", MAP_NODE) "," P("impacted", ARR(IMPACTED)) "," \
+                             P("count", INT) "," P("map_id", INT) "," P("run_id", INT), \
+                             Q("node") "," Q("impacted") "," Q("count") "," Q("map_id"))
 /* clang-format on */
 
 #define RO (MCP_TOOL_READ_ONLY | MCP_TOOL_IDEMPOTENT)
@@ -157,6 +186,11 @@ static const struct mcp_tool tools[] = {
      mcp_tool_get_report},
     {"get_run", "Get a run", "Read one run with its jobs, their state and the token totals.",
      IN_RUN_ID, RUN_WITH_JOBS, RO, mcp_tool_get_run},
+    {"impact_of", "Impact of a node",
+     "What breaks when one node of the newest service map (a container, network, volume or "
+     "published port; by name or id) goes away: every node that depends on it, directly or "
+     "through others, with its distance.",
+     IN_IMPACT, OUT_IMPACT, RO, mcp_tool_impact_of},
     {"launch_run", "Launch a run",
      "Queue a run of tasks (log_triage, gpu_report, service_map; all three when none is "
      "given) with a directive (directive_id or a custom directive_text). With wait: true, "
@@ -177,6 +211,11 @@ static const struct mcp_tool tools[] = {
     {"recent_audit", "Recent worker audit",
      "List the newest worker audit rows (spawn, deny, deadline_kill, exit, remove, reconcile).",
      IN_AUDIT, OUT_AUDIT, RO, mcp_tool_recent_audit},
+    {"service_map", "The service map",
+     "Read the newest service map: containers, networks, volumes and published ports, typed "
+     "edges (shares_network, depends_on, env_reference, link, shared_volume, publishes) each "
+     "with its evidence, single points of failure and the changes since the map before.",
+     IN_SVCMAP, OUT_SVCMAP, RO, mcp_tool_service_map},
     {"set_container_allowlist", "Replace the container allowlist",
      "Replace the whole container allowlist by entries (each {container_ref, is_active, "
      "note}); containers not listed are removed. [] empties it.",

@@ -53,7 +53,8 @@ enum err mcp_cursor_parse(const char *cursor,
                           struct mcp_pos *pos,
                           struct errbuf *eb);
 
-/* ---- tools (mcp_tools_runs.c, mcp_tools_wait.c, mcp_tools_admin.c, mcp_tools_usage.c) ---- */
+/* ---- tools (mcp_tools_runs.c, mcp_tools_wait.c, mcp_tools_admin.c, mcp_tools_usage.c,
+ * mcp_tools_svcmap.c) ---- */
 mcp_tool_fn mcp_tool_launch_run;
 mcp_tool_fn mcp_tool_get_run;
 mcp_tool_fn mcp_tool_list_runs;
@@ -67,6 +68,8 @@ mcp_tool_fn mcp_tool_set_container_allowlist;
 mcp_tool_fn mcp_tool_get_inventory;
 mcp_tool_fn mcp_tool_token_usage;
 mcp_tool_fn mcp_tool_recent_audit;
+mcp_tool_fn mcp_tool_service_map; /* mcp_tools_svcmap.c */
+mcp_tool_fn mcp_tool_impact_of;
 
 /* Wait until run_id (of n_jobs jobs) ends, sending progress, at most timeout_ms; then set
  * *out to {"run","report"} and *text to the report's Markdown. ERR_TIMEOUT past the bound,

@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 import pytest
 
 from conftest import build_busybox_image, free_port
+from test_mcp_tools import Mcp
 from test_worker_image import engine_answers
 
 BUSYBOX = "/bin/busybox"
@@ -287,3 +288,21 @@ def test_latest_json_shape(server, stack):
     for e in m["edges"]:
         assert set(e) == {"from", "to", "type", "evidence"}
     json.dumps(m)
+
+
+def test_mcp_tools_match_the_api(server, stack):
+    """service_map and impact_of over /mcp (real HTTP) answer what the REST API answers."""
+    n = stack["names"]
+    mcp = Mcp(server)
+    assert "no service map" in mcp.error_text("service_map")
+    allow(server, [n[k] for k in ("db", "api", "web", "worker")])
+    _, m = map_run(server)
+    sm = mcp.ok("service_map", {"include_mermaid": True})
+    assert sm["id"] == m["id"] and sm["nodes"] == m["nodes"] and sm["edges"] == m["edges"]
+    assert sm["spof"] == m["spof"] and sm["mermaid"].startswith("graph LR")
+    imp = mcp.ok("impact_of", {"node": n["db"]})
+    api = server.get(SM + "impact/", params={"node": n["db"]}).json()
+    assert imp == api and imp["count"] == 4
+    assert "no node" in mcp.error_text("impact_of", {"node": "nope-" + stack["project"]})
+    assert mcp.error_text("impact_of", {})
+    assert SECRET not in json.dumps(sm)

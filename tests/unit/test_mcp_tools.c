@@ -16,9 +16,12 @@
 #include "mcp/mcp_int.h"
 #include "mcp_tools_fixture.h"
 #include "store/store_int.h"
+#include "svcmap/svcmap.h"
 
 static const char *const read_only[] = {"get_directive",
                                         "get_inventory",
+                                        "impact_of",
+                                        "service_map",
                                         "get_report",
                                         "get_run",
                                         "list_container_allowlist",
@@ -41,7 +44,7 @@ START_TEST(test_table)
 {
     size_t n = 0;
     const struct mcp_tool *tab = mcp_tools_get(&n);
-    ck_assert_uint_eq(n, 13);
+    ck_assert_uint_eq(n, 15);
     for (size_t i = 0; i < n; i++) {
         const struct mcp_tool *t = &tab[i];
         json_error_t je;
@@ -434,6 +437,68 @@ START_TEST(test_container_allowlist)
 }
 END_TEST
 
+START_TEST(test_service_map_tools)
+{
+    struct tfx t;
+    if (!tfx_open(&t, _i))
+        return;
+    tbad(&t, "service_map", "{}", ERR_NOT_FOUND, "no service map");
+    tbad(&t, "impact_of", "{\"node\":\"db\"}", ERR_NOT_FOUND, "no service map");
+    json_t *r = tok(&t, "launch_run", "{\"tasks\":[\"service_map\"]}");
+    json_t *run = json_object_get(r, "run");
+    json_t *items = json_loads(
+        "[{\"container_id\":\"1\",\"name\":\"db\",\"state\":\"running\",\"is_allowlisted\":true,"
+        "\"details\":{\"networks\":[{\"name\":\"back\",\"aliases\":[\"pg\"]}]}},"
+        "{\"container_id\":\"2\",\"name\":\"api\",\"state\":\"running\",\"is_allowlisted\":true,"
+        "\"details\":{\"networks\":[{\"name\":\"back\"}],\"env_hosts\":[{\"name\":\"DB_URL\","
+        "\"hosts\":[\"pg\"]}],\"ports\":[{\"container_port\":\"80/tcp\",\"host_port\":\"8080\"}]}}]",
+        0, NULL);
+    json_t *g = svcmap_build(items, NULL, NULL);
+    json_t *an = json_pack("{s:o,s:o,s:n}", "spof", svcmap_spof(g), "diff", svcmap_diff(NULL, g),
+                           "previous_map_id");
+    char *gt = jsonx_dumps(g), *at = jsonx_dumps(an);
+    struct store_service_map m = {.run_id = id_of(run),
+                                  .job_id = id_of(json_array_get(json_object_get(run, "jobs"), 0)),
+                                  .graph = gt,
+                                  .analysis = at};
+    int64_t map_id = 0;
+    OK(store_service_map_add(t.f.st, &m, &map_id, EB));
+    json_t *out = tok(&t, "service_map", "{}");
+    ck_assert_int_eq(id_of(out), map_id);
+    ck_assert_uint_eq(json_array_size(json_object_get(out, "nodes")), 4);
+    ck_assert_uint_eq(json_array_size(json_object_get(out, "edges")), 4);
+    ck_assert_ptr_null(json_object_get(out, "mermaid"));
+    json_decref(out);
+    out = tok(&t, "service_map", "{\"include_mermaid\":true}");
+    ck_assert_ptr_nonnull(strstr(jsonx_get_str(out, "mermaid"), "graph LR"));
+    json_decref(out);
+    out = tok(&t, "impact_of", "{\"node\":\"db\"}");
+    ck_assert_int_eq(json_integer_value(json_object_get(out, "count")), 2); /* api, its port */
+    ck_assert_int_eq(json_integer_value(json_object_get(out, "map_id")), map_id);
+    json_decref(out);
+    out = tok(&t, "impact_of", "{\"node\":\"network:back\"}");
+    ck_assert_int_eq(json_integer_value(json_object_get(out, "count")), 3);
+    json_decref(out);
+    tbad(&t, "impact_of", "{\"node\":\"nope\"}", ERR_NOT_FOUND, "no node");
+    tbad(&t, "impact_of", "{}", ERR_INVALID, "node is required");
+    tbad(&t, "impact_of", "{\"node\":7}", ERR_INVALID, "node");
+    tbad(&t, "service_map", "{\"x\":1}", ERR_INVALID, "unknown argument");
+    char big[400];
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    char *args = xasprintf("{\"node\":\"%s\"}", big);
+    tbad(&t, "impact_of", args, ERR_INVALID, "node");
+    xfree(args);
+    xfree(gt);
+    xfree(at);
+    json_decref(an);
+    json_decref(g);
+    json_decref(items);
+    json_decref(r);
+    tfx_close(&t);
+}
+END_TEST
+
 START_TEST(test_inventory_audit)
 {
     struct tfx t;
@@ -719,6 +784,7 @@ int main(void)
     tcase_add_loop_test(tc, test_directives_images, 0, 2);
     tcase_add_loop_test(tc, test_container_allowlist, 0, 2);
     tcase_add_loop_test(tc, test_inventory_audit, 0, 2);
+    tcase_add_loop_test(tc, test_service_map_tools, 0, 2);
     tcase_add_loop_test(tc, test_token_usage, 0, 2);
     tcase_add_loop_test(tc, test_resources, 0, 2);
     tcase_add_loop_test(tc, test_error_redacted, 0, 2);
