@@ -19,7 +19,7 @@
 #define SERVICES 8
 #define PASSES   5
 
-static const char *const svc[SERVICES] = {"db",  "cache", "api",   "worker",
+static const char *const svc[SERVICES] = {"db",  "cache", "api",    "worker",
                                           "web", "queue", "search", "metrics"};
 
 static double now_ms(void)
@@ -62,9 +62,8 @@ static json_t *inspect(int p, int s)
                             json_pack("[{s:s,s:s}]", "HostIp", "0.0.0.0", "HostPort", port));
     return json_pack("{s:s,s:{s:s},s:{s:[s,s,s,s],s:o},s:{s:o,s:o},s:o,s:{}}", "Name", name,
                      "State", "Status", "running", "Config", "Env", env1, env2,
-                     "REDIS_ADDR=cache:6379", "LOG_LEVEL=info", "Labels", labels,
-                     "NetworkSettings", "Networks", nets, "Ports", ports, "Mounts", mounts,
-                     "HostConfig");
+                     "REDIS_ADDR=cache:6379", "LOG_LEVEL=info", "Labels", labels, "NetworkSettings",
+                     "Networks", nets, "Ports", ports, "Mounts", mounts, "HostConfig");
 }
 
 static json_t *raw_all(void)

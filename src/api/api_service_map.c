@@ -33,12 +33,11 @@ void api_service_map_latest(void *app, struct http_req *req, struct http_resp *r
     if (!latest(app, resp, &m))
         return;
     const json_t *g = json_object_get(m, "graph"), *an = json_object_get(m, "analysis");
-    json_t *out = json_pack("{s:O,s:O,s:O,s:O,s:O,s:O}", "id", json_object_get(m, "id"),
-                            "run_id", json_object_get(m, "run_id"), "job_id",
-                            json_object_get(m, "job_id"), "created_at",
-                            json_object_get(m, "created_at"), "node_count",
-                            json_object_get(m, "node_count"), "edge_count",
-                            json_object_get(m, "edge_count"));
+    json_t *out =
+        json_pack("{s:O,s:O,s:O,s:O,s:O,s:O}", "id", json_object_get(m, "id"), "run_id",
+                  json_object_get(m, "run_id"), "job_id", json_object_get(m, "job_id"),
+                  "created_at", json_object_get(m, "created_at"), "node_count",
+                  json_object_get(m, "node_count"), "edge_count", json_object_get(m, "edge_count"));
     json_object_set(out, "nodes", json_object_get(g, "nodes"));
     json_object_set(out, "edges", json_object_get(g, "edges"));
     json_object_set(out, "spof", json_object_get(an, "spof"));

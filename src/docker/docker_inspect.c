@@ -266,8 +266,8 @@ json_t *docker_inspect_summary(const json_t *raw)
     if (!json_is_object(pb) || json_object_size(pb) == 0)
         pb = json_object_get(host, "PortBindings");
     json_object_set_new(s, "ports", ports(pb));
-    json_object_set_new(s, "links", links(json_object_get(net, "Networks"),
-                                          json_object_get(host, "Links")));
+    json_object_set_new(s, "links",
+                        links(json_object_get(net, "Networks"), json_object_get(host, "Links")));
     json_object_set_new(s, "mounts", mounts(json_object_get(raw, "Mounts")));
     json_object_set_new(s, "labels", compose_labels(json_object_get(cfg, "Labels")));
     json_object_set_new(s, "env_names", env_names(json_object_get(cfg, "Env")));

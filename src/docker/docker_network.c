@@ -10,8 +10,8 @@
 #include "core/jsonx.h"
 #include "docker/docker_int.h"
 
-#define NETWORKS_MAX     256 /* networks kept */
-#define NETWORK_STR_MAX  128 /* bytes of a name, driver or scope */
+#define NETWORKS_MAX    256 /* networks kept */
+#define NETWORK_STR_MAX 128 /* bytes of a name, driver or scope */
 
 /* obj[key] when it is a string of at most NETWORK_STR_MAX bytes, else NULL. */
 static const char *short_str(const json_t *obj, const char *key)

@@ -33,11 +33,11 @@ enum err mcp_tool_service_map(
     if (e != ERR_OK)
         return mcp_tool_fail(c, e, eb);
     const json_t *g = json_object_get(m, "graph"), *an = json_object_get(m, "analysis");
-    json_t *o = json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:O}", "id", json_object_get(m, "id"),
-                          "run_id", json_object_get(m, "run_id"), "created_at",
-                          json_object_get(m, "created_at"), "nodes", json_object_get(g, "nodes"),
-                          "edges", json_object_get(g, "edges"), "spof",
-                          json_object_get(an, "spof"), "changes", json_object_get(an, "diff"));
+    json_t *o =
+        json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:O}", "id", json_object_get(m, "id"), "run_id",
+                  json_object_get(m, "run_id"), "created_at", json_object_get(m, "created_at"),
+                  "nodes", json_object_get(g, "nodes"), "edges", json_object_get(g, "edges"),
+                  "spof", json_object_get(an, "spof"), "changes", json_object_get(an, "diff"));
     if (with_mermaid) {
         struct buf b;
         buf_init(&b, 4 * 1024 * 1024);

@@ -4,13 +4,12 @@
  *
  * The store keeps what it is given, within its caps; checking the graph (svcmap_check),
  * redacting it and laying it out is the caller's job (tasks_svcmap.c). */
-#include "store/store.h"
-
 #include <string.h>
 
 #include "core/clock.h"
 #include "core/jsonx.h"
 #include "core/xalloc.h"
+#include "store/store.h"
 #include "store/store_int.h"
 
 #define MAP_COLS "id, run_id, job_id, created_at, node_count, edge_count"
@@ -30,9 +29,9 @@ enum err store_service_map_add(struct store *st,
         return errbuf_set(eb, ERR_TOO_LARGE, "a service map is larger than %d MiB",
                           STORE_SERVICE_MAP_MAX / (1024 * 1024));
     clock_now_iso(now);
-    struct db_param p[] = {DB_I(m->run_id),     DB_I(m->job_id),  DB_S(now),
-                           DB_I(m->node_count), DB_I(m->edge_count), DB_S(m->graph),
-                           DB_S(m->analysis),   m->svg ? DB_S(m->svg) : DB_N};
+    struct db_param p[] = {
+        DB_I(m->run_id),     DB_I(m->job_id), DB_S(now),         DB_I(m->node_count),
+        DB_I(m->edge_count), DB_S(m->graph),  DB_S(m->analysis), m->svg ? DB_S(m->svg) : DB_N};
     struct db *db = store_db_get(st);
     enum err e = db_query_one(db,
                               "INSERT INTO service_maps (run_id, job_id, created_at, node_count, "
@@ -68,8 +67,8 @@ enum err store_service_map_latest_svg(struct store *st, char **svg, struct errbu
     json_t *row = NULL;
     *svg = NULL;
     struct db *db = store_db_get(st);
-    enum err e = db_query_one(db, "SELECT id, svg FROM service_maps ORDER BY id DESC LIMIT 1",
-                              NULL, 0, &row, eb);
+    enum err e = db_query_one(db, "SELECT id, svg FROM service_maps ORDER BY id DESC LIMIT 1", NULL,
+                              0, &row, eb);
     store_db_put(st, db);
     if (e == ERR_OK && !row)
         e = errbuf_set(eb, ERR_NOT_FOUND, "no service map has been made yet");

@@ -28,12 +28,12 @@
 #define SVCMAP_QUERY_NAME_MAX 256   /* bytes of a node name or id in a query */
 
 /* The edge types (one row each: enum stem, name). */
-#define SVCMAP_EDGE_TYPES(X)                                                                   \
-    X(SHARES_NETWORK, "shares_network")                                                        \
-    X(DEPENDS_ON, "depends_on")                                                                \
-    X(ENV_REFERENCE, "env_reference")                                                          \
-    X(LINK, "link")                                                                            \
-    X(SHARED_VOLUME, "shared_volume")                                                          \
+#define SVCMAP_EDGE_TYPES(X)            \
+    X(SHARES_NETWORK, "shares_network") \
+    X(DEPENDS_ON, "depends_on")         \
+    X(ENV_REFERENCE, "env_reference")   \
+    X(LINK, "link")                     \
+    X(SHARED_VOLUME, "shared_volume")   \
     X(PUBLISHES, "publishes")
 
 /* Options of svcmap_build. */

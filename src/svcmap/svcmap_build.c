@@ -8,19 +8,18 @@
  * when a variable's value names the other container: its name, an alias on a network
  * both are on, or its compose service in the same project); publishes goes container ->
  * host port. One edge per (from, to, type); further evidence is appended to it. */
-#include "svcmap/svcmap_int.h"
-
 #include <string.h>
 #include <strings.h>
 
 #include "core/jsonx.h"
 #include "core/xalloc.h"
+#include "svcmap/svcmap_int.h"
 
-#define SVCMAP_ITEMS_MAX    2000 /* containers looked at */
-#define SVCMAP_UNRESOLVED_MAX 16 /* host names per container that named no container */
-#define COMPOSE_PROJECT     "com.docker.compose.project"
-#define COMPOSE_SERVICE     "com.docker.compose.service"
-#define COMPOSE_DEPENDS     "com.docker.compose.depends_on"
+#define SVCMAP_ITEMS_MAX      2000 /* containers looked at */
+#define SVCMAP_UNRESOLVED_MAX 16   /* host names per container that named no container */
+#define COMPOSE_PROJECT       "com.docker.compose.project"
+#define COMPOSE_SERVICE       "com.docker.compose.service"
+#define COMPOSE_DEPENDS       "com.docker.compose.depends_on"
 
 struct ctr {
     const char *name;
@@ -56,8 +55,8 @@ static json_t *node_add(struct build *b, const char *kind, const char *name)
 }
 
 /* Add the edge from -> to of type with evidence, or append evidence to the one there. */
-static void edge_add(
-    struct build *b, const char *from, const char *to, const char *type, const char *evidence)
+static void
+edge_add(struct build *b, const char *from, const char *to, const char *type, const char *evidence)
 {
     if (!from || !to || strcmp(from, to) == 0)
         return;
@@ -114,8 +113,8 @@ static json_t *container_node(struct build *b, const json_t *it, struct ctr *c)
         return NULL;
     c->name = jsonx_get_str(n, "name");
     c->node_id = xstrdup(jsonx_get_str(n, "id"));
-    c->details = json_is_object(d) && json_is_true(json_object_get(it, "is_allowlisted")) ? d
-                                                                                         : NULL;
+    c->details =
+        json_is_object(d) && json_is_true(json_object_get(it, "is_allowlisted")) ? d : NULL;
     c->node = n;
     json_object_set_new(n, "is_allowlisted", json_boolean(c->details != NULL));
     if (!c->details)
@@ -237,8 +236,9 @@ static void depends_of(struct build *b, const struct ctr *c)
             if (!t->details || !t->service || !t->project || strcmp(t->project, c->project) ||
                 strlen(t->service) != name_len || strncmp(t->service, p, name_len))
                 continue;
-            char *ev = xasprintf("compose depends_on %.*s%s%.*s%s", (int)name_len, p,
-                                 cond ? " (" : "", (int)cond_len, cond ? cond : "", cond ? ")" : "");
+            char *ev =
+                xasprintf("compose depends_on %.*s%s%.*s%s", (int)name_len, p, cond ? " (" : "",
+                          (int)cond_len, cond ? cond : "", cond ? ")" : "");
             edge_add(b, c->node_id, t->node_id, "depends_on", ev);
             xfree(ev);
         }
@@ -361,8 +361,7 @@ static void add_containers(struct build *b, const json_t *items, const struct sv
     {
         if (i >= SVCMAP_ITEMS_MAX)
             break;
-        if (!json_is_object(it) ||
-            (!o->include_stopped && !is_running(jsonx_get_str(it, "state"))))
+        if (!json_is_object(it) || (!o->include_stopped && !is_running(jsonx_get_str(it, "state"))))
             continue;
         if (container_node(b, it, &b->c[b->n_c]))
             b->n_c++;

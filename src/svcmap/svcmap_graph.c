@@ -5,13 +5,12 @@
  * An edge from -> to means "from needs to", except publishes (container -> host port),
  * where the port needs the container. The impact of a node is every node that needs it,
  * directly or through others: a breadth-first walk over the reversed needs. */
-#include "svcmap/svcmap_int.h"
-
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/jsonx.h"
 #include "core/xalloc.h"
+#include "svcmap/svcmap_int.h"
 
 static const char *const edge_types[] = {
 #define X(stem, name) name,
@@ -84,8 +83,8 @@ static enum err check_node(const json_t *n, size_t i, json_t **out, struct errbu
     return ERR_OK;
 }
 
-static enum err check_edge(const json_t *e, const json_t *ids, size_t i, json_t **out,
-                           struct errbuf *eb)
+static enum err
+check_edge(const json_t *e, const json_t *ids, size_t i, json_t **out, struct errbuf *eb)
 {
     json_t *from = json_object_get(e, "from"), *to = json_object_get(e, "to");
     json_t *ev = json_object_get(e, "evidence");
@@ -169,8 +168,8 @@ const json_t *svcmap_node_find(const json_t *g, const char *ref)
 
 struct rev {
     size_t n;
-    size_t *off;  /* n + 1 offsets into by */
-    size_t *by;   /* the nodes that need node i: by[off[i] .. off[i+1]) */
+    size_t *off; /* n + 1 offsets into by */
+    size_t *by;  /* the nodes that need node i: by[off[i] .. off[i+1]) */
     size_t *queue, *depth;
     unsigned char *seen;
 };
@@ -189,15 +188,15 @@ static void rev_init(struct rev *r, const json_t *g)
     size_t i, m = json_array_size(edges);
     json_t *v;
     r->n = json_array_size(nodes);
-    json_array_foreach(nodes, i, v)
-        json_object_set_new(ix, jsonx_get_str(v, "id") ? jsonx_get_str(v, "id") : "",
-                            json_integer((json_int_t)i));
+    json_array_foreach(nodes, i, v) json_object_set_new(
+        ix, jsonx_get_str(v, "id") ? jsonx_get_str(v, "id") : "", json_integer((json_int_t)i));
     size_t *need = xcalloc(m + 1, sizeof(*need)), *needed = xcalloc(m + 1, sizeof(*needed));
     r->off = xcalloc(r->n + 2, sizeof(*r->off));
     r->by = xcalloc(m + 1, sizeof(*r->by));
     json_array_foreach(edges, i, v)
     {
-        bool is_pub = !strcmp(jsonx_get_str(v, "type") ? jsonx_get_str(v, "type") : "", "publishes");
+        bool is_pub =
+            !strcmp(jsonx_get_str(v, "type") ? jsonx_get_str(v, "type") : "", "publishes");
         size_t f = index_of(ix, jsonx_get_str(v, "from")), t = index_of(ix, jsonx_get_str(v, "to"));
         need[i] = is_pub ? t : f;
         needed[i] = is_pub ? f : t;
@@ -341,7 +340,8 @@ static json_t *key_set(const json_t *list, bool is_edge)
     json_t *v;
     json_array_foreach(list, i, v)
     {
-        char *k = is_edge ? edge_key(v) : xstrdup(jsonx_get_str(v, "id") ? jsonx_get_str(v, "id") : "");
+        char *k =
+            is_edge ? edge_key(v) : xstrdup(jsonx_get_str(v, "id") ? jsonx_get_str(v, "id") : "");
         json_object_set_new(set, k, json_true());
         xfree(k);
     }
@@ -356,15 +356,15 @@ static bool missing_from(const json_t *list, const json_t *other, bool is_edge, 
     json_t *v;
     json_array_foreach(list, i, v)
     {
-        char *k = is_edge ? edge_key(v) : xstrdup(jsonx_get_str(v, "id") ? jsonx_get_str(v, "id") : "");
+        char *k =
+            is_edge ? edge_key(v) : xstrdup(jsonx_get_str(v, "id") ? jsonx_get_str(v, "id") : "");
         if (!json_object_get(other, k)) {
             if (json_array_size(out) >= SVCMAP_DIFF_LIST_MAX)
                 cut = true;
             else if (is_edge)
-                json_array_append_new(out, json_pack("{s:O,s:O,s:O}", "from",
-                                                     json_object_get(v, "from"), "to",
-                                                     json_object_get(v, "to"), "type",
-                                                     json_object_get(v, "type")));
+                json_array_append_new(
+                    out, json_pack("{s:O,s:O,s:O}", "from", json_object_get(v, "from"), "to",
+                                   json_object_get(v, "to"), "type", json_object_get(v, "type")));
             else
                 json_array_append_new(out, node_ref(v));
         }
@@ -388,6 +388,6 @@ json_t *svcmap_diff(const json_t *old, const json_t *cur)
     json_decref(soe);
     json_decref(scn);
     json_decref(sce);
-    return json_pack("{s:o,s:o,s:o,s:o,s:b}", "nodes_added", na, "nodes_removed", nr,
-                     "edges_added", ea, "edges_removed", er, "is_truncated", cut);
+    return json_pack("{s:o,s:o,s:o,s:o,s:b}", "nodes_added", na, "nodes_removed", nr, "edges_added",
+                     ea, "edges_removed", er, "is_truncated", cut);
 }

@@ -110,8 +110,8 @@ static void url(struct hosts *h, const char *w, size_t n, const char *sep)
 
 static bool is_host_key(const char *k, size_t n)
 {
-    static const char *const keys[] = {"host",   "hostaddr",   "hostname", "server",
-                                       "address", "data source", "addr",    NULL};
+    static const char *const keys[] = {"host",    "hostaddr",    "hostname", "server",
+                                       "address", "data source", "addr",     NULL};
     for (size_t i = 0; keys[i]; i++)
         if (strlen(keys[i]) == n && strncasecmp(k, keys[i], n) == 0)
             return true;
@@ -167,8 +167,7 @@ static bool is_host_var(const char *name)
     size_t n = name ? strlen(name) : 0;
     for (size_t i = 0; ends[i]; i++) {
         size_t k = strlen(ends[i]);
-        if (n >= k && strcasecmp(name + n - k, ends[i]) == 0 &&
-            (n == k || name[n - k - 1] == '_'))
+        if (n >= k && strcasecmp(name + n - k, ends[i]) == 0 && (n == k || name[n - k - 1] == '_'))
             return true;
     }
     return false;
@@ -184,19 +183,16 @@ static bool is_sep(char c)
  * name; the parser takes no user or password from them. */
 static bool is_secret_var(const char *name)
 {
-    static const char *const parts[] = {"PASS", "SECRET", "TOKEN", "KEY",    "PWD",
-                                        "CRED", "AUTH",   "SALT",  "COOKIE", "PRIVATE", NULL};
+    static const char *const parts[] = {"PASS", "SECRET", "TOKEN",  "KEY",     "PWD", "CRED",
+                                        "AUTH", "SALT",   "COOKIE", "PRIVATE", NULL};
     for (size_t i = 0; name && parts[i]; i++)
         if (strcasestr(name, parts[i]))
             return true;
     return false;
 }
 
-size_t svcmap_env_hosts(const char *var_name,
-                        const char *value,
-                        size_t len,
-                        char (*hosts)[SVCMAP_HOST_MAX],
-                        size_t max)
+size_t svcmap_env_hosts(
+    const char *var_name, const char *value, size_t len, char (*hosts)[SVCMAP_HOST_MAX], size_t max)
 {
     struct hosts h = {hosts, 0, max};
     bool host_var = is_host_var(var_name);

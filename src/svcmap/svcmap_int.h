@@ -2,9 +2,9 @@
 /* svcmap_int.h -- private declarations shared by the service map's files. */
 #pragma once
 
-#include "svcmap/svcmap.h"
-
 #include <stdio.h>
+
+#include "svcmap/svcmap.h"
 
 /* Return true when type is one of SVCMAP_EDGE_TYPES. */
 bool svcmap_is_edge_type(const char *type);

@@ -6,11 +6,10 @@
  * text) and drop control bytes; Mermaid labels keep letters, digits and " _.:/-" and write
  * every other character as an entity (#60; for '<'), so no name can close a label or
  * start markup. */
-#include "svcmap/svcmap_int.h"
-
 #include <string.h>
 
 #include "core/jsonx.h"
+#include "svcmap/svcmap_int.h"
 
 struct style {
     const char *kind, *shape, *fill;
@@ -34,7 +33,7 @@ static const struct style *style_of(const char *kind)
 static const char *edge_color(const char *type)
 {
     static const char *const colors[][2] = {
-        {"shares_network", "#16a34a"}, {"depends_on", "#2563eb"}, {"env_reference", "#9333ea"},
+        {"shares_network", "#16a34a"}, {"depends_on", "#2563eb"},    {"env_reference", "#9333ea"},
         {"link", "#0891b2"},           {"shared_volume", "#d97706"}, {"publishes", "#db2777"}};
     for (size_t i = 0; i < sizeof(colors) / sizeof(colors[0]); i++)
         if (type && !strcmp(type, colors[i][0]))

@@ -125,11 +125,11 @@ static json_t *summary(const json_t *graph, const json_t *analysis, int64_t map_
     for (size_t k = 0; lists[k]; k++)
         json_object_set_new(d, lists[k], head(json_object_get(diff, lists[k])));
     json_object_set(d, "previous_map_id", json_object_get(analysis, "previous_map_id"));
-    json_t *s = json_pack("{s:I,s:I,s:I,s:o,s:o,s:o}", "id", (json_int_t)map_id, "node_count",
-                          (json_int_t)json_array_size(json_object_get(graph, "nodes")),
-                          "edge_count", (json_int_t)json_array_size(json_object_get(graph, "edges")),
-                          "edge_types", types, "spof", head(json_object_get(analysis, "spof")),
-                          "changes", d);
+    json_t *s =
+        json_pack("{s:I,s:I,s:I,s:o,s:o,s:o}", "id", (json_int_t)map_id, "node_count",
+                  (json_int_t)json_array_size(json_object_get(graph, "nodes")), "edge_count",
+                  (json_int_t)json_array_size(json_object_get(graph, "edges")), "edge_types", types,
+                  "spof", head(json_object_get(analysis, "spof")), "changes", d);
     char *mmd = tasks_svcmap_mermaid(graph);
     if (mmd && strlen(mmd) <= SVCMAP_MD_MERMAID)
         json_object_set_new(s, "mermaid", json_string(mmd));

@@ -117,14 +117,14 @@ START_TEST(test_summary_links_env_hosts_bindings)
 {
     /* A container that never ran: bindings in HostConfig, a link on a user network and one
      * legacy link; variables whose values name hosts (the values never come out). */
-    json_t *raw = json_loads(
-        "{\"HostConfig\":{\"PortBindings\":{\"8080/tcp\":[{\"HostIp\":\"127.0.0.1\","
-        "\"HostPort\":\"18080\"}]},\"Links\":[\"/db:/web/database\"]},"
-        "\"Config\":{\"Env\":[\"DATABASE_URL=postgres://app:hunter2@pg:5432/app\","
-        "\"DB_PASSWORD=hunter2:99\",\"CACHE_HOST=redis\",\"LEVEL=info\",\"=x\"]},"
-        "\"NetworkSettings\":{\"Ports\":{},\"Networks\":{\"back\":{\"Links\":"
-        "[\"api-1:backend\",\"bad\"],\"Aliases\":null}}}}",
-        0, NULL);
+    json_t *raw =
+        json_loads("{\"HostConfig\":{\"PortBindings\":{\"8080/tcp\":[{\"HostIp\":\"127.0.0.1\","
+                   "\"HostPort\":\"18080\"}]},\"Links\":[\"/db:/web/database\"]},"
+                   "\"Config\":{\"Env\":[\"DATABASE_URL=postgres://app:hunter2@pg:5432/app\","
+                   "\"DB_PASSWORD=hunter2:99\",\"CACHE_HOST=redis\",\"LEVEL=info\",\"=x\"]},"
+                   "\"NetworkSettings\":{\"Ports\":{},\"Networks\":{\"back\":{\"Links\":"
+                   "[\"api-1:backend\",\"bad\"],\"Aliases\":null}}}}",
+                   0, NULL);
     ck_assert_ptr_nonnull(raw);
     json_t *s = docker_inspect_summary(raw);
     char *text = json_dumps(s, JSON_SORT_KEYS);

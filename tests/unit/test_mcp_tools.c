@@ -451,7 +451,8 @@ START_TEST(test_service_map_tools)
         "\"details\":{\"networks\":[{\"name\":\"back\",\"aliases\":[\"pg\"]}]}},"
         "{\"container_id\":\"2\",\"name\":\"api\",\"state\":\"running\",\"is_allowlisted\":true,"
         "\"details\":{\"networks\":[{\"name\":\"back\"}],\"env_hosts\":[{\"name\":\"DB_URL\","
-        "\"hosts\":[\"pg\"]}],\"ports\":[{\"container_port\":\"80/tcp\",\"host_port\":\"8080\"}]}}]",
+        "\"hosts\":[\"pg\"]}],\"ports\":[{\"container_port\":\"80/"
+        "tcp\",\"host_port\":\"8080\"}]}}]",
         0, NULL);
     json_t *g = svcmap_build(items, NULL, NULL);
     json_t *an = json_pack("{s:o,s:o,s:n}", "spof", svcmap_spof(g), "diff", svcmap_diff(NULL, g),

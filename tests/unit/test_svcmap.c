@@ -30,7 +30,8 @@ START_TEST(test_hosts_urls)
     hosts_are("DATABASE_URL", "postgres://app:s3cret@db:5432/app", "db");
     hosts_are("DATABASE_URL", "postgresql://app:p@ss@DB.internal/app?sslmode=off", "db.internal");
     hosts_are("JDBC_URL", "jdbc:postgresql://pg-main:5432/x", "pg-main");
-    hosts_are("MONGO_URL", "mongodb://u:p@mongo1:27017,mongo2:27017/db?replicaSet=rs", "mongo1,mongo2");
+    hosts_are("MONGO_URL", "mongodb://u:p@mongo1:27017,mongo2:27017/db?replicaSet=rs",
+              "mongo1,mongo2");
     hosts_are("API", "http://api:8080/v1 https://auth.example.org/token", "api,auth.example.org");
     hosts_are("REDIS_URL", "redis://:pw@cache:6379/0", "cache");
     hosts_are("X_URL", "http://[fd00::1]:80/", "");
@@ -50,7 +51,7 @@ START_TEST(test_hosts_pairs_and_dsn)
     hosts_are("ADDR", "user:pass@broker:5672", "broker");
     /* Numbers, versions, times and plain words are no hosts. */
     hosts_are("TIMEOUT", "12:30", "");
-    hosts_are("VERSION", "1.2.3", ""); /* no port, and no host variable */
+    hosts_are("VERSION", "1.2.3", "");             /* no port, and no host variable */
     hosts_are("NTP_SERVER", "1.2.3.4", "1.2.3.4"); /* an address in a host variable */
     hosts_are("LOG_LEVEL", "info", "");
     hosts_are("TZ", "Europe/Paris", "");
@@ -84,9 +85,9 @@ END_TEST
 /* An inventory item; details NULL for a container outside the allowlist. */
 static json_t *item(const char *name, const char *state, json_t *details)
 {
-    json_t *it = json_pack("{s:s,s:s,s:s,s:s,s:b}", "container_id", "0123456789abcdef", "name",
-                           name, "image", "img:1", "state", state, "is_allowlisted",
-                           details != NULL);
+    json_t *it =
+        json_pack("{s:s,s:s,s:s,s:s,s:b}", "container_id", "0123456789abcdef", "name", name,
+                  "image", "img:1", "state", state, "is_allowlisted", details != NULL);
     json_object_set_new(it, "details", details ? details : json_null());
     return it;
 }
@@ -115,20 +116,19 @@ static json_t *details(const char *service, const char *nets_json, const char *e
 static json_t *shop(void)
 {
     json_t *items = json_array();
+    json_array_append_new(items,
+                          item("shop-db-1", "running",
+                               details("db", "[{\"name\":\"back\",\"aliases\":[\"pg\",\"db\"]}]",
+                                       "{\"mounts\":[{\"type\":\"volume\",\"volume\":\"data\","
+                                       "\"destination\":\"/var/lib/db\",\"read_only\":false}]}")));
     json_array_append_new(
-        items, item("shop-db-1", "running",
-                    details("db", "[{\"name\":\"back\",\"aliases\":[\"pg\",\"db\"]}]",
-                            "{\"mounts\":[{\"type\":\"volume\",\"volume\":\"data\","
-                            "\"destination\":\"/var/lib/db\",\"read_only\":false}]}")));
-    json_array_append_new(
-        items,
-        item("shop-api-1", "running",
-             details("api", "[{\"name\":\"back\",\"aliases\":[]},{\"name\":\"front\"}]",
-                     "{\"ports\":[{\"container_port\":\"8080/tcp\",\"host_port\":\"8080\"},"
-                     "{\"container_port\":\"8080/tcp\",\"host_port\":\"8080\"}],"
-                     "\"env_hosts\":[{\"name\":\"DATABASE_URL\",\"hosts\":[\"pg\"]}],"
-                     "\"labels\":{\"com.docker.compose.depends_on\":"
-                     "\"db:service_healthy:true,ghost:service_started:false\"}}")));
+        items, item("shop-api-1", "running",
+                    details("api", "[{\"name\":\"back\",\"aliases\":[]},{\"name\":\"front\"}]",
+                            "{\"ports\":[{\"container_port\":\"8080/tcp\",\"host_port\":\"8080\"},"
+                            "{\"container_port\":\"8080/tcp\",\"host_port\":\"8080\"}],"
+                            "\"env_hosts\":[{\"name\":\"DATABASE_URL\",\"hosts\":[\"pg\"]}],"
+                            "\"labels\":{\"com.docker.compose.depends_on\":"
+                            "\"db:service_healthy:true,ghost:service_started:false\"}}")));
     json_array_append_new(
         items, item("shop-web-1", "running",
                     details("web", "[{\"name\":\"front\",\"aliases\":[\"web\"]}]",
@@ -192,8 +192,8 @@ static const char *evidence(const json_t *g, const char *from, const char *to, c
 START_TEST(test_build_edges)
 {
     json_t *items = shop();
-    json_t *nets = json_loads("[{\"name\":\"back\",\"driver\":\"bridge\",\"internal\":true}]", 0,
-                              NULL);
+    json_t *nets =
+        json_loads("[{\"name\":\"back\",\"driver\":\"bridge\",\"internal\":true}]", 0, NULL);
     struct svcmap_opts o = {.include_stopped = true};
     json_t *g = svcmap_build(items, nets, &o);
     ck_assert_str_eq(edge_lines(g), "container:shop-api-1>container:shop-db-1:depends_on\n"
@@ -231,9 +231,8 @@ START_TEST(test_build_edges)
     ck_assert_str_eq(json_string_value(json_object_get(api, "service")), "api");
     ck_assert_str_eq(json_string_value(json_object_get(api, "state")), "running");
     const json_t *worker = svcmap_node_find(g, "shop-worker-1");
-    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(worker, "unresolved_hosts"),
-                                                      0)),
-                     "redis");
+    ck_assert_str_eq(
+        json_string_value(json_array_get(json_object_get(worker, "unresolved_hosts"), 0)), "redis");
     const json_t *back = svcmap_node_find(g, "back");
     ck_assert(json_is_true(json_object_get(back, "internal")));
     ck_assert_str_eq(json_string_value(json_object_get(back, "driver")), "bridge");
@@ -334,10 +333,11 @@ START_TEST(test_impact_spof_diff)
     {
         const char *id = json_string_value(json_object_get(x, "id"));
         json_int_t d = json_integer_value(json_object_get(x, "depth"));
-        ck_assert_msg(!strcmp(id, "container:shop-api-1") ? d == 1
+        ck_assert_msg(!strcmp(id, "container:shop-api-1")      ? d == 1
                       : !strcmp(id, "container:shop-worker-1") ? d == 1
-                      : !strcmp(id, "container:shop-web-1")    ? d == 2
-                                                               : !strcmp(id, "port:8080/tcp") && d == 2,
+                      : !strcmp(id, "container:shop-web-1")
+                          ? d == 2
+                          : !strcmp(id, "port:8080/tcp") && d == 2,
                       "%s at %lld", id, (long long)d);
     }
     json_decref(imp);
@@ -350,8 +350,8 @@ START_TEST(test_impact_spof_diff)
     static const struct {
         const char *id;
         int n;
-    } want[] = {{"network:back", 4}, {"volume:data", 4}, {"container:shop-db-1", 3},
-                {"network:front", 2}};
+    } want[] = {
+        {"network:back", 4}, {"volume:data", 4}, {"container:shop-db-1", 3}, {"network:front", 2}};
     ck_assert_int_eq(json_array_size(spof), 4);
     for (i = 0; i < 4; i++) {
         json_t *e = json_array_get(spof, i);

@@ -88,10 +88,10 @@ START_TEST(test_svg_many_threads)
         char name[32], net[32];
         snprintf(name, sizeof(name), "c%d", i);
         snprintf(net, sizeof(net), "net%d", i % 4);
-        json_array_append_new(
-            items, json_pack("{s:s,s:s,s:s,s:b,s:{s:[{s:s}]}}", "container_id", "0123", "name",
-                             name, "state", "running", "is_allowlisted", 1, "details", "networks",
-                             "name", net));
+        json_array_append_new(items,
+                              json_pack("{s:s,s:s,s:s,s:b,s:{s:[{s:s}]}}", "container_id", "0123",
+                                        "name", name, "state", "running", "is_allowlisted", 1,
+                                        "details", "networks", "name", net));
     }
     json_t *g = svcmap_build(items, NULL, NULL);
     pthread_t th[N_THREADS];
