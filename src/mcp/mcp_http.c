@@ -183,7 +183,7 @@ static void *job_main(void *arg)
 static bool thread_slot_take(struct mcp_server *m)
 {
     pthread_mutex_lock(&m->mu);
-    bool ok = !m->is_stopping && m->n_threads < MCP_MAX_CALL_THREADS;
+    bool ok = !m->is_stopping && m->n_threads < m->max_threads;
     if (ok)
         m->n_threads++;
     pthread_mutex_unlock(&m->mu);
@@ -238,7 +238,13 @@ static void answer(struct mcp_server *m,
         job_free(j);
         return;
     }
-    json_t *r = mcp_rpc_answer(&j->rpc, msg, &j->call);
+    /* A long call never waits on a pool thread: past the thread cap it is refused. */
+    json_t *r =
+        is_long
+            ? mcp_rpc_error_new(
+                  json_object_get(msg, "id"), MCP_RPC_SERVER,
+                  "The server is busy (too many tool calls) or stopping; try again later.", NULL)
+            : mcp_rpc_answer(&j->rpc, msg, &j->call);
     job_free(j);
     http_reply_json(resp, 200, r);
 }

@@ -133,6 +133,7 @@ struct mcp_server {
     pthread_mutex_t mu; /* guards what follows */
     pthread_cond_t cv;
     size_t n_threads;
+    size_t max_threads; /* MCP_MAX_CALL_THREADS */
     bool is_stopping;
     struct mcp_job *jobs; /* calls in flight (for notifications/cancelled) */
 };

@@ -151,6 +151,7 @@ enum err mcp_server_new(const struct mcp_server_opts *o, struct mcp_server **out
     list_parse(cfg->mcp_allowed_origins, &m->origins, &m->n_origins, &m->is_any_origin);
     pthread_mutex_init(&m->mu, NULL);
     pthread_cond_init(&m->cv, NULL);
+    m->max_threads = MCP_MAX_CALL_THREADS;
     m->routes[0] = (struct http_route){HTTP_POST, "/mcp", mcp_http_post, 0,
                                        "MCP endpoint (JSON-RPC 2.0, Streamable HTTP)"};
     m->routes[1] = (struct http_route){HTTP_DELETE, "/mcp", mcp_http_delete, 0,

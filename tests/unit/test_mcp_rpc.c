@@ -609,6 +609,37 @@ START_TEST(test_http_cancel_stops_a_long_call)
 }
 END_TEST
 
+START_TEST(test_http_long_calls_capped)
+{
+    struct bg_call b;
+    memset(&b, 0, sizeof(b));
+    open_session(b.sid, sizeof(b.sid));
+    pthread_mutex_lock(&mcp->mu);
+    mcp->max_threads = 1;
+    pthread_mutex_unlock(&mcp->mu);
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, bg_main, &b), 0);
+    usleep(300000);
+    /* the one thread is busy: a second long call is refused at once, not run on the pool */
+    struct hreply r;
+    mcp_post(count_call, "application/json", b.sid, &r);
+    ck_assert_int_eq(r.status, 200);
+    json_t *j = json_loads(r.body, 0, NULL);
+    ck_assert_msg(j != NULL, "%s", r.body);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j, "error"), "code")),
+                     -32000);
+    json_decref(j);
+    xfree(r.body);
+    mcp_post("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":"
+             "{\"requestId\":\"long\"}}",
+             "application/json", b.sid, &r);
+    xfree(r.body);
+    pthread_join(th, NULL);
+    ck_assert_int_eq(b.r.status, 200);
+    xfree(b.r.body);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("mcp_rpc");
@@ -628,6 +659,7 @@ static Suite *suite(void)
     tcase_add_test(th, test_http_sse_progress_then_result);
     tcase_add_test(th, test_http_long_call_json_only);
     tcase_add_test(th, test_http_cancel_stops_a_long_call);
+    tcase_add_test(th, test_http_long_calls_capped);
     suite_add_tcase(s, th);
     return s;
 }
