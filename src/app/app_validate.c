@@ -6,6 +6,7 @@
 #include "app/app_int.h"
 #include "core/fs.h"
 #include "docker/docker.h"
+#include "llm/llm.h"
 
 enum check_state { CHECK_OK, CHECK_WARN, CHECK_FAIL };
 
@@ -73,6 +74,33 @@ static int check_docker(const struct config *cfg)
     return report(is_required ? CHECK_FAIL : CHECK_WARN, "docker", line);
 }
 
+/* The LLM endpoint: the locality check, then whether it answers (no chat call). */
+static int check_llm(const struct config *cfg)
+{
+    struct errbuf eb = {{0}};
+    struct llm_result r;
+    char line[600];
+    if (!cfg->llm_base_url)
+        return report(CHECK_OK, "llm", "not configured (LLM_BASE_URL unset: no explanations)");
+    struct llm_opts o = {.base_url = cfg->llm_base_url,
+                         .model = cfg->llm_model,
+                         .allowed_hosts = cfg->llm_allowed_hosts,
+                         .connect_timeout_ms = cfg->llm_connect_timeout_ms,
+                         .timeout_ms = cfg->llm_timeout_ms};
+    if (!llm_api_parse(cfg->llm_api, &o.api))
+        o.api = LLM_API_AUTO;
+    enum err e = llm_probe(&o, &r, &eb);
+    if (e == ERR_OK) {
+        snprintf(line, sizeof(line), "%s is local and answers (%s, model %s)", r.host,
+                 llm_api_name(r.api), cfg->llm_model);
+        return report(CHECK_OK, "llm", line);
+    }
+    /* A refused or malformed endpoint is a configuration error; a silent one may come up. */
+    bool is_config = e == ERR_FORBIDDEN || e == ERR_INVALID;
+    snprintf(line, sizeof(line), "%s", eb.msg);
+    return report(is_config ? CHECK_FAIL : CHECK_WARN, "llm", line);
+}
+
 int app_cmd_validate(struct config *cfg, int argc, char **argv)
 {
     (void)argv;
@@ -87,5 +115,6 @@ int app_cmd_validate(struct config *cfg, int argc, char **argv)
     failed += check_database(cfg);
     failed += check_folders(cfg);
     failed += check_docker(cfg);
+    failed += check_llm(cfg);
     return failed ? 1 : 0;
 }

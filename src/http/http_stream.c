@@ -45,6 +45,7 @@ void http_stream_unref(struct http_stream *st)
     if (!st || atomic_fetch_sub(&st->refs, 1) != 1)
         return;
     pthread_mutex_destroy(&st->mu);
+    buf_wipe(&st->out); /* it may have carried text that must not linger (an explanation) */
     buf_fini(&st->out);
     xfree(st->keepalive);
     xfree(st);
@@ -67,7 +68,7 @@ enum err http_stream_write(struct http_stream *st, const char *data, size_t len)
         e = ERR_UNAVAILABLE;
     } else {
         if (st->out_pos == buf_len(&st->out)) {
-            buf_reset(&st->out);
+            buf_wipe(&st->out);
             st->out_pos = 0;
         }
         e = buf_append(&st->out, data, len);
@@ -101,7 +102,7 @@ static ssize_t reader(void *cls, uint64_t pos, char *out, size_t max)
     pthread_mutex_lock(&st->mu);
     size_t left = buf_len(&st->out) - st->out_pos;
     if (left == 0 && st->wants_keepalive && st->keepalive && !st->is_closed && !st->is_gone) {
-        buf_reset(&st->out);
+        buf_wipe(&st->out);
         st->out_pos = 0;
         buf_puts(&st->out, st->keepalive);
         left = buf_len(&st->out);

@@ -166,16 +166,19 @@ resolve(const char *host, struct sockaddr_storage *addrs, size_t *n, struct errb
 static enum err url_parts(CURLU *u, struct llm_target *t, struct errbuf *eb)
 {
     char *scheme = NULL, *host = NULL, *port = NULL, *user = NULL, *query = NULL, *url = NULL;
+    char *zone = NULL;
     enum err e = ERR_OK;
     curl_url_get(u, CURLUPART_USER, &user, 0);
     curl_url_get(u, CURLUPART_QUERY, &query, 0);
+    curl_url_get(u, CURLUPART_ZONEID, &zone, 0);
     if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
         (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
         e = errbuf_set(eb, ERR_INVALID, "LLM_BASE_URL must be an http:// or https:// URL");
         goto out;
     }
-    if (user || query) {
-        e = errbuf_set(eb, ERR_INVALID, "LLM_BASE_URL may hold no credentials and no query");
+    if (user || query || zone) {
+        e = errbuf_set(eb, ERR_INVALID,
+                       "LLM_BASE_URL may hold no credentials, query or IPv6 zone id");
         goto out;
     }
     if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
@@ -206,6 +209,7 @@ out:
     curl_free(port);
     curl_free(user);
     curl_free(query);
+    curl_free(zone);
     curl_free(url);
     return e;
 }

@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from conftest import ROOT, free_port
+from test_lifecycle import slow_worker
 from test_redaction_e2e import dump_database, read_tree
 
 LLM_DIR = os.path.join(ROOT, "tests", "llm")
@@ -454,6 +455,33 @@ def test_llm_down_and_not_configured(make_instance):
     server = inst.start()
     body, _ = explain(server, run["id"], expect=409)
     assert "LLM_BASE_URL" in body["detail"]
+
+
+def test_validate_checks_the_llm(make_instance, llm):
+    inst = make_instance(llm_env(llm.url, "auto", True))
+    inst.prepare()
+    r = inst.cli("validate")
+    line = [x for x in r.stdout.splitlines() if x.split()[1:2] == ["llm"]]
+    assert line and line[0].startswith("ok") and "ollama" in line[0], r.stdout
+    r = inst.cli("validate", env={"LLM_BASE_URL": "http://134744072:11434/"})
+    line = [x for x in r.stdout.splitlines() if x.split()[1:2] == ["llm"]]
+    assert r.returncode == 1 and line[0].startswith("FAIL"), r.stdout
+    assert "8.8.8.8" in line[0] and "not a local address" in line[0]
+    r = inst.cli("validate", env={"LLM_BASE_URL": "http://127.0.0.1:%d" % free_port()})
+    line = [x for x in r.stdout.splitlines() if x.split()[1:2] == ["llm"]]
+    assert line[0].startswith("warn") and "connect" in line[0], r.stdout
+
+
+def test_run_without_report_is_409(make_instance, llm):
+    inst = make_instance(llm_env(llm.url, "openai", True))
+    server = inst.start(env={"CYBER_BRAIN_WORKER_BIN": slow_worker(inst.tmp, 30)})
+    run = server.launch({"tasks": ["log_triage"]})
+    before = len(llm.requests())
+    body, _ = explain(server, run["id"], expect=409)
+    assert "no report" in body["detail"], body
+    assert llm_calls(server) == [] and len(llm.requests()) == before
+    r = server.post("/api/runs/%d/cancel/" % run["id"])
+    assert r.status_code == 200, r.text
 
 
 def test_token_usage_aggregates(make_instance, llm):

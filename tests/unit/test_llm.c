@@ -143,6 +143,7 @@ START_TEST(test_resolve_spellings)
         {"ftp://127.0.0.1/", ERR_INVALID, NULL},
         {"http://user:pw@127.0.0.1/", ERR_INVALID, NULL},
         {"http://127.0.0.1/?q=1", ERR_INVALID, NULL},
+        {"http://[fe80::1%25eth0]:11434/", ERR_INVALID, NULL},
         {"not a url", ERR_INVALID, NULL},
         {"", ERR_INVALID, NULL},
     };
