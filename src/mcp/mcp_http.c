@@ -327,14 +327,18 @@ static void post_modern(struct mcp_server *m,
     answer(m, req, resp, msg, true, NULL, accepts_sse);
 }
 
-static void post_initialize(struct mcp_server *m, struct http_resp *resp, const json_t *msg)
+static void post_initialize(struct mcp_server *m,
+                            struct http_req *req,
+                            struct http_resp *resp,
+                            const json_t *msg)
 {
     struct mcp_rpc r = {.be = &m->be, .env = &m->env, .is_read_only = true};
     struct mcp_call none = {.env = &m->env};
     json_t *ans = mcp_rpc_answer(&r, msg, &none);
     const char *v = jsonx_get_str(json_object_get(ans, "result"), "protocolVersion");
     char sid[MCP_SESSION_ID_LEN];
-    if (mcp_sessions_open(m->sessions, v ? v : MCP_VERSION_LATEST, sid) != ERR_OK) {
+    if (mcp_sessions_open(m->sessions, v ? v : MCP_VERSION_LATEST,
+                          http_req_header(req, "Authorization"), sid) != ERR_OK) {
         json_decref(ans);
         reply_error(resp, 503, MCP_RPC_INTERNAL, "Cannot open a session now.", NULL);
         return;
@@ -364,7 +368,7 @@ static void post_legacy(struct mcp_server *m,
         return;
     }
     if (kind == MCP_MSG_REQUEST && strcmp(method, "initialize") == 0) {
-        post_initialize(m, resp, msg);
+        post_initialize(m, req, resp, msg);
         return;
     }
     if (kind == MCP_MSG_REQUEST && strcmp(method, "server/discover") == 0) {
@@ -377,7 +381,7 @@ static void post_legacy(struct mcp_server *m,
                     NULL);
         return;
     }
-    if (mcp_sessions_touch(m->sessions, sid) != ERR_OK) {
+    if (mcp_sessions_touch(m->sessions, sid, http_req_header(req, "Authorization")) != ERR_OK) {
         reply_error(resp, 404, -32001, "Session not found.", NULL);
         return;
     }
@@ -431,7 +435,7 @@ void mcp_http_delete(void *app, struct http_req *req, struct http_resp *resp)
                     NULL);
         return;
     }
-    if (mcp_sessions_end(m->sessions, sid) != ERR_OK) {
+    if (mcp_sessions_end(m->sessions, sid, http_req_header(req, "Authorization")) != ERR_OK) {
         reply_error(resp, 404, -32001, "Session not found.", NULL);
         return;
     }

@@ -100,13 +100,17 @@ struct mcp_sessions;
 struct mcp_sessions *mcp_sessions_new(size_t max, int idle_s);
 /* Free s; NULL is fine. */
 void mcp_sessions_free(struct mcp_sessions *s);
-/* Open a session for version; the least recently used one is ended when the table is full. */
-enum err
-mcp_sessions_open(struct mcp_sessions *s, const char *version, char id[MCP_SESSION_ID_LEN]);
-/* Mark id used now; ERR_NOT_FOUND when unknown, ended or expired. */
-enum err mcp_sessions_touch(struct mcp_sessions *s, const char *id);
-/* End id; ERR_NOT_FOUND when unknown. */
-enum err mcp_sessions_end(struct mcp_sessions *s, const char *id);
+/* Open a session for version, owned by credentials (the Authorization header; NULL: none);
+ * the least recently used one is ended when the table is full. */
+enum err mcp_sessions_open(struct mcp_sessions *s,
+                           const char *version,
+                           const char *credentials,
+                           char id[MCP_SESSION_ID_LEN]);
+/* Mark id used now; ERR_NOT_FOUND when unknown, ended, expired or opened with other
+ * credentials. */
+enum err mcp_sessions_touch(struct mcp_sessions *s, const char *id, const char *credentials);
+/* End id; ERR_NOT_FOUND when unknown or opened with other credentials. */
+enum err mcp_sessions_end(struct mcp_sessions *s, const char *id, const char *credentials);
 /* Return the number of live sessions. */
 size_t mcp_sessions_count(struct mcp_sessions *s);
 

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* mcp_session.c -- the Mcp-Session-Id table: bounded, with idle expiry.
  *
- * A session holds only its id, its protocol version and when it was last used: tool calls
- * keep no state between requests. When the table is full the least recently used session
- * ends (its client gets 404 and initializes again, as the transport prescribes). Ids are 128
- * random bits in hex. One mutex; every call is O(max). */
+ * A session holds only its id, its owner (the SHA-256 of the credentials that opened it: a
+ * session id seen by someone else is no use with their own token), its protocol version
+ * and when it was last used: tool calls keep no state between requests. When the table is full the
+ * least recently used session ends (its client gets 404 and initializes again, as the transport
+ * prescribes). Ids are 128 random bits in hex. One mutex; every call is O(max). */
 #include <pthread.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 
 struct session {
     char id[MCP_SESSION_ID_LEN]; /* empty when free */
+    char owner[CRYPTO_SHA256_HEX_LEN];
     char version[16];
     int64_t used_ms; /* monotonic */
 };
@@ -50,7 +52,17 @@ static bool is_live(const struct mcp_sessions *s, const struct session *x, int64
     return x->id[0] && now - x->used_ms <= s->idle_ms;
 }
 
-enum err mcp_sessions_open(struct mcp_sessions *s, const char *version, char id[MCP_SESSION_ID_LEN])
+/* Hash the credentials of a request (NULL: none) into out. */
+static void owner_of(const char *credentials, char out[CRYPTO_SHA256_HEX_LEN])
+{
+    const char *c = credentials ? credentials : "";
+    crypto_sha256_hex(c, strlen(c), out);
+}
+
+enum err mcp_sessions_open(struct mcp_sessions *s,
+                           const char *version,
+                           const char *credentials,
+                           char id[MCP_SESSION_ID_LEN])
 {
     enum err e = crypto_random_hex(16, id, MCP_SESSION_ID_LEN);
     if (e != ERR_OK)
@@ -68,38 +80,42 @@ enum err mcp_sessions_open(struct mcp_sessions *s, const char *version, char id[
             pick = x;
     }
     memcpy(pick->id, id, MCP_SESSION_ID_LEN);
+    owner_of(credentials, pick->owner);
     snprintf(pick->version, sizeof(pick->version), "%s", version);
     pick->used_ms = now;
     pthread_mutex_unlock(&s->mu);
     return ERR_OK;
 }
 
-/* Find the live session id; call with s->mu held. */
-static struct session *find_locked(struct mcp_sessions *s, const char *id, int64_t now)
+/* Find the live session id opened with credentials; call with s->mu held. */
+static struct session *
+find_locked(struct mcp_sessions *s, const char *id, const char *credentials, int64_t now)
 {
+    char owner[CRYPTO_SHA256_HEX_LEN];
     if (strlen(id) != MCP_SESSION_ID_LEN - 1)
         return NULL;
+    owner_of(credentials, owner);
     for (size_t i = 0; i < s->max; i++)
         if (is_live(s, &s->tab[i], now) && crypto_streq_ct(s->tab[i].id, id))
-            return &s->tab[i];
+            return crypto_streq_ct(s->tab[i].owner, owner) ? &s->tab[i] : NULL;
     return NULL;
 }
 
-enum err mcp_sessions_touch(struct mcp_sessions *s, const char *id)
+enum err mcp_sessions_touch(struct mcp_sessions *s, const char *id, const char *credentials)
 {
     int64_t now = clock_mono_ms();
     pthread_mutex_lock(&s->mu);
-    struct session *x = find_locked(s, id, now);
+    struct session *x = find_locked(s, id, credentials, now);
     if (x)
         x->used_ms = now;
     pthread_mutex_unlock(&s->mu);
     return x ? ERR_OK : ERR_NOT_FOUND;
 }
 
-enum err mcp_sessions_end(struct mcp_sessions *s, const char *id)
+enum err mcp_sessions_end(struct mcp_sessions *s, const char *id, const char *credentials)
 {
     pthread_mutex_lock(&s->mu);
-    struct session *x = find_locked(s, id, clock_mono_ms());
+    struct session *x = find_locked(s, id, credentials, clock_mono_ms());
     if (x)
         memset(x, 0, sizeof(*x));
     pthread_mutex_unlock(&s->mu);

@@ -130,6 +130,17 @@ def test_session_rules(server):
     assert post(server, ping, headers={"Mcp-Session-Id": sid}).status_code == 404
 
 
+def test_session_belongs_to_its_token(instance, server):
+    """A session id is no use with another valid token: 404, as if unknown; its owner goes on."""
+    sid, _ = initialize(server)
+    other = instance.cli("token", "create", "--name", "other", check=True).stdout.strip()
+    ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    h = {"Mcp-Session-Id": sid, "Authorization": "Bearer " + other}
+    assert post(server, ping, headers=h).status_code == 404
+    assert requests.delete(mcp_url(server), headers=h, timeout=5).status_code == 404
+    assert post(server, ping, headers={"Mcp-Session-Id": sid}).status_code == 200
+
+
 def test_bad_bodies_are_4xx(server):
     sid, _ = initialize(server)
     h = {"Mcp-Session-Id": sid}

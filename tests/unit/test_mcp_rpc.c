@@ -350,21 +350,26 @@ START_TEST(test_sessions)
 {
     struct mcp_sessions *s = mcp_sessions_new(2, 3600);
     char a[MCP_SESSION_ID_LEN], b[MCP_SESSION_ID_LEN], c[MCP_SESSION_ID_LEN];
-    ck_assert_int_eq(mcp_sessions_open(s, "2025-11-25", a), ERR_OK);
+    ck_assert_int_eq(mcp_sessions_open(s, "2025-11-25", "Bearer t1", a), ERR_OK);
     ck_assert_int_eq((int)strlen(a), 32);
     usleep(2000);
-    ck_assert_int_eq(mcp_sessions_open(s, "2025-11-25", b), ERR_OK);
+    ck_assert_int_eq(mcp_sessions_open(s, "2025-11-25", "Bearer t1", b), ERR_OK);
     ck_assert_str_ne(a, b);
     usleep(2000);
-    ck_assert_int_eq(mcp_sessions_touch(s, a), ERR_OK); /* b is now the least recent */
+    ck_assert_int_eq(mcp_sessions_touch(s, a, "Bearer t1"), ERR_OK); /* b is now the least recent */
+    /* A session is no use with other credentials (or none). */
+    ck_assert_int_eq(mcp_sessions_touch(s, a, "Bearer t2"), ERR_NOT_FOUND);
+    ck_assert_int_eq(mcp_sessions_touch(s, a, NULL), ERR_NOT_FOUND);
+    ck_assert_int_eq(mcp_sessions_end(s, a, "Bearer t2"), ERR_NOT_FOUND);
     usleep(2000);
-    ck_assert_int_eq(mcp_sessions_open(s, "2025-11-25", c), ERR_OK);
+    ck_assert_int_eq(mcp_sessions_open(s, "2025-11-25", NULL, c), ERR_OK);
     ck_assert_int_eq((int)mcp_sessions_count(s), 2);
-    ck_assert_int_eq(mcp_sessions_touch(s, b), ERR_NOT_FOUND);
-    ck_assert_int_eq(mcp_sessions_touch(s, a), ERR_OK);
-    ck_assert_int_eq(mcp_sessions_end(s, a), ERR_OK);
-    ck_assert_int_eq(mcp_sessions_end(s, a), ERR_NOT_FOUND);
-    ck_assert_int_eq(mcp_sessions_touch(s, "short"), ERR_NOT_FOUND);
+    ck_assert_int_eq(mcp_sessions_touch(s, b, "Bearer t1"), ERR_NOT_FOUND);
+    ck_assert_int_eq(mcp_sessions_touch(s, a, "Bearer t1"), ERR_OK);
+    ck_assert_int_eq(mcp_sessions_touch(s, c, NULL), ERR_OK);
+    ck_assert_int_eq(mcp_sessions_end(s, a, "Bearer t1"), ERR_OK);
+    ck_assert_int_eq(mcp_sessions_end(s, a, "Bearer t1"), ERR_NOT_FOUND);
+    ck_assert_int_eq(mcp_sessions_touch(s, "short", NULL), ERR_NOT_FOUND);
     mcp_sessions_free(s);
 }
 END_TEST
