@@ -15,7 +15,12 @@ ifeq ($(WERROR),1)
 WARN      += -Werror
 endif
 CPPFLAGS  += -D_GNU_SOURCE -Isrc -I$(BUILD)/gen $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+# Graphviz's dot layout and core (SVG) plugins are linked in and given to gvContextPlugins, so
+# no plugin (pango, fontconfig) is loaded at run time; they live in libgvc's plugin folder.
+GV_PLUGINS:= $(shell pkg-config --variable=libdir libgvc 2>/dev/null)/graphviz
+LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) \
+             -L$(GV_PLUGINS) -Wl,-rpath,$(GV_PLUGINS) -lgvplugin_dot_layout -lgvplugin_core \
+             -lpthread -lm
 
 ifeq ($(FLAVOUR),release)
 CFLAGS    += -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong

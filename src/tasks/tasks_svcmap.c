@@ -5,10 +5,14 @@
  *
  * Graphviz keeps global state (its graph reader, error handling, plugin tables): every use
  * of it in this process goes through one mutex, and one context made on first use serves
- * all layouts. The DOT text is written here from the checked graph (svcmap_dot), never
+ * all layouts. The context holds only the two plugins linked in (dot layout, core SVG
+ * renderer), never the installed set: no pango/fontconfig (text widths come from Graphviz's
+ * built-in metrics), so the output does not depend on the fonts of the machine and no
+ * plugin is loaded at run time. The DOT text is written here from the checked graph (svcmap_dot), never
  * taken from the worker, so names are labels and cannot become DOT syntax. */
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
+#include <graphviz/gvplugin.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -23,8 +27,17 @@
 #define SVCMAP_MD_MERMAID   (24 * 1024)       /* Mermaid in a summary up to this size */
 #define SVCMAP_SUMMARY_LIST 20                /* entries of each list in a job summary */
 
+/* The plugin libraries' entry points (libgvplugin_dot_layout, libgvplugin_core). */
+extern gvplugin_library_t gvplugin_dot_layout_LTX_library;
+extern gvplugin_library_t gvplugin_core_LTX_library;
+
 static pthread_mutex_t gv_mu = PTHREAD_MUTEX_INITIALIZER;
 static GVC_t *gv_ctx; /* under gv_mu */
+static lt_symlist_t gv_builtins[] = {
+    {"gvplugin_dot_layout_LTX_library", &gvplugin_dot_layout_LTX_library},
+    {"gvplugin_core_LTX_library", &gvplugin_core_LTX_library},
+    {NULL, NULL},
+};
 
 /* Lay out and render dot (gv_mu held); *svg is new (caller frees). */
 static enum err render(const char *dot, char **svg, struct errbuf *eb)
@@ -32,7 +45,7 @@ static enum err render(const char *dot, char **svg, struct errbuf *eb)
     char *data = NULL;
     unsigned int len = 0;
     if (!gv_ctx)
-        gv_ctx = gvContext();
+        gv_ctx = gvContextPlugins(gv_builtins, 0); /* 0: no plugin config is read */
     if (!gv_ctx)
         return errbuf_set(eb, ERR_INTERNAL, "Graphviz: no context");
     agseterr(AGMAX); /* no messages on stderr: the result says what went wrong */
