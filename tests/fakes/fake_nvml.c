@@ -3,7 +3,9 @@
  * answering from the "-q" section of a real nvidia-smi capture (tests/data/nvidia-smi), the
  * text nvidia-smi itself prints from NVML: product name, UUID, driver, FB memory, utilisation,
  * current / slowdown / shutdown temperatures, average power draw and current power limit,
- * fan, clocks, MIG mode, and the processes (Type C: compute, G: graphics, C+G: both).
+ * fan, clocks, MIG mode, and the processes (Type C: compute, G: graphics, C+G: both); the
+ * per-process SM utilisation from the capture's "pmon" section (what nvidia-smi pmon reads
+ * from nvmlDeviceGetProcessUtilization; "-" is a process without a sample).
  * A value the capture gives as N/A answers NVML_ERROR_NOT_SUPPORTED.
  *
  * Environment: FAKE_NVML_CAPTURE (the file), FAKE_NVML_STATE (idle | load, default load),
@@ -19,6 +21,12 @@
 #define UNKNOWN       999
 #define MISMATCH      18
 #define LINES_MAX     4096
+
+struct util_sample {
+    unsigned int pid;
+    unsigned long long ts;
+    unsigned int sm, mem, enc, dec;
+};
 
 struct proc_info {
     unsigned int pid;
@@ -297,4 +305,48 @@ int nvmlDeviceGetGraphicsRunningProcesses_v3(void *dev, unsigned int *count, str
 {
     (void)dev;
     return procs('G', count, p);
+}
+
+/* The first pmon block of the capture's state: one sample per pid with a number for sm. */
+int nvmlDeviceGetProcessUtilization(void *dev,
+                                    struct util_sample *out,
+                                    unsigned int *count,
+                                    unsigned long long since)
+{
+    char want[64], buf[1024];
+    unsigned int n = 0, cap = *count, seen[256];
+    int in = 0, n_seen = 0;
+    (void)dev;
+    (void)since;
+    FILE *f = fopen(env("FAKE_NVML_CAPTURE", ""), "r");
+    if (!f)
+        return UNKNOWN;
+    snprintf(want, sizeof(want), "# %s :: pmon", env("FAKE_NVML_STATE", "load"));
+    while (fgets(buf, sizeof(buf), f)) {
+        if (!in) {
+            in = strncmp(buf, want, strlen(want)) == 0;
+            continue;
+        }
+        if (buf[0] == '\n' && n_seen > 0)
+            break;
+        unsigned int gpu, pid;
+        char type[8], sm[16], mem[16];
+        if (buf[0] == '#' || sscanf(buf, "%u %u %7s %15s %15s", &gpu, &pid, type, sm, mem) != 5)
+            continue;
+        int dup = 0;
+        for (int i = 0; i < n_seen; i++)
+            dup |= seen[i] == pid;
+        if (dup || n_seen == 256)
+            break; /* the next round of samples */
+        seen[n_seen++] = pid;
+        if (sm[0] == '-')
+            continue;
+        if (n < cap && out)
+            out[n] = (struct util_sample){
+                pid, 1, (unsigned)atoi(sm), mem[0] == '-' ? 0 : (unsigned)atoi(mem), 0, 0};
+        n++;
+    }
+    fclose(f);
+    *count = n;
+    return n > cap || !out ? 7 : OK;
 }

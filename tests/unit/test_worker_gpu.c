@@ -555,6 +555,19 @@ START_TEST(test_nvml_replay)
     ck_assert_uint_eq(json_array_size(json_object_get(s, "processes")), 3);
     json_decref(s);
 
+    /* Per-process SM utilisation (the capture's pmon: gpu_burn at 99 %, the memhogs without
+     * a sample): the container figure is NVML's, not an estimate. */
+    use_fake_nvml(H100, NULL, lib, sizeof(lib));
+    s = worker_gpu_sample(&o, &is_error);
+    procs = json_object_get(s, "processes");
+    ck_assert_uint_eq(json_array_size(procs), 3);
+    ck_assert_int_eq(ival(json_array_get(procs, 2), "utilization_sm_pct"), 99);
+    ck_assert_ptr_null(json_object_get(json_array_get(procs, 0), "utilization_sm_pct"));
+    const json_t *row = json_array_get(json_object_get(s, "containers"), 0);
+    ck_assert(json_is_false(json_object_get(row, "utilization_estimated")));
+    ck_assert_int_eq(ival(row, "utilization_gpu_pct"), 99);
+    json_decref(s);
+
     /* The process calls fail: processes null with a reason, the GPUs still there. */
     use_fake_nvml(H100, "procs-fail", lib, sizeof(lib));
     s = worker_gpu_sample(&o, &is_error);
