@@ -133,6 +133,15 @@ json_t *docker_inspect_summary(const json_t *raw);
 enum err
 docker_container_inspect(const char *socket_path, const char *id, json_t **out, struct errbuf *eb);
 
+/* Return {"pid", "running", "ips": ["172.18.0.3", ...]} of an inspect answer raw: its main
+ * process id on the host (0 when it is not running) and its addresses on every network
+ * (caller decrefs). Addresses are for the orchestrator's own use (observed connections):
+ * they are never stored or passed on. Pure: no I/O. */
+json_t *docker_inspect_netinfo(const json_t *raw);
+/* Inspect container id and return docker_inspect_netinfo of the answer in *out. */
+enum err
+docker_container_netinfo(const char *socket_path, const char *id, json_t **out, struct errbuf *eb);
+
 /* ---- networks (docker_network.c) ---- */
 
 /* Summarise the engine's network list raw into [{"name","driver","scope","internal"}]

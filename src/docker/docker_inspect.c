@@ -275,13 +275,13 @@ json_t *docker_inspect_summary(const json_t *raw)
     return s;
 }
 
-enum err
-docker_container_inspect(const char *socket_path, const char *id, json_t **out, struct errbuf *eb)
+/* Ask the engine for container id's inspect answer (*raw, caller decrefs); the answer's
+ * text, which held the environment's values, is wiped. */
+static enum err get_raw(const char *socket_path, const char *id, json_t **raw, struct errbuf *eb)
 {
     char path[DOCKER_PATH_MAX];
-    json_t *raw = NULL;
     struct docker_reply r = {0};
-    *out = NULL;
+    *raw = NULL;
     if (!is_name_ok(id))
         return errbuf_set(eb, ERR_INVALID, "not a container id or name");
     enum err e = docker_api_path(socket_path, path, sizeof(path), eb, "/containers/%s/json", id);
@@ -291,16 +291,61 @@ docker_container_inspect(const char *socket_path, const char *id, json_t **out, 
     buf_init(&r.body, INSPECT_BODY_MAX);
     e = docker_request(socket_path, &call, &r, eb);
     if (e == ERR_OK &&
-        jsonx_parse(buf_str(&r.body), buf_len(&r.body), INSPECT_BODY_MAX, &raw, NULL) != ERR_OK)
+        jsonx_parse(buf_str(&r.body), buf_len(&r.body), INSPECT_BODY_MAX, raw, NULL) != ERR_OK)
         e = errbuf_set(eb, ERR_UNAVAILABLE, "docker container inspect: the answer is not JSON");
-    if (e == ERR_OK && !json_is_object(raw))
+    if (e == ERR_OK && !json_is_object(*raw))
         e = errbuf_set(eb, ERR_UNAVAILABLE, "docker container inspect: not an object");
-    if (e == ERR_OK)
-        *out = docker_inspect_summary(raw);
-    json_decref(raw);
-    /* The answer held the environment's values: wipe it. */
+    if (e != ERR_OK) {
+        json_decref(*raw);
+        *raw = NULL;
+    }
     size_t n = buf_len(&r.body);
     xfree_zero(buf_take(&r.body), n);
     buf_fini(&r.body);
+    return e;
+}
+
+enum err
+docker_container_inspect(const char *socket_path, const char *id, json_t **out, struct errbuf *eb)
+{
+    json_t *raw = NULL;
+    *out = NULL;
+    enum err e = get_raw(socket_path, id, &raw, eb);
+    if (e == ERR_OK)
+        *out = docker_inspect_summary(raw);
+    json_decref(raw);
+    return e;
+}
+
+json_t *docker_inspect_netinfo(const json_t *raw)
+{
+    const json_t *state = json_object_get(raw, "State");
+    json_t *pid = json_object_get(state, "Pid");
+    json_t *ips = json_array();
+    const char *name;
+    json_t *n;
+    json_object_foreach(json_object_get(json_object_get(raw, "NetworkSettings"), "Networks"), name,
+                        n)
+    {
+        static const char *const keys[] = {"IPAddress", "GlobalIPv6Address", NULL};
+        for (size_t k = 0; keys[k]; k++) {
+            const char *ip = jsonx_get_str(n, keys[k]);
+            if (ip && *ip && strlen(ip) < 64 && json_array_size(ips) < 2 * INSPECT_NETS_MAX)
+                json_array_append_new(ips, json_string(ip));
+        }
+    }
+    return json_pack("{s:I,s:b,s:o}", "pid", json_is_integer(pid) ? json_integer_value(pid) : 0,
+                     "running", json_is_true(json_object_get(state, "Running")), "ips", ips);
+}
+
+enum err
+docker_container_netinfo(const char *socket_path, const char *id, json_t **out, struct errbuf *eb)
+{
+    json_t *raw = NULL;
+    *out = NULL;
+    enum err e = get_raw(socket_path, id, &raw, eb);
+    if (e == ERR_OK)
+        *out = docker_inspect_netinfo(raw);
+    json_decref(raw);
     return e;
 }

@@ -82,7 +82,8 @@
 #define MAP_EDGE      OBJECT(P("from", STR) "," P("to", STR) "," \
                              P("type", ENUM(Q("shares_network") "," Q("depends_on") "," \
                                             Q("env_reference") "," Q("link") "," \
-                                            Q("shared_volume") "," Q("publishes"))) "," \
+                                            Q("shared_volume") "," Q("publishes") "," \
+                                            Q("observed"))) "," \
                              P("evidence", STR), \
                              Q("from") "," Q("to") "," Q("type") "," Q("evidence"))
 #define DESCRIBED(schema_head, text) "{" schema_head "," P("description", Q(text)) "}"

@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/buf.h"
 #include "core/err.h"
@@ -34,12 +35,27 @@
     X(ENV_REFERENCE, "env_reference")   \
     X(LINK, "link")                     \
     X(SHARED_VOLUME, "shared_volume")   \
-    X(PUBLISHES, "publishes")
+    X(PUBLISHES, "publishes")           \
+    X(OBSERVED, "observed")
 
 /* Options of svcmap_build. */
 struct svcmap_opts {
-    bool include_stopped; /* containers that are not running are nodes too (directive D3) */
+    bool include_stopped;   /* containers that are not running are nodes too (directive D3) */
+    const json_t *observed; /* [{"from","to","port"}] by container name (svcmap_observed), or
+                               NULL: each an "observed" edge from -> to */
 };
+
+/* One TCP socket of a /proc/<pid>/net/tcp{,6} table. */
+struct svcmap_sock {
+    unsigned char local[16], remote[16]; /* IPv6 bytes; IPv4 as ::ffff:a.b.c.d */
+    uint16_t local_port, remote_port;
+    bool is_listen; /* LISTEN; else ESTABLISHED */
+};
+
+/* Parse the text of /proc/<pid>/net/tcp or tcp6 (len bytes): writes the LISTEN and
+ * ESTABLISHED sockets to out (at most max) and returns how many. Lines that do not parse
+ * are skipped. */
+size_t svcmap_proc_tcp_parse(const char *text, size_t len, struct svcmap_sock *out, size_t max);
 
 /* Find the host names in one environment variable's value (URLs, host:port, lists of
  * them, libpq / ADO key=value DSNs; a bare name too when var_name ends in HOST, SERVER,

@@ -6,8 +6,9 @@
  * dependent to what it needs: container -> network (shares_network), -> volume
  * (shared_volume), -> container (depends_on from the compose label, link, env_reference
  * when a variable's value names the other container: its name, an alias on a network
- * both are on, or its compose service in the same project); publishes goes container ->
- * host port. One edge per (from, to, type); further evidence is appended to it. */
+ * both are on, or its compose service in the same project; observed for an established
+ * TCP connection the orchestrator saw); publishes goes container -> host port. One edge
+ * per (from, to, type); further evidence is appended to it. */
 #include <string.h>
 #include <strings.h>
 
@@ -351,6 +352,25 @@ static void env_of(struct build *b, const struct ctr *c)
     json_decref(unresolved);
 }
 
+/* The "observed" edges: established TCP connections the orchestrator saw between two
+ * containers (o->observed, by name). */
+static void observed_of(struct build *b, const json_t *observed)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(observed, i, x)
+    {
+        const char *from = jsonx_get_str(x, "from"), *to = jsonx_get_str(x, "to");
+        json_int_t port = json_integer_value(json_object_get(x, "port"));
+        const struct ctr *f = from ? by_name(b, from) : NULL, *t = to ? by_name(b, to) : NULL;
+        if (!f || !t || port <= 0 || port > 65535)
+            continue;
+        char *ev = xasprintf("established TCP connection to port %lld (observed)", (long long)port);
+        edge_add(b, f->node_id, t->node_id, "observed", ev);
+        xfree(ev);
+    }
+}
+
 /* Containers first (so every name can be resolved), then each allowlisted one's edges. */
 static void add_containers(struct build *b, const json_t *items, const struct svcmap_opts *o)
 {
@@ -377,6 +397,7 @@ static void add_containers(struct build *b, const json_t *items, const struct sv
         links_of(b, c);
         env_of(b, c);
     }
+    observed_of(b, o->observed);
 }
 
 json_t *svcmap_build(const json_t *items, const json_t *networks, const struct svcmap_opts *o)

@@ -34,7 +34,8 @@ static const char *edge_color(const char *type)
 {
     static const char *const colors[][2] = {
         {"shares_network", "#16a34a"}, {"depends_on", "#2563eb"},    {"env_reference", "#9333ea"},
-        {"link", "#0891b2"},           {"shared_volume", "#d97706"}, {"publishes", "#db2777"}};
+        {"link", "#0891b2"},           {"shared_volume", "#d97706"}, {"publishes", "#db2777"},
+        {"observed", "#dc2626"}};
     for (size_t i = 0; i < sizeof(colors) / sizeof(colors[0]); i++)
         if (type && !strcmp(type, colors[i][0]))
             return colors[i][1];
@@ -110,7 +111,10 @@ enum err svcmap_dot(const json_t *g, struct buf *out)
         dot_quote(out, type);
         buf_puts(out, ": ");
         dot_quote(out, jsonx_get_str(v, "evidence"));
-        buf_printf(out, "\"%s];\n", !strcmp(type, "shares_network") ? ", style=dashed" : "");
+        buf_printf(out, "\"%s];\n",
+                   !strcmp(type, "shares_network") ? ", style=dashed"
+                   : !strcmp(type, "observed")     ? ", style=bold"
+                                                   : "");
     }
     json_decref(ix);
     return buf_puts(out, "}\n");

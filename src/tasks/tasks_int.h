@@ -165,6 +165,10 @@ void tasks_report_write(struct tasks *t, int64_t run_id);
 char *tasks_svcmap_keep(struct tasks_job *job, json_t *r);
 /* Append the report section of a job summary's "map" to b. */
 void tasks_svcmap_md(struct buf *b, const json_t *map);
+/* Return the established TCP connections between the running allowlisted containers of
+ * the inventory items, read from the host's /proc/<pid>/net/tcp{,6}: [{"from", "to",
+ * "port"}] by the items' (redacted) names; [] when none or /proc is not the host's. */
+json_t *tasks_observed_collect(const struct config *cfg, const json_t *items);
 /* Return the folder of run_id under the uploads folder (caller frees). */
 char *tasks_run_dir(const struct tasks *t, int64_t run_id);
 

@@ -57,9 +57,10 @@ static void add_inventory(const struct tasks_job *tj, json_t *job)
     struct errbuf eb = {0};
     json_t *inv = json_incref(tj->inventory);
     enum err e = inv ? ERR_OK : tasks_inventory_collect(tj->t->opts.cfg, tj->t->opts.st, &inv, &eb);
-    if (e == ERR_OK)
+    if (e == ERR_OK) {
+        json_object_set_new(job, "observed", tasks_observed_collect(tj->t->opts.cfg, inv));
         json_object_set_new(job, "inventory", inv);
-    else
+    } else
         json_object_set_new(job, "inventory_error", json_string(errbuf_get(&eb, e)));
     /* The engine's networks (name, driver, scope, internal: no addresses) for the map. */
     json_t *nets = NULL;

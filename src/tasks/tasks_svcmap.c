@@ -8,8 +8,8 @@
  * all layouts. The context holds only the two plugins linked in (dot layout, core SVG
  * renderer), never the installed set: no pango/fontconfig (text widths come from Graphviz's
  * built-in metrics), so the output does not depend on the fonts of the machine and no
- * plugin is loaded at run time. The DOT text is written here from the checked graph (svcmap_dot), never
- * taken from the worker, so names are labels and cannot become DOT syntax. */
+ * plugin is loaded at run time. The DOT text is written here from the checked graph (svcmap_dot),
+ * never taken from the worker, so names are labels and cannot become DOT syntax. */
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 #include <graphviz/gvplugin.h>

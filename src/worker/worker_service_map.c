@@ -98,7 +98,8 @@ json_t *worker_service_map(const json_t *job)
     }
     worker_progress(60, "building the service map");
     const json_t *stopped = json_object_get(json_object_get(job, "config"), "include_stopped");
-    struct svcmap_opts o = {.include_stopped = !json_is_false(stopped)};
+    struct svcmap_opts o = {.include_stopped = !json_is_false(stopped),
+                            .observed = json_object_get(job, "observed")};
     json_t *graph = svcmap_build(inv, json_object_get(job, "networks"), &o);
     json_t *r = json_pack("{s:s,s:s,s:s,s:o,s:o,s:I,s:b}", "task", "service_map", "status",
                           "success", "docker", "reachable", "containers", list, "counts", counts,

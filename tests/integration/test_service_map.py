@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 import subprocess
+import time
 from xml.etree import ElementTree
 
 import pytest
@@ -43,7 +44,7 @@ def docker(*args, check=True):
 @pytest.fixture(scope="module")
 def busybox_image(tmp_path_factory):
     need_engine()
-    tag = build_busybox_image(tmp_path_factory, "cb-svcmap-busybox", ("sleep",))
+    tag = build_busybox_image(tmp_path_factory, "cb-svcmap-busybox", ("sleep", "sh", "nc", "cat"))
     yield tag
     docker("rmi", "-f", tag, check=False)
 
@@ -307,3 +308,56 @@ def test_mcp_tools_match_the_api(server, stack):
     assert "no node" in mcp.error_text("impact_of", {"node": "nope-" + stack["project"]})
     assert mcp.error_text("impact_of", {})
     assert SECRET not in json.dumps(sm)
+
+
+@pytest.fixture
+def talking(busybox_image):
+    """Two running containers on an internal network: srv listens on 5432 (nc -ll -e cat),
+    cli holds one TCP connection to it. The test itself sends nothing anywhere."""
+    p = "cbsmobs" + secrets.token_hex(4)
+    net = docker("network", "create", "--internal", p + "_net")
+    made = []
+    try:
+        made.append(docker("run", "-d", "--name", p + "-srv", "--network", net, busybox_image,
+                           "/bin/nc", "-ll", "-p", "5432", "-e", "/bin/cat"))
+        ip = docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+                    made[0])
+        made.append(docker("run", "-d", "--name", p + "-cli", "--network", net, busybox_image,
+                           "/bin/sh", "-c", "/bin/sleep 600 | /bin/nc %s 5432" % ip))
+        made.append(docker("run", "-d", "--name", p + "-idle", "--network", net, busybox_image,
+                           "/bin/sleep", "600"))
+        deadline = time.monotonic() + 20
+        while ":1538 " not in established(made[1]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        yield {"srv": p + "-srv", "cli": p + "-cli", "idle": p + "-idle"}
+    finally:
+        if made:
+            docker("rm", "-f", *made, check=False)
+        docker("network", "rm", net, check=False)
+
+
+def established(cid):
+    """The ESTABLISHED lines of the container's /proc/<pid>/net/tcp (hex ports)."""
+    pid = docker("inspect", "-f", "{{.State.Pid}}", cid)
+    try:
+        with open("/proc/%s/net/tcp" % pid) as f:
+            return "".join(line for line in f if line.split()[3:4] == ["01"])
+    except OSError:
+        return ""
+
+
+def test_observed_connection(server, talking):
+    """An established TCP connection between two allowlisted running containers is an
+    "observed" edge from the client to the server's port; nothing else is observed."""
+    t = talking
+    assert ":1538 " in established(t["cli"]), "the client did not connect"
+    allow(server, [t["srv"], t["cli"], t["idle"]])
+    _, m = map_run(server)
+    obs = {(e["from"], e["to"]): e["evidence"] for e in m["edges"] if e["type"] == "observed"}
+    mine = {k: v for k, v in obs.items() if "cbsmobs" in k[0]}
+    assert mine == {("container:" + t["cli"], "container:" + t["srv"]):
+                    "established TCP connection to port 5432 (observed)"}, obs
+    for node in m["nodes"]:
+        assert "172." not in json.dumps(node)  # addresses stay in the orchestrator
+    r = server.get(SM + "impact/", params={"node": t["srv"]})
+    assert {x["id"] for x in r.json()["impacted"]} == {"container:" + t["cli"]}

@@ -157,6 +157,29 @@ START_TEST(test_summary_links_env_hosts_bindings)
 }
 END_TEST
 
+START_TEST(test_netinfo)
+{
+    json_t *raw = json_loads("{\"State\":{\"Pid\":4242,\"Running\":true},\"NetworkSettings\":"
+                             "{\"Networks\":{\"a\":{\"IPAddress\":\"172.18.0.3\","
+                             "\"GlobalIPv6Address\":\"fd00::3\"},\"b\":{\"IPAddress\":\"\"}}}}",
+                             0, NULL);
+    json_t *ni = docker_inspect_netinfo(raw);
+    char *text = json_dumps(ni, JSON_SORT_KEYS);
+    ck_assert_str_eq(text, "{\"ips\": [\"172.18.0.3\", \"fd00::3\"], \"pid\": 4242, "
+                           "\"running\": true}");
+    free(text);
+    json_decref(ni);
+    json_decref(raw);
+    /* Not running: pid 0, no addresses. */
+    raw = json_loads("{\"State\":{\"Pid\":0}}", 0, NULL);
+    ni = docker_inspect_netinfo(raw);
+    ck_assert_int_eq(json_integer_value(json_object_get(ni, "pid")), 0);
+    ck_assert_uint_eq(json_array_size(json_object_get(ni, "ips")), 0);
+    json_decref(ni);
+    json_decref(raw);
+}
+END_TEST
+
 START_TEST(test_networks_summary)
 {
     json_t *raw = json_loads(
@@ -183,6 +206,7 @@ int main(void)
     tcase_add_test(tc, test_summary_caps);
     tcase_add_test(tc, test_summary_links_env_hosts_bindings);
     tcase_add_test(tc, test_networks_summary);
+    tcase_add_test(tc, test_netinfo);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

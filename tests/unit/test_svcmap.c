@@ -378,6 +378,56 @@ START_TEST(test_impact_spof_diff)
 }
 END_TEST
 
+START_TEST(test_proc_tcp_and_observed)
+{
+    const char *tcp =
+        "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid\n"
+        "   0: 00000000:1538 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1 1\n"
+        "   1: 030012AC:C350 020012AC:1538 01 00000000:00000000 00:00000000 00000000 0 0 2 1\n"
+        "   2: 030012AC:C351 020012AC:1539 06 00000000:00000000 00:00000000 00000000 0 0 3 1\n"
+        "   3: zz0012AC:C351 020012AC:1539 01\n"
+        "garbage\n\n   4: 0100007F:0050";
+    struct svcmap_sock s[8];
+    size_t n = svcmap_proc_tcp_parse(tcp, strlen(tcp), s, 8);
+    ck_assert_uint_eq(n, 2); /* LISTEN and ESTABLISHED; TIME_WAIT and bad lines skipped */
+    ck_assert(s[0].is_listen);
+    ck_assert_uint_eq(s[0].local_port, 5432);
+    ck_assert(!s[1].is_listen);
+    ck_assert_uint_eq(s[1].remote_port, 5432);
+    ck_assert_uint_eq(s[1].local_port, 50000);
+    static const unsigned char want[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 172, 18, 0, 2};
+    ck_assert(memcmp(s[1].remote, want, 16) == 0); /* 172.18.0.2, IPv4-mapped */
+    const char *tcp6 = "  sl  local_address                         remote_address   st\n"
+                       "   0: 0000000000000000FFFF0000030012AC:C350 "
+                       "00000000000000000000000001000000:1538 01 0\n";
+    n = svcmap_proc_tcp_parse(tcp6, strlen(tcp6), s, 8);
+    ck_assert_uint_eq(n, 1);
+    static const unsigned char lo6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    ck_assert(memcmp(s[0].remote, lo6, 16) == 0);                        /* ::1 */
+    ck_assert_uint_eq(svcmap_proc_tcp_parse(tcp, strlen(tcp), s, 1), 1); /* the cap holds */
+
+    /* Observed connections become "observed" edges between known containers only. */
+    json_t *items = shop();
+    json_t *obs = json_loads("[{\"from\":\"shop-api-1\",\"to\":\"shop-db-1\",\"port\":5432},"
+                             "{\"from\":\"shop-api-1\",\"to\":\"ghost\",\"port\":1},"
+                             "{\"from\":\"shop-web-1\",\"to\":\"shop-api-1\",\"port\":0},"
+                             "{\"from\":\"shop-db-1\",\"to\":\"shop-db-1\",\"port\":5}]",
+                             0, NULL);
+    struct svcmap_opts o = {.include_stopped = true, .observed = obs};
+    json_t *g = svcmap_build(items, NULL, &o);
+    ck_assert_str_eq(evidence(g, "container:shop-api-1", "container:shop-db-1", "observed"),
+                     "established TCP connection to port 5432 (observed)");
+    size_t i, n_obs = 0;
+    json_t *e;
+    json_array_foreach(json_object_get(g, "edges"), i, e) n_obs +=
+        !strcmp(json_string_value(json_object_get(e, "type")), "observed");
+    ck_assert_uint_eq(n_obs, 1);
+    json_decref(g);
+    json_decref(obs);
+    json_decref(items);
+}
+END_TEST
+
 /* ---- text ---- */
 
 static json_t *hostile(void)
@@ -458,6 +508,7 @@ int main(void)
     tcase_add_test(tc, test_build_hostile_input);
     tcase_add_test(tc, test_check);
     tcase_add_test(tc, test_impact_spof_diff);
+    tcase_add_test(tc, test_proc_tcp_and_observed);
     suite_add_tcase(s, tc);
     tc = tcase_create("text");
     tcase_add_test(tc, test_dot_golden);
