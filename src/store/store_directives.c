@@ -71,6 +71,14 @@ static const struct {
     {"burst_bucket_seconds", 10, 86400, true},         /* log_triage's burst bucket */
     {"max_bytes_per_file", 1048576, 1073741824, true}, /* bytes read per log file */
     {"lookback_hours", 0.001, 24 * 366, false},        /* a first job's look-back */
+    /* gpu_report (D2): alert thresholds, the planning window, the nvidia-smi timeout */
+    {"vram_used_pct_warn", 0, 100, false},
+    {"temp_c_warn", 0, 150, false},
+    {"temp_margin_c_warn", 0, 100, false},
+    {"power_pct_warn", 0, 200, false},
+    {"util_pct_warn", 0, 101, false},
+    {"planning_window_hours", 1, 24 * 366, true},
+    {"nvidia_smi_timeout_ms", 100, 60000, true},
 };
 
 /* Check config.levels (the levels log_triage ranks in its top findings) when present. */

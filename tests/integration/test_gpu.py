@@ -275,6 +275,18 @@ def test_gpu_history_bad_dates(server, query, field):
     assert server.get("/api/gpus/?from=" + "9" * 300).status_code == 400
 
 
+@pytest.mark.parametrize("config,field", [
+    ({"vram_used_pct_warn": 150}, "vram_used_pct_warn"), ({"temp_c_warn": "hot"}, "temp_c_warn"),
+    ({"planning_window_hours": 0}, "planning_window_hours"),
+    ({"nvidia_smi_timeout_ms": 1.5}, "nvidia_smi_timeout_ms"),
+    ({"util_pct_warn": -1}, "util_pct_warn"),
+])
+def test_gpu_settings_checked_on_save(server, config, field):
+    r = server.post("/api/directives/", json={"name": "bad " + field, "text": "x",
+                                              "config": config})
+    assert r.status_code == 400 and field in r.json()["detail"], r.text
+
+
 def test_gpu_thresholds_from_directive_and_image_placement(make_instance, fake_bin):
     server = gpu_server(make_instance, fake_bin, H100)
     r = server.post("/api/directives/", json={
@@ -396,3 +408,15 @@ def test_run_names_allowlisted_containers_from_host_proc(make_instance, fake_bin
         if ids:
             subprocess.run(["docker", "rm", "-f", *ids], capture_output=True, timeout=60,
                            check=False)
+
+
+def test_run_hanging_nvidia_smi_fails_the_job(make_instance, fake_bin):
+    server = gpu_server(make_instance, fake_bin, H100, mode="hang")
+    r = server.post("/api/directives/", json={"name": "fast gpu", "text": "short timeout",
+                                              "config": {"nvidia_smi_timeout_ms": 500}})
+    assert r.status_code == 201, r.text
+    run = server.wait_run(server.launch({"tasks": ["gpu_report"],
+                                         "directive_id": r.json()["id"]})["id"], timeout=60)
+    job = run["jobs"][0]
+    assert run["status"] == "failed" and job["status"] == "failed"
+    assert "nvidia-smi did not answer within 500 ms" in job["error"], job
