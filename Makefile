@@ -159,7 +159,7 @@ check:
 	@$(MAKE) --no-print-directory FLAVOUR=asan build unit fuzz-replay integration
 
 # ThreadSanitizer on the modules with threads: event bus, dispatcher, store pool, HTTP server.
-TSAN_TESTS := test_events test_tasks test_tasks_docker test_store test_api test_mcp_rpc test_mcp_tools test_tasks_svcmap
+TSAN_TESTS := test_events test_tasks test_tasks_docker test_store test_api test_mcp_rpc test_mcp_tools test_tasks_svcmap test_api_llm
 tsan:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory FLAVOUR=tsan build $(TSAN_TESTS:%=build/tsan/tests/%)

@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: MIT */
+/* test_api_llm.c -- GET /api/runs/{id}/explain/ on a real server with an in-process stub LLM
+ * on 127.0.0.1 (an OpenAI-style SSE stream it writes chunk by chunk): the chunks and the
+ * counts reach the client, the call is recorded with the counts only; a client that goes
+ * away stops the call ("cancelled"); stopping the server while an explanation streams
+ * returns (the explanation thread sees its stream gone). Threads: run under TSan too. */
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+
+#include "unit/api_fixture.h"
+}
+
+/* ---- the stub LLM ---- */
+
+struct stub {
+    int fd;
+    int port;
+    pthread_t th;
+    atomic_bool is_stopping;
+    int n_chunks;      /* content chunks per answer */
+    int chunk_wait_ms; /* pause before each chunk */
+};
+
+static struct stub stub;
+
+/* Read one request (headers and Content-Length body); returns its first line. */
+static void read_request(int c, char *line, size_t cap)
+{
+    char buf[16384];
+    size_t n = 0;
+    ssize_t k;
+    char *end = NULL;
+    while (n < sizeof(buf) - 1 && (k = recv(c, buf + n, sizeof(buf) - 1 - n, 0)) > 0) {
+        n += (size_t)k;
+        buf[n] = '\0';
+        end = strstr(buf, "\r\n\r\n");
+        if (!end)
+            continue;
+        const char *cl = strcasestr(buf, "Content-Length: ");
+        size_t want = (size_t)(end + 4 - buf) + (cl ? strtoul(cl + 16, NULL, 10) : 0);
+        if (n >= want || want >= sizeof(buf))
+            break;
+    }
+    buf[n] = '\0';
+    char *nl = strstr(buf, "\r\n");
+    snprintf(line, cap, "%.*s", nl ? (int)(nl - buf) : 0, buf);
+}
+
+static bool send_all(int c, const char *s)
+{
+    size_t len = strlen(s);
+    while (len) {
+        ssize_t k = send(c, s, len, MSG_NOSIGNAL);
+        if (k <= 0)
+            return false;
+        s += k;
+        len -= (size_t)k;
+    }
+    return true;
+}
+
+static void answer_chat(int c)
+{
+    send_all(c, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n");
+    for (int i = 0; i < stub.n_chunks && !atomic_load(&stub.is_stopping); i++) {
+        for (int w = 0; w < stub.chunk_wait_ms && !atomic_load(&stub.is_stopping); w += 10)
+            usleep(10000);
+        char line[256];
+        snprintf(line, sizeof(line),
+                 "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"part%d \"}}]}\n\n", i);
+        if (!send_all(c, line))
+            return;
+    }
+    send_all(c, "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":3,"
+                "\"total_tokens\":14}}\n\ndata: [DONE]\n\n");
+}
+
+static void *stub_main(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&stub.is_stopping)) {
+        struct pollfd p = {.fd = stub.fd, .events = POLLIN};
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        int c = accept(stub.fd, NULL, NULL);
+        if (c < 0)
+            continue;
+        char line[256];
+        read_request(c, line, sizeof(line));
+        if (strncmp(line, "GET /v1/models", 14) == 0)
+            send_all(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                        "Content-Length: 27\r\nConnection: close\r\n\r\n"
+                        "{\"object\":\"list\",\"data\":[]}");
+        else if (strncmp(line, "POST /v1/chat/completions", 25) == 0)
+            answer_chat(c);
+        else
+            send_all(c, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        close(c);
+    }
+    return NULL;
+}
+
+static void stub_start(int n_chunks, int chunk_wait_ms)
+{
+    memset(&stub, 0, sizeof(stub));
+    stub.n_chunks = n_chunks;
+    stub.chunk_wait_ms = chunk_wait_ms;
+    stub.fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    ck_assert_int_eq(bind(stub.fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    ck_assert_int_eq(listen(stub.fd, 8), 0);
+    socklen_t al = sizeof(a);
+    getsockname(stub.fd, (struct sockaddr *)&a, &al);
+    stub.port = ntohs(a.sin_port);
+    ck_assert_int_eq(pthread_create(&stub.th, NULL, stub_main, NULL), 0);
+    xfree(cfg.llm_base_url);
+    cfg.llm_base_url = xasprintf("http://127.0.0.1:%d", stub.port);
+}
+
+static void stub_stop(void)
+{
+    atomic_store(&stub.is_stopping, true);
+    pthread_join(stub.th, NULL);
+    close(stub.fd);
+}
+
+static void llm_setup(void)
+{
+    setup();
+    cfg.llm_api = xstrdup("openai");
+    cfg.llm_model = xstrdup("stub");
+    cfg.llm_connect_timeout_ms = 2000;
+    cfg.llm_timeout_ms = 60000;
+    cfg.llm_max_prompt_tokens = 4000;
+    cfg.llm_max_tokens = 64;
+    cfg.is_llm_stream = true;
+}
+
+static void llm_teardown(void)
+{
+    stub_stop();
+    teardown();
+    xfree(cfg.llm_base_url);
+    xfree(cfg.llm_api);
+    xfree(cfg.llm_model);
+    cfg.llm_base_url = cfg.llm_api = cfg.llm_model = NULL;
+}
+
+/* A run of log_triage that ended with a report. */
+static int64_t ended_run(void)
+{
+    struct errbuf eb = {{0}};
+    static const char *const tasks[] = {"log_triage"};
+    struct store_launch l = {.tasks = tasks, .n_tasks = 1, .lookback_ms = 3600000};
+    json_t *run = NULL;
+    ck_assert_msg(store_run_launch(st, &l, &run, &eb) == ERR_OK, "%s", eb.msg);
+    int64_t run_id = json_integer_value(json_object_get(run, "id"));
+    json_decref(run);
+    struct store_claim c;
+    bool got = false, done = false;
+    ck_assert_int_eq(store_job_claim(st, "t", 60000, run_id, &c, &got, &eb), ERR_OK);
+    ck_assert(got);
+    ck_assert_int_eq(store_job_finish(st, c.job_id, "success", NULL,
+                                      "{\"templates\":{\"top\":[{\"template\":\"disk full\","
+                                      "\"count\":3}]}}",
+                                      NULL, &done, &eb),
+                     ERR_OK);
+    store_claim_fini(&c);
+    ck_assert_int_eq(store_run_end(st, run_id, "# r", "{\"run_id\":1,\"jobs\":[]}", &eb), ERR_OK);
+    return run_id;
+}
+
+/* The newest llm_calls row, waiting (bounded) until there is one. */
+static json_t *last_call(void)
+{
+    struct errbuf eb = {{0}};
+    for (int i = 0; i < 1000; i++) {
+        json_t *rows = NULL;
+        int64_t count = 0;
+        ck_assert_int_eq(store_llm_call_list(st, 0, 0, 1, &rows, &count, &eb), ERR_OK);
+        if (count > 0) {
+            json_t *row = json_incref(json_array_get(rows, 0));
+            json_decref(rows);
+            return row;
+        }
+        json_decref(rows);
+        usleep(20000);
+    }
+    ck_abort_msg("no llm_calls row");
+    return NULL;
+}
+
+START_TEST(test_explain_streams_and_records)
+{
+    stub_start(3, 0);
+    int64_t run_id = ended_run();
+    char path[64];
+    snprintf(path, sizeof(path), "/api/runs/%lld/explain/", (long long)run_id);
+    struct reply r;
+    get(path, &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(r.ctype, "text/event-stream; charset=utf-8");
+    ck_assert_ptr_nonnull(strstr(r.body, "event: start\n"));
+    ck_assert_ptr_nonnull(strstr(r.body, "event: chunk\ndata: {\"text\":\"part0 \"}\n\n"));
+    ck_assert_ptr_nonnull(strstr(r.body, "event: chunk\ndata: {\"text\":\"part2 \"}\n\n"));
+    ck_assert_ptr_nonnull(strstr(r.body, "event: done\n"));
+    ck_assert_ptr_nonnull(strstr(r.body, "\"prompt_tokens\":11"));
+    ck_assert_ptr_nonnull(strstr(r.body, "\"total_tokens\":14"));
+    reply_fini(&r);
+    json_t *call = last_call();
+    ck_assert_str_eq(json_string_value(json_object_get(call, "status")), "success");
+    ck_assert_int_eq(json_integer_value(json_object_get(call, "prompt_tokens")), 11);
+    ck_assert_int_eq(json_integer_value(json_object_get(call, "completion_tokens")), 3);
+    ck_assert_int_eq(json_integer_value(json_object_get(call, "total_tokens")), 14);
+    ck_assert_str_eq(json_string_value(json_object_get(call, "endpoint_host")), "127.0.0.1");
+    json_decref(call);
+    snprintf(path, sizeof(path), "/api/runs/%lld/", (long long)run_id);
+    get(path, &r);
+    ck_assert_int_eq(json_integer_value(
+                         json_object_get(json_object_get(r.json, "token_totals"), "total_tokens")),
+                     14);
+    reply_fini(&r);
+}
+END_TEST
+
+/* Stop reading after the first chunk. */
+static size_t on_first_chunk(char *data, size_t size, size_t n, void *ctx)
+{
+    struct reply *r = ctx;
+    on_body(data, size, n, r);
+    return strstr(r->body, "event: chunk") ? 0 : size * n;
+}
+
+START_TEST(test_explain_client_gone_cancels)
+{
+    stub_start(200, 100);
+    int64_t run_id = ended_run();
+    char url[128], hdr[300];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/runs/%lld/explain/", port,
+             (long long)run_id);
+    snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", token);
+    struct reply r = {0};
+    CURL *c = curl_easy_init();
+    struct curl_slist *hl = curl_slist_append(NULL, hdr);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_first_chunk);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    ck_assert_int_eq(curl_easy_perform(c), CURLE_WRITE_ERROR);
+    curl_slist_free_all(hl);
+    curl_easy_cleanup(c);
+    xfree(r.body);
+    json_t *call = last_call(); /* written when the call stopped, long before 200 chunks */
+    ck_assert_str_eq(json_string_value(json_object_get(call, "status")), "cancelled");
+    ck_assert(json_is_null(json_object_get(call, "total_tokens")));
+    json_decref(call);
+}
+END_TEST
+
+struct bg_get {
+    int64_t run_id;
+    atomic_bool has_chunk;
+    CURLcode rc;
+    struct reply r;
+};
+
+static size_t on_bg(char *data, size_t size, size_t n, void *ctx)
+{
+    struct bg_get *g = ctx;
+    on_body(data, size, n, &g->r);
+    if (strstr(g->r.body, "event: chunk"))
+        atomic_store(&g->has_chunk, true);
+    return size * n;
+}
+
+static void *bg_main(void *arg)
+{
+    struct bg_get *g = arg;
+    char url[128], hdr[300];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/runs/%lld/explain/", port,
+             (long long)g->run_id);
+    snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", token);
+    CURL *c = curl_easy_init();
+    struct curl_slist *hl = curl_slist_append(NULL, hdr);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 50L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_bg);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, g);
+    g->rc = curl_easy_perform(c);
+    curl_slist_free_all(hl);
+    curl_easy_cleanup(c);
+    return NULL;
+}
+
+/* Stopping the server while an explanation streams returns: the thread sees its stream gone
+ * and stops the LLM call (the Check timeout catches a hang). */
+START_TEST(test_stop_while_explaining)
+{
+    stub_start(10000, 200);
+    struct bg_get g = {.run_id = ended_run()};
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, bg_main, &g), 0);
+    while (!atomic_load(&g.has_chunk))
+        usleep(10000);
+    api_server_stop(srv);
+    srv = NULL;
+    pthread_join(th, NULL);
+    ck_assert_int_ne(g.rc, CURLE_OPERATION_TIMEDOUT);
+    ck_assert_ptr_null(strstr(g.r.body, "event: done"));
+    xfree(g.r.body);
+    json_t *call = last_call();
+    ck_assert_str_eq(json_string_value(json_object_get(call, "status")), "cancelled");
+    json_decref(call);
+}
+END_TEST
+
+START_TEST(test_explain_errors)
+{
+    stub_start(1, 0);
+    struct reply r;
+    get("/api/runs/424242/explain/", &r);
+    ck_assert_int_eq(r.status, 404);
+    reply_fini(&r);
+    int64_t run_id = ended_run();
+    char path[64];
+    snprintf(path, sizeof(path), "/api/runs/%lld/explain/", (long long)run_id);
+    xfree(cfg.llm_base_url);
+    cfg.llm_base_url = xstrdup("http://0.0.0.0:1/");
+    get(path, &r);
+    ck_assert_int_eq(r.status, 403);
+    ck_assert_ptr_nonnull(strstr(r.body, "unspecified"));
+    reply_fini(&r);
+    json_t *call = last_call();
+    ck_assert_str_eq(json_string_value(json_object_get(call, "status")), "refused");
+    json_decref(call);
+    xfree(cfg.llm_base_url);
+    cfg.llm_base_url = NULL;
+    get(path, &r);
+    ck_assert_int_eq(r.status, 409);
+    reply_fini(&r);
+}
+END_TEST
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    Suite *s = suite_create("api_llm");
+    TCase *tc = tcase_create("explain");
+    tcase_set_timeout(tc, 60);
+    tcase_add_checked_fixture(tc, llm_setup, llm_teardown);
+    tcase_add_test(tc, test_explain_streams_and_records);
+    tcase_add_test(tc, test_explain_client_gone_cancels);
+    tcase_add_test(tc, test_stop_while_explaining);
+    tcase_add_test(tc, test_explain_errors);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    curl_global_cleanup();
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
