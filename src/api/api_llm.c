@@ -18,8 +18,9 @@
 #include "core/xalloc.h"
 #include "llm/llm.h"
 
-#define EXPLAIN_QUEUE_MAX (4 * 1024 * 1024) /* SSE bytes not yet sent (a slow client) */
-#define TASKS_TEXT_MAX    64
+#define EXPLAIN_QUEUE_MAX  (4 * 1024 * 1024) /* SSE bytes not yet sent (a slow client) */
+#define TASKS_TEXT_MAX     64
+#define EXPLAIN_ACTIVE_MAX 4 /* explanations at once: a local LLM serves them one by one */
 
 /* One explanation in flight, owned by its thread. */
 struct explain {
@@ -137,17 +138,23 @@ explain_done(struct explain *x, enum err e, const struct llm_result *r, const st
              (long long)x->run_id, status, (long long)r->duration_ms);
 }
 
-/* Drop the producer's queue reference, free x and count the explanation as ended. */
+/* Give back an explanation slot (api_server_stop waits for all of them). */
+static void slot_release(struct api_server *a)
+{
+    pthread_mutex_lock(&a->llm_mu);
+    a->llm_active--;
+    pthread_cond_broadcast(&a->llm_cv);
+    pthread_mutex_unlock(&a->llm_mu);
+}
+
+/* Drop the producer's stream reference, free x and give its slot back. */
 static void explain_finish(struct explain *x)
 {
     struct api_server *a = x->a;
     http_stream_unref(x->q);
     xfree_zero(x->prompt, strlen(x->prompt));
     xfree(x);
-    pthread_mutex_lock(&a->llm_mu);
-    a->llm_active--;
-    pthread_cond_broadcast(&a->llm_cv);
-    pthread_mutex_unlock(&a->llm_mu);
+    slot_release(a);
 }
 
 static void *explain_main(void *arg)
@@ -238,6 +245,16 @@ void api_runs_explain(void *app, struct http_req *req, struct http_resp *resp)
         http_reply_error(resp, ERR_CONFLICT, "No LLM is configured: set LLM_BASE_URL.");
         return;
     }
+    /* Take a slot first (given back on failure, or by the thread when it ends). */
+    pthread_mutex_lock(&a->llm_mu);
+    bool has_slot = a->llm_active < EXPLAIN_ACTIVE_MAX;
+    a->llm_active += has_slot;
+    pthread_mutex_unlock(&a->llm_mu);
+    if (!has_slot) {
+        http_reply_error(resp, ERR_UNAVAILABLE,
+                         "Too many explanations in progress; try again later.");
+        return;
+    }
     struct explain *x = xcalloc(1, sizeof(*x));
     x->a = a;
     llm_opts_from(cfg, &x->o);
@@ -253,9 +270,6 @@ void api_runs_explain(void *app, struct http_req *req, struct http_resp *resp)
     put_event(x->q, "start",
               json_pack("{s:I,s:s,s:s}", "run_id", (json_int_t)x->run_id, "model", x->o.model,
                         "api", llm_api_name(x->o.api)));
-    pthread_mutex_lock(&a->llm_mu);
-    a->llm_active++;
-    pthread_mutex_unlock(&a->llm_mu);
     pthread_t th;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
@@ -276,6 +290,7 @@ void api_runs_explain(void *app, struct http_req *req, struct http_resp *resp)
 fail:
     http_stream_unref(x->q);
     explain_free(x);
+    slot_release(a);
     json_decref(report);
     xfree(dtext);
 }

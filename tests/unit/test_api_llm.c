@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "unit/api_fixture.h"
@@ -18,9 +19,11 @@ struct stub {
     int fd;
     int port;
     pthread_t th;
+    bool is_running;
     atomic_bool is_stopping;
-    int n_chunks;      /* content chunks per answer */
-    int chunk_wait_ms; /* pause before each chunk */
+    atomic_int n_conns; /* connections being answered (one thread each) */
+    int n_chunks;       /* content chunks per answer */
+    int chunk_wait_ms;  /* pause before each chunk */
 };
 
 static struct stub stub;
@@ -77,6 +80,24 @@ static void answer_chat(int c)
                 "\"total_tokens\":14}}\n\ndata: [DONE]\n\n");
 }
 
+static void *conn_main(void *arg)
+{
+    int c = (int)(intptr_t)arg;
+    char line[256];
+    read_request(c, line, sizeof(line));
+    if (strncmp(line, "GET /v1/models", 14) == 0)
+        send_all(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    "Content-Length: 27\r\nConnection: close\r\n\r\n"
+                    "{\"object\":\"list\",\"data\":[]}");
+    else if (strncmp(line, "POST /v1/chat/completions", 25) == 0)
+        answer_chat(c);
+    else
+        send_all(c, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    close(c);
+    atomic_fetch_sub(&stub.n_conns, 1);
+    return NULL;
+}
+
 static void *stub_main(void *arg)
 {
     (void)arg;
@@ -87,17 +108,10 @@ static void *stub_main(void *arg)
         int c = accept(stub.fd, NULL, NULL);
         if (c < 0)
             continue;
-        char line[256];
-        read_request(c, line, sizeof(line));
-        if (strncmp(line, "GET /v1/models", 14) == 0)
-            send_all(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                        "Content-Length: 27\r\nConnection: close\r\n\r\n"
-                        "{\"object\":\"list\",\"data\":[]}");
-        else if (strncmp(line, "POST /v1/chat/completions", 25) == 0)
-            answer_chat(c);
-        else
-            send_all(c, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-        close(c);
+        pthread_t th;
+        atomic_fetch_add(&stub.n_conns, 1);
+        ck_assert_int_eq(pthread_create(&th, NULL, conn_main, (void *)(intptr_t)c), 0);
+        pthread_detach(th);
     }
     return NULL;
 }
@@ -115,15 +129,22 @@ static void stub_start(int n_chunks, int chunk_wait_ms)
     getsockname(stub.fd, (struct sockaddr *)&a, &al);
     stub.port = ntohs(a.sin_port);
     ck_assert_int_eq(pthread_create(&stub.th, NULL, stub_main, NULL), 0);
+    stub.is_running = true;
     xfree(cfg.llm_base_url);
     cfg.llm_base_url = xasprintf("http://127.0.0.1:%d", stub.port);
 }
 
+/* Stop accepting, end the answers in progress (cut short) and wait for them. */
 static void stub_stop(void)
 {
+    if (!stub.is_running)
+        return;
     atomic_store(&stub.is_stopping, true);
     pthread_join(stub.th, NULL);
+    while (atomic_load(&stub.n_conns) > 0)
+        usleep(10000);
     close(stub.fd);
+    stub.is_running = false;
 }
 
 static void llm_setup(void)
@@ -318,6 +339,48 @@ START_TEST(test_stop_while_explaining)
 }
 END_TEST
 
+/* At most 4 explanations at once: the fifth answers 503 while they stream, and goes
+ * through once they ended. */
+START_TEST(test_explain_slots)
+{
+    stub_start(10000, 100);
+    int64_t run_id = ended_run();
+    struct bg_get g[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        memset(&g[i], 0, sizeof(g[i]));
+        g[i].run_id = run_id;
+        ck_assert_int_eq(pthread_create(&th[i], NULL, bg_main, &g[i]), 0);
+        while (!atomic_load(&g[i].has_chunk))
+            usleep(10000);
+    }
+    char path[64];
+    snprintf(path, sizeof(path), "/api/runs/%lld/explain/", (long long)run_id);
+    struct reply r;
+    get(path, &r);
+    ck_assert_int_eq(r.status, 503);
+    ck_assert_ptr_nonnull(strstr(r.body, "Too many explanations"));
+    reply_fini(&r);
+    stub_stop(); /* the four answers end (cut short) */
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_ptr_nonnull(strstr(g[i].r.body, "event: done"));
+        xfree(g[i].r.body);
+    }
+    stub_start(1, 0);
+    /* A slot comes back when its thread has recorded the call, just after the stream ended. */
+    for (int i = 0; i < 500; i++) {
+        get(path, &r);
+        if (r.status != 503)
+            break;
+        reply_fini(&r);
+        usleep(10000);
+    }
+    ck_assert_int_eq(r.status, 200);
+    reply_fini(&r);
+}
+END_TEST
+
 START_TEST(test_explain_errors)
 {
     stub_start(1, 0);
@@ -355,6 +418,7 @@ int main(void)
     tcase_add_test(tc, test_explain_streams_and_records);
     tcase_add_test(tc, test_explain_client_gone_cancels);
     tcase_add_test(tc, test_stop_while_explaining);
+    tcase_add_test(tc, test_explain_slots);
     tcase_add_test(tc, test_explain_errors);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
