@@ -178,6 +178,11 @@ char *tasks_svcmap_keep(struct tasks_job *job, json_t *r)
         return xasprintf("result.json holds no valid service map: %s", errbuf_get(&eb, e));
     analysis = analyse(job->t->opts.st, graph);
     e = tasks_svcmap_graph_svg(graph, &svg, &eb);
+    if (e == ERR_OK && strlen(svg) > STORE_SERVICE_MAP_MAX) {
+        xfree(svg); /* the map is kept without its picture */
+        svg = NULL;
+        e = ERR_TOO_LARGE;
+    }
     if (e != ERR_OK)
         log_warn("tasks", "event=service_map.svg_fail job_id=%lld err=%s",
                  (long long)job->claim.job_id, err_name(e));
