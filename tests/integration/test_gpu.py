@@ -420,3 +420,55 @@ def test_run_hanging_nvidia_smi_fails_the_job(make_instance, fake_bin):
     job = run["jobs"][0]
     assert run["status"] == "failed" and job["status"] == "failed"
     assert "nvidia-smi did not answer within 500 ms" in job["error"], job
+
+
+def test_worker_container_names_from_host_proc_mount(tmp_path, sleeper_image):
+    """The worker image (static worker, FROM scratch) hardened as the docker runtime runs it,
+    with the host's /proc mounted read-only at /host/proc as it is for a GPU gpu_report job,
+    and a static replay nvidia-smi mounted at /usr/local/bin: from its own PID namespace, as
+    uid 65534 with every capability dropped, it reads the host's /proc of another
+    container's process and names that container because it is allowlisted."""
+    import secrets
+    from test_worker_image import HARDENING, IMAGE, job_dirs
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    subprocess.run(["cc", "-static", "-O2", "-std=c11", "-D_GNU_SOURCE", "-o",
+                    str(tools / "nvidia-smi"),
+                    os.path.join(ROOT, "tests", "fakes", "fake_nvidia_smi.c")], check=True)
+    shutil.copy(os.path.join(CAPS, H100), tools / "capture.txt")
+    name = "cbgpu-" + secrets.token_hex(4)
+    r = subprocess.run(["docker", "run", "-d", "--network", "none", "--name", name,
+                        sleeper_image, "sleep", "300"], capture_output=True, text=True,
+                       timeout=60, check=False)
+    assert r.returncode == 0, r.stderr
+    cid = r.stdout.strip()
+    try:
+        pid = subprocess.run(["docker", "inspect", "-f", "{{.State.Pid}}", cid],
+                             capture_output=True, text=True, timeout=30,
+                             check=True).stdout.strip()
+        (tools / "fake-nvidia-smi.conf").write_text(
+            "FAKE_NVSMI_CAPTURE=/usr/local/bin/capture.txt\nFAKE_NVSMI_STATE=load\n"
+            "FAKE_NVSMI_PIDS=%s,1\n" % pid)
+        for p in tools.iterdir():
+            os.chmod(p, 0o755)
+        os.chmod(tools, 0o755)
+        inp, out = job_dirs(tmp_path, {
+            "task": "gpu_report", "proc_root": "/host/proc",
+            "containers": [{"container_id": cid, "name": name}]})
+        cmd = ["docker", "run", "--rm", *HARDENING, "-v", f"{inp}:/input:ro",
+               "-v", f"{out}:/output", "--mount",
+               "type=bind,source=/proc,target=/host/proc,readonly", "--mount",
+               f"type=bind,source={tools},target=/usr/local/bin,readonly", IMAGE]
+        w = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+        assert w.returncode == 0, w.stderr
+        res = json.loads((out / "result.json").read_text())
+        assert res["status"] == "success" and res["source"] == "nvidia-smi", res
+        procs = res["processes"]
+        assert procs[0]["pid"] == int(pid) and procs[0]["container"] == name, procs
+        assert procs[0]["scope"] == "allowlisted" and procs[0]["container_id"] == cid
+        assert procs[1]["scope"] == "host" and procs[1]["container"] == "other"  # pid 1
+        rows = {c["container"]: c["used_memory_mib"] for c in res["containers"]}
+        assert rows == {name: 2566, "other": 1542 + 15690}, rows
+    finally:
+        subprocess.run(["docker", "rm", "-f", cid], capture_output=True, timeout=60,
+                       check=False)
