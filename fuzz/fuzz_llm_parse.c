@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "fuzz.h"
+#ifndef TESTABLE_EXTERN
+#define TESTABLE_EXTERN /* the parsers are TESTABLE: external in every build of the library */
+#endif
 #include "llm/llm_int.h"
 
 #define FUZZ_INPUT_MAX (256 * 1024)
