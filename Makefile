@@ -208,10 +208,10 @@ fuzz:
 	@sh scripts/fuzz.sh "$(FUZZ_TARGET)" "$(or $(FUZZ_TIME),60)"
 
 format:
-	clang-format -i $$(find src tests fuzz bench -name '*.[ch]')
+	clang-format -i $$(find src tests fuzz bench -name node_modules -prune -o -name '*.[ch]' -print)
 
 format-check:
-	clang-format --dry-run --Werror $$(find src tests fuzz bench -name '*.[ch]')
+	clang-format --dry-run --Werror $$(find src tests fuzz bench -name node_modules -prune -o -name '*.[ch]' -print)
 
 lint:
 	sh scripts/lint-banned.sh
