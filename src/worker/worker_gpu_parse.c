@@ -81,8 +81,10 @@ static json_t *value(enum kind k, const char *s, const char *e)
     if (is_unknown(s, e))
         return json_null();
     switch (k) {
-    case K_STR:
-        return json_stringn(s, (size_t)(e - s));
+    case K_STR: {
+        json_t *str = json_stringn(s, (size_t)(e - s)); /* NULL: not UTF-8 */
+        return str ? str : json_null();
+    }
     case K_MIG:
         if ((size_t)(e - s) == 7 && strncasecmp(s, "Enabled", 7) == 0)
             return json_string("enabled");

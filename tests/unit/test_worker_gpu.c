@@ -134,6 +134,12 @@ START_TEST(test_parse_apps)
     ck_assert_int_eq(worker_nvidia_apps_parse("", 0, &p, NULL), ERR_OK);
     ck_assert_uint_eq(json_array_size(p), 0);
     json_decref(p);
+    /* A uuid that is not UTF-8 is unknown; the row stays. */
+    const char *latin = "7, GPU-\xe9, 3\n";
+    ck_assert_int_eq(worker_nvidia_apps_parse(latin, strlen(latin), &p, NULL), ERR_OK);
+    ck_assert_uint_eq(json_array_size(p), 1);
+    ck_assert(is_null(json_array_get(p, 0), "gpu_uuid"));
+    json_decref(p);
     const char *bad[] = {"x, GPU-a, 1\n", "-1, GPU-a, 1\n", "1.5, GPU-a, 1\n", "1, GPU-a\n"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         ck_assert_int_eq(worker_nvidia_apps_parse(bad[i], strlen(bad[i]), &p, NULL), ERR_PARSE);
