@@ -321,11 +321,11 @@ enum err store_gpu_peaks(struct store *st, const char *since, json_t **out, stru
 
 /* What a successful job hands over with its end, written in the same transaction. */
 struct store_job_outputs {
-    const json_t *cursors;   /* log_triage read positions (an array), or NULL */
-    const json_t *templates; /* log_triage templates (see store_templates_validate), or NULL */
+    const json_t *cursors;    /* log_triage read positions (an array), or NULL */
+    const json_t *templates;  /* log_triage templates (see store_templates_validate), or NULL */
     const json_t *gpu_sample; /* gpu_report's sample (gpus, containers) for the history, or NULL */
-    double window_hours;     /* the job's window, for the rate of templates (> 0) */
-    int64_t templates_cap;   /* template rows kept (0: STORE_TEMPLATES_MAX) */
+    double window_hours;      /* the job's window, for the rate of templates (> 0) */
+    int64_t templates_cap;    /* template rows kept (0: STORE_TEMPLATES_MAX) */
 };
 
 /* Finish job_id as success|failed|cancelled with an error text (or NULL) and a summary

@@ -89,8 +89,8 @@ static json_t *alert(const json_t *g, size_t i, double v, double lim)
     static const char *const unit[] = {"%", " C", " C", "%", "%"};
     char msg[160];
     json_int_t idx = json_integer_value(json_object_get(g, "index"));
-    snprintf(msg, sizeof(msg), "GPU %lld: %s %.0f%s (threshold %.0f%s)", (long long)idx, what[i],
-             v, unit[i], lim, unit[i]);
+    snprintf(msg, sizeof(msg), "GPU %lld: %s %.0f%s (threshold %.0f%s)", (long long)idx, what[i], v,
+             unit[i], lim, unit[i]);
     return json_pack("{s:I,s:O?,s:s,s:s,s:f,s:f,s:s}", "gpu_index", idx, "gpu_uuid",
                      json_object_get(g, "uuid"), "kind", limits[i].kind, "severity",
                      limits[i].severity, "value", round(v * 10) / 10, "threshold", lim, "message",
@@ -142,8 +142,8 @@ static json_t *plan_gpus(const json_t *gpus, const json_t *peaks)
         const json_t *pk = peak_of(peaks, jsonx_get_str(g, "uuid"));
         const json_t *hist = json_object_get(pk, "peak_used_mib");
         json_t *row =
-            json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?,s:I}", "index", json_object_get(g, "index"), "uuid",
-                      json_object_get(g, "uuid"), "name", json_object_get(g, "name"),
+            json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?,s:I}", "index", json_object_get(g, "index"),
+                      "uuid", json_object_get(g, "uuid"), "name", json_object_get(g, "name"),
                       "memory_total_mib", tot, "memory_used_mib", used, "samples",
                       json_integer_value(json_object_get(pk, "samples")) + 1);
         json_int_t peak = json_integer_value(used);
