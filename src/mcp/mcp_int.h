@@ -57,11 +57,8 @@ enum mcp_tool_flags {
  * *text may be set to the text content (heap, NUL-terminated; NULL: the transport sends
  * *out serialised). On failure return the error with eb's text for the user: the transport
  * answers a result with isError: true and that text (redacted), never a crash. */
-typedef enum err mcp_tool_fn(struct mcp_call *c,
-                             const json_t *args,
-                             json_t **out,
-                             char **text,
-                             struct errbuf *eb);
+typedef enum err
+mcp_tool_fn(struct mcp_call *c, const json_t *args, json_t **out, char **text, struct errbuf *eb);
 
 /* One row of the tool table. */
 struct mcp_tool {
@@ -89,7 +86,5 @@ enum err mcp_resources_list(const struct mcp_env *env,
 json_t *mcp_resource_templates_get(void);
 /* Read uri into *contents, an array of {uri, mimeType, text}. ERR_NOT_FOUND when there is no
  * such resource (the transport answers JSON-RPC -32002). */
-enum err mcp_resource_read(const struct mcp_env *env,
-                           const char *uri,
-                           json_t **contents,
-                           struct errbuf *eb);
+enum err
+mcp_resource_read(const struct mcp_env *env, const char *uri, json_t **contents, struct errbuf *eb);
