@@ -2,10 +2,11 @@
 /* svcmap_text.c -- a map as Graphviz DOT and as Mermaid flowchart text.
  *
  * Names never become identifiers: nodes are n0, n1, ... in both languages and a name only
- * appears as a quoted label. DOT labels escape '"' and '\' (so "\N" or "\G" in a name stay
- * text) and drop control bytes; Mermaid labels keep letters, digits and " _.:/-" and write
- * every other character as an entity (#60; for '<'), so no name can close a label or
- * start markup. */
+ * appears as a quoted label. In DOT the containers of one compose project sit in a cluster
+ * labelled with the project (cluster_1, cluster_2, ...). DOT labels escape '"' and '\' (so "\N" or
+ * "\G" in a name stay text) and drop control bytes; Mermaid labels keep letters, digits and "
+ * _.:/-" and write every other character as an entity (#60; for '<'), so no name can close a label
+ * or start markup. */
 #include <string.h>
 
 #include "core/jsonx.h"
@@ -77,6 +78,51 @@ static long long ix_of(const json_t *ix, const char *id)
     return v ? (long long)json_integer_value(v) : -1;
 }
 
+/* Append node v (index i) as a DOT statement. */
+static void dot_node(struct buf *out, const json_t *v, size_t i, const char *indent)
+{
+    const char *kind = jsonx_get_str(v, "kind");
+    const struct style *st = style_of(kind);
+    bool dim =
+        kind && !strcmp(kind, "container") && !json_is_true(json_object_get(v, "is_allowlisted"));
+    buf_printf(out, "%sn%zu [label=\"", indent, i);
+    dot_quote(out, jsonx_get_str(v, "name"));
+    buf_printf(out, "\", shape=%s, fillcolor=\"%s\", class=\"%s\"%s];\n", st->shape,
+               dim ? "#f3f4f6" : st->fill, st->kind, dim ? ", style=\"filled,dashed\"" : "");
+}
+
+/* Append the nodes: containers of a compose project together in a cluster labelled with
+ * the project (in order of first appearance), every other node on its own. */
+static void dot_nodes(struct buf *out, const json_t *nodes)
+{
+    json_t *done = json_object(); /* projects already written */
+    size_t i, k;
+    json_t *v, *w;
+    json_array_foreach(nodes, i, v)
+    {
+        const char *project = jsonx_get_str(v, "project");
+        if (!project) {
+            dot_node(out, v, i, "  ");
+            continue;
+        }
+        if (json_object_get(done, project))
+            continue;
+        json_object_set_new(done, project, json_true());
+        buf_printf(out, "  subgraph cluster_%zu {\n    label=\"", json_object_size(done));
+        dot_quote(out, project);
+        buf_puts(out, "\"; class=\"project\"; style=\"rounded,dashed\"; color=\"#9ca3af\"; "
+                      "fontsize=9;\n");
+        json_array_foreach(nodes, k, w)
+        {
+            const char *p = jsonx_get_str(w, "project");
+            if (k >= i && p && !strcmp(p, project))
+                dot_node(out, w, k, "    ");
+        }
+        buf_puts(out, "  }\n");
+    }
+    json_decref(done);
+}
+
 enum err svcmap_dot(const json_t *g, struct buf *out)
 {
     const json_t *nodes = json_object_get(g, "nodes"), *edges = json_object_get(g, "edges");
@@ -89,17 +135,7 @@ enum err svcmap_dot(const json_t *g, struct buf *out)
                   "  node [fontname=\"Helvetica\", fontsize=10, style=\"filled\", "
                   "penwidth=0.8];\n"
                   "  edge [fontname=\"Helvetica\", fontsize=8, arrowsize=0.6];\n");
-    json_array_foreach(nodes, i, v)
-    {
-        const char *kind = jsonx_get_str(v, "kind");
-        const struct style *st = style_of(kind);
-        bool dim = kind && !strcmp(kind, "container") &&
-                   !json_is_true(json_object_get(v, "is_allowlisted"));
-        buf_printf(out, "  n%zu [label=\"", i);
-        dot_quote(out, jsonx_get_str(v, "name"));
-        buf_printf(out, "\", shape=%s, fillcolor=\"%s\", class=\"%s\"%s];\n", st->shape,
-                   dim ? "#f3f4f6" : st->fill, st->kind, dim ? ", style=\"filled,dashed\"" : "");
-    }
+    dot_nodes(out, nodes);
     json_array_foreach(edges, i, v)
     {
         const char *type = jsonx_get_str(v, "type");

@@ -199,7 +199,10 @@ def test_map_edges_impact_svg_and_changes(server, stack):
     assert SECRET not in svg and "<svg onload" not in svg
     root = ElementTree.fromstring(svg.encode())
     texts = {t.text for t in root.iter("{http://www.w3.org/2000/svg}text")}
-    assert {n["db"], n["api"], s["front"], s["data"]} <= texts
+    assert {n["db"], n["api"], s["front"], s["data"], s["project"]} <= texts
+    clusters = [g for g in root.iter("{http://www.w3.org/2000/svg}g")
+                if g.get("class") == "cluster project"]
+    assert [c.find("{http://www.w3.org/2000/svg}text").text for c in clusters] == [s["project"]]
     for el in root.iter():
         assert el.tag.split("}")[-1] in SVG_TAGS, el.tag
         assert not [a for a in el.attrib if a.lower().startswith("on")], el.attrib

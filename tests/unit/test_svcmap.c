@@ -471,6 +471,33 @@ START_TEST(test_dot_golden)
 }
 END_TEST
 
+START_TEST(test_dot_clusters)
+{
+    /* Containers of a compose project sit in one cluster labelled with it (escaped). */
+    json_t *items = shop();
+    json_object_set_new(
+        json_object_get(json_object_get(json_array_get(items, 0), "details"), "labels"),
+        "com.docker.compose.project", json_string("sh\"op"));
+    json_t *g = svcmap_build(items, NULL, NULL);
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    ck_assert_int_eq(svcmap_dot(g, &b), ERR_OK);
+    const char *d = buf_str(&b);
+    const char *c1 = strstr(d, "  subgraph cluster_1 {\n    label=\"sh\\\"op\"; class=\"project\"");
+    const char *c2 = strstr(d, "  subgraph cluster_2 {\n    label=\"shop\"; class=\"project\"");
+    ck_assert_msg(c1 && c2 && c1 < c2, "%s", d);
+    ck_assert_ptr_nonnull(strstr(c1, "    n0 [label=\"shop-db-1\""));
+    ck_assert_ptr_nonnull(strstr(c2, "    n1 [label=\"shop-api-1\""));
+    ck_assert_ptr_nonnull(strstr(c2, "    n2 [label=\"shop-web-1\""));
+    ck_assert_ptr_null(strstr(d, "cluster_3"));
+    /* The worker has no project: a node of its own, outside every cluster. */
+    ck_assert_ptr_nonnull(strstr(d, "\n  n3 [label=\"shop-worker-1\""));
+    buf_fini(&b);
+    json_decref(g);
+    json_decref(items);
+}
+END_TEST
+
 START_TEST(test_mermaid_golden)
 {
     json_t *g = hostile();
@@ -512,6 +539,7 @@ int main(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("text");
     tcase_add_test(tc, test_dot_golden);
+    tcase_add_test(tc, test_dot_clusters);
     tcase_add_test(tc, test_mermaid_golden);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
