@@ -364,3 +364,24 @@ def test_observed_connection(server, talking):
         assert "172." not in json.dumps(node)  # addresses stay in the orchestrator
     r = server.get(SM + "impact/", params={"node": t["srv"]})
     assert {x["id"] for x in r.json()["impacted"]} == {"container:" + t["cli"]}
+
+
+def test_directive_can_leave_out_stopped_containers(server, stack):
+    """D3's include_stopped: false (the run's directive config) maps running containers only:
+    the created-but-never-started project disappears from the map."""
+    n = stack["names"]
+    allow(server, list(n.values()))
+    _, m = map_run(server)  # D3 as seeded: stopped ones too
+    assert len([x for x in m["nodes"] if x["kind"] == "container" and
+                stack["project"] in x["name"]]) == 5
+    d3 = [d for d in server.list_all("/api/directives/") if d["key"] == "D3"][0]
+    r = server.patch("/api/directives/%d/" % d3["id"], json={"config": {"include_stopped": False}})
+    assert r.status_code == 200, r.text
+    run = server.wait_run(server.launch({"tasks": ["service_map"],
+                                         "directive_id": r.json()["id"]})["id"], timeout=90)
+    assert run["status"] == "success", run
+    m = server.get(SM + "latest/").json()
+    assert m["run_id"] == run["id"]
+    assert not [x for x in m["nodes"] if stack["project"] in x["name"]]
+    removed = {x["id"] for x in m["changes"]["nodes_removed"]}
+    assert "container:" + n["db"] in removed
