@@ -123,6 +123,9 @@
                    "," P("description", Q("a node name (container, network, volume, port) " \
                                           "or id such as container:db")) "}"), \
          Q("node"))
+#define IN_GPU \
+    ARGS(P("hours", "{" P("type", Q("integer")) "," P("minimum", "1") "," P("maximum", "8784") \
+                    "," P("description", Q("window of the peaks, in hours; default 24")) "}"), )
 #define IN_USAGE \
     ARGS(P("period", "{" P("type", Q("string")) "," \
                      P("enum", "[" Q("day") "," Q("week") "," Q("month") "," Q("all") "]") "," \
@@ -160,6 +163,18 @@
                              P("spof", ARR(OBJ)) "," P("changes", OBJ) "," P("mermaid", STR), \
                              Q("id") "," Q("run_id") "," Q("nodes") "," Q("edges") "," \
                              Q("spof") "," Q("changes"))
+#define GPU_PEAK      OBJECT(P("gpu_uuid", STR) "," P("peak_used_mib", INT_N) "," \
+                             P("peak_temperature_c", INT_N) "," \
+                             P("peak_power_draw_w", NULLABLE("number")) "," \
+                             P("samples", INT) "," P("first_at", STR), \
+                             Q("gpu_uuid") "," Q("samples"))
+#define GPU_LATEST    "{" P("type", "[" Q("object") "," Q("null") "]") "," \
+                      P("properties", "{" P("job_id", INT) "," P("run_id", INT) "," \
+                                      P("sampled_at", STR) "," P("gpus", ARR(OBJ)) "," \
+                                      P("containers", ARR(OBJ)) "}") "}"
+#define OUT_GPU       OBJECT(P("latest", GPU_LATEST) "," P("peaks", ARR(GPU_PEAK)) "," \
+                             P("since", STR) "," P("hours", INT), \
+                             Q("latest") "," Q("peaks") "," Q("since") "," Q("hours"))
 #define IMPACTED      OBJECT(P("id", STR) "," P("name", STR) "," P("kind", STR) "," \
                              P("depth", INT), \
                              Q("id") "," Q("name") "," Q("kind") "," Q("depth"))
@@ -187,6 +202,12 @@ static const struct mcp_tool tools[] = {
      mcp_tool_get_report},
     {"get_run", "Get a run", "Read one run with its jobs, their state and the token totals.",
      IN_RUN_ID, RUN_WITH_JOBS, RO, mcp_tool_get_run},
+    {"gpu_status", "GPU status",
+     "Read the newest GPU sample a gpu_report run stored (per GPU: memory, utilisation, "
+     "temperature and margin, power; per container: VRAM and utilisation, estimated or "
+     "measured) and each GPU's peaks over the last hours (default 24). Unknown values are "
+     "null, never 0; latest is null before the first gpu_report run.",
+     IN_GPU, OUT_GPU, RO, mcp_tool_gpu_status},
     {"impact_of", "Impact of a node",
      "What breaks when one node of the newest service map (a container, network, volume or "
      "published port; by name or id) goes away: every node that depends on it, directly or "

@@ -68,6 +68,7 @@ mcp_tool_fn mcp_tool_set_container_allowlist;
 mcp_tool_fn mcp_tool_get_inventory;
 mcp_tool_fn mcp_tool_token_usage;
 mcp_tool_fn mcp_tool_recent_audit;
+mcp_tool_fn mcp_tool_gpu_status;
 mcp_tool_fn mcp_tool_service_map; /* mcp_tools_svcmap.c */
 mcp_tool_fn mcp_tool_impact_of;
 

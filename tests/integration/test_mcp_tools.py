@@ -12,7 +12,7 @@ import requests
 from test_mcp_probe import run_probe
 
 BOTH = "application/json, text/event-stream"
-READ_ONLY = {"get_directive", "get_inventory", "get_report", "get_run", "impact_of", "service_map",
+READ_ONLY = {"get_directive", "get_inventory", "gpu_status", "get_report", "get_run", "impact_of", "service_map",
              "list_container_allowlist", "list_directives", "list_runs", "list_worker_images",
              "recent_audit", "token_usage"}
 ALL_TOOLS = READ_ONLY | {"launch_run", "cancel_run", "set_container_allowlist"}
@@ -296,6 +296,7 @@ def test_probe_validates_every_tool(server):
              ("set_container_allowlist", {"entries": [{"container_ref": "web-1", "note": None}]}),
              ("list_container_allowlist", {}),
              ("get_inventory", {}),
+             ("gpu_status", {"hours": 48}),
              ("token_usage", {"period": "month"}),
              ("recent_audit", {"limit": 3}),
              ("launch_run", {"tasks": ["task3"]})]

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/jsonx.h"
 #include "core/xalloc.h"
 #include "mcp/mcp_int.h"
@@ -20,6 +21,7 @@
 
 static const char *const read_only[] = {"get_directive",
                                         "get_inventory",
+                                        "gpu_status",
                                         "impact_of",
                                         "service_map",
                                         "get_report",
@@ -44,7 +46,7 @@ START_TEST(test_table)
 {
     size_t n = 0;
     const struct mcp_tool *tab = mcp_tools_get(&n);
-    ck_assert_uint_eq(n, 15);
+    ck_assert_uint_eq(n, 16);
     for (size_t i = 0; i < n; i++) {
         const struct mcp_tool *t = &tab[i];
         json_error_t je;
@@ -755,6 +757,58 @@ START_TEST(test_resources)
 }
 END_TEST
 
+START_TEST(test_gpu_status)
+{
+    struct tfx t;
+    if (!tfx_open(&t, _i))
+        return;
+    /* Before any gpu_report run: no sample, no peaks. */
+    json_t *r = tok(&t, "gpu_status", "{}");
+    ck_assert(json_is_null(json_object_get(r, "latest")));
+    ck_assert_uint_eq(json_array_size(json_object_get(r, "peaks")), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "hours")), 24);
+    json_decref(r);
+    /* A successful gpu_report job stores its sample with its end. */
+    r = tok(&t, "launch_run", "{\"tasks\":[\"gpu_report\"]}");
+    int64_t run_id = id_of(json_object_get(r, "run"));
+    json_decref(r);
+    char now[CLOCK_ISO_LEN];
+    clock_now_iso(now);
+    json_t *sample =
+        json_pack("{s:s,s:[{s:i,s:s,s:i,s:i,s:n,s:i,s:n,s:f,s:f}],s:[{s:s,s:s,s:i,s:n,s:b,s:i}]}",
+                  "sampled_at", now, "gpus", "index", 0, "uuid", "GPU-5e1f", "memory_total_mib",
+                  81559, "memory_used_mib", 1000, "utilization_gpu_pct", "temperature_c", 40,
+                  "temperature_margin_c", "power_draw_w", 70.5, "power_limit_w", 700.0,
+                  "containers", "gpu_uuid", "GPU-5e1f", "container", "llm", "used_memory_mib", 900,
+                  "utilization_gpu_pct", "utilization_estimated", 1, "processes", 1);
+    struct store_job_outputs o = {.gpu_sample = sample, .window_hours = 1};
+    struct store_claim c;
+    bool got = false, done = false;
+    OK(store_job_claim(t.f.st, "test", 60000, run_id, &c, &got, EB));
+    ck_assert(got);
+    OK(store_job_finish(t.f.st, c.job_id, "success", NULL, "{}", &o, &done, EB));
+    store_claim_fini(&c);
+    json_decref(sample);
+    r = tok(&t, "gpu_status", "{\"hours\":1}");
+    const json_t *latest = json_object_get(r, "latest");
+    const json_t *g = json_array_get(json_object_get(latest, "gpus"), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(latest, "run_id")), run_id);
+    ck_assert_int_eq(json_integer_value(json_object_get(g, "memory_used_mib")), 1000);
+    ck_assert(json_is_null(json_object_get(g, "utilization_gpu_pct"))); /* unknown, not 0 */
+    const json_t *ct = json_array_get(json_object_get(latest, "containers"), 0);
+    ck_assert_str_eq(jsonx_get_str(ct, "container"), "llm");
+    const json_t *pk = json_array_get(json_object_get(r, "peaks"), 0);
+    ck_assert_str_eq(jsonx_get_str(pk, "gpu_uuid"), "GPU-5e1f");
+    ck_assert_int_eq(json_integer_value(json_object_get(pk, "peak_used_mib")), 1000);
+    ck_assert_int_eq(json_integer_value(json_object_get(pk, "samples")), 1);
+    json_decref(r);
+    tbad(&t, "gpu_status", "{\"hours\":0}", ERR_INVALID, "hours");
+    tbad(&t, "gpu_status", "{\"hours\":\"24\"}", ERR_INVALID, "hours");
+    tbad(&t, "gpu_status", "{\"gpu\":0}", ERR_INVALID, "unknown argument");
+    tfx_close(&t);
+}
+END_TEST
+
 START_TEST(test_error_redacted)
 {
     struct tfx t;
@@ -788,6 +842,7 @@ int main(void)
     tcase_add_loop_test(tc, test_service_map_tools, 0, 2);
     tcase_add_loop_test(tc, test_token_usage, 0, 2);
     tcase_add_loop_test(tc, test_resources, 0, 2);
+    tcase_add_loop_test(tc, test_gpu_status, 0, 2);
     tcase_add_loop_test(tc, test_error_redacted, 0, 2);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
