@@ -10,40 +10,12 @@ DURATION=${BENCH_DURATION:-10s}
 command -v wrk >/dev/null 2>&1 || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
 command -v curl >/dev/null 2>&1 || { echo "bench: curl is missing" >&2; exit 1; }
 
-TMP=$(mktemp -d)
-PID=
-cleanup() {
-    if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-        kill "$PID" 2>/dev/null || true
-        wait "$PID" 2>/dev/null || true
-    fi
-    rm -rf "$TMP"
+. "$(dirname "$0")/bench-serve.sh"
+bench_serve_prepare() {
+    now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
+    printf '%s INFO started\n%s WARN slow\n%s ERROR failed\n' "$now" "$now" "$now" > "$TMP/logs/app.log"
 }
-trap cleanup EXIT INT TERM
-
-PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$TMP/logs" "$TMP/uploads" "$TMP/data"
-now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
-printf '%s INFO started\n%s WARN slow\n%s ERROR failed\n' "$now" "$now" "$now" > "$TMP/logs/app.log"
-unset POSTGRES_HOST POSTGRES_PORT POSTGRES_DB POSTGRES_USER POSTGRES_PASSWORD
-export CYBER_BRAIN_DB="$TMP/data/cyberbrain.db" CYBER_BRAIN_LOGS="$TMP/logs" \
-    CYBER_BRAIN_UPLOADS="$TMP/uploads" CYBER_BRAIN_RUNTIME=process \
-    CYBER_BRAIN_BIND=127.0.0.1 CYBER_BRAIN_PORT="$PORT" CYBER_BRAIN_LOG_LEVEL=warn
-
-"$BIN" migrate >/dev/null
-TOKEN=$("$BIN" token create --name bench)
-"$BIN" serve 2>"$TMP/serve.log" &
-PID=$!
-i=0
-until curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/health/"; do
-    i=$((i + 1))
-    if [ $i -gt 200 ] || ! kill -0 "$PID" 2>/dev/null; then
-        echo "bench: server did not start" >&2
-        cat "$TMP/serve.log" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
+bench_serve "$BIN" bench
 
 api() { curl -fsS -H "Authorization: Bearer $TOKEN" "$@"; }
 count() { api "http://127.0.0.1:$PORT/api/runs/?status=$1&page_size=1" |
