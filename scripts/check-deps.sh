@@ -5,9 +5,11 @@
 #   layer 1: triage redact svcmap   (the pure engines: bytes in, structures out)
 #   layer 2: http store docker worker llm (the worker runs the engines inside its container;
 #                                      the store redacts what it keeps)
-#   layer 3: api mcp tasks
-#   layer 4: app
-#   layer 5: src/main.c
+#   layer 3: explain                 (one explanation of a run: check, prompt, stream, count;
+#                                      shared by api and mcp, which may not include each other)
+#   layer 4: api mcp tasks
+#   layer 5: app
+#   layer 6: src/main.c
 # A file in src/<module>/ may include "<other>/..." only when <other> is its own module
 # or sits in a lower layer. Prints each violation and exits 1 when there is any.
 set -u
@@ -18,9 +20,10 @@ layer() {
     core) echo 0 ;;
     triage | redact | svcmap) echo 1 ;;
     http | store | docker | worker | llm) echo 2 ;;
-    api | mcp | tasks) echo 3 ;;
-    app) echo 4 ;;
-    main) echo 5 ;;
+    explain) echo 3 ;;
+    api | mcp | tasks) echo 4 ;;
+    app) echo 5 ;;
+    main) echo 6 ;;
     *) echo "" ;;
     esac
 }

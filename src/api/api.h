@@ -13,6 +13,7 @@
 #include "store/store.h"
 
 struct api_server;
+struct explainer; /* explain/explain.h */
 
 struct api_ctx {
     const struct config *cfg;            /* borrowed */
@@ -24,6 +25,9 @@ struct api_ctx {
      * engine does not answer. NULL: POST /api/inventory/snapshot/ answers 503. */
     enum err (*inventory_snapshot)(void *inventory_ctx, json_t **out, struct errbuf *eb);
     void *inventory_ctx;
+    /* The explanations' shared state (explain.h; one cap with /mcp); borrowed. NULL: the
+     * server makes its own. */
+    struct explainer *explainer;
     /* Further route tables served next to the API (the MCP endpoint); borrowed. */
     const struct http_mount *mounts;
     size_t n_mounts;

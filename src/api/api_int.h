@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include "api/api.h"
+#include "explain/explain.h"
 #include "http/http.h"
 #include "redact/redact.h"
 
@@ -20,10 +21,12 @@ struct api_server {
     struct api_ctx ctx;
     struct http_server *http;
     struct http_token_auth auth;
-    struct redact_opts redact; /* error details: keyed pseudonyms (cfg's key), else masks */
+    struct redact_opts redact;   /* error details: keyed pseudonyms (cfg's key), else masks */
+    struct explainer *explainer; /* ctx's (shared with /mcp: one cap), or the server's own */
+    bool is_own_explainer;
     pthread_mutex_t llm_mu;
     pthread_cond_t llm_cv;
-    int llm_active; /* explanations in flight (guarded by llm_mu); stop waits for 0 */
+    int llm_active; /* explanation threads of this server (guarded by llm_mu); stop waits */
 };
 
 struct api_page {

@@ -23,6 +23,10 @@ enum err api_server_start(const struct api_ctx *ctx,
     a->redact.key = ctx->cfg->redact_key_len ? ctx->cfg->redact_key : NULL;
     a->redact.key_len = ctx->cfg->redact_key_len;
     http_token_auth_init(&a->auth, api_token_verify, ctx->st);
+    a->explainer = ctx->explainer;
+    a->is_own_explainer = !a->explainer;
+    if (a->is_own_explainer)
+        a->explainer = explainer_new(ctx->cfg, ctx->st);
     pthread_mutex_init(&a->llm_mu, NULL);
     pthread_cond_init(&a->llm_cv, NULL);
     size_t n_routes = 0;
@@ -45,6 +49,8 @@ enum err api_server_start(const struct api_ctx *ctx,
         http_token_auth_fini(&a->auth);
         pthread_mutex_destroy(&a->llm_mu);
         pthread_cond_destroy(&a->llm_cv);
+        if (a->is_own_explainer)
+            explainer_free(a->explainer);
         xfree(a);
         *out = NULL;
         return e;
@@ -66,6 +72,8 @@ void api_server_stop(struct api_server *s)
     pthread_mutex_unlock(&s->llm_mu);
     pthread_mutex_destroy(&s->llm_mu);
     pthread_cond_destroy(&s->llm_cv);
+    if (s->is_own_explainer)
+        explainer_free(s->explainer);
     http_token_auth_fini(&s->auth);
     xfree_zero(s, sizeof(*s));
 }

@@ -12,6 +12,7 @@
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/xalloc.h"
+#include "explain/explain.h"
 #include "mcp/mcp.h"
 #include "tasks/tasks.h"
 
@@ -78,6 +79,7 @@ int app_cmd_serve(struct config *cfg, int argc, char **argv)
     struct tasks *tk = NULL;
     struct api_server *srv = NULL;
     struct mcp_server *mcp = NULL;
+    struct explainer *ex = NULL;
     struct errbuf eb = {{0}};
     int rc = 1, port = 0;
     sigset_t stop_set;
@@ -101,8 +103,10 @@ int app_cmd_serve(struct config *cfg, int argc, char **argv)
         app_errorf("cannot start the dispatcher: %s", eb.msg);
         goto out;
     }
+    ex = explainer_new(cfg, st); /* one cap on explanations for /api and /mcp */
     struct api_ctx actx = {
         .cfg = cfg, .st = st, .ev = ev, .on_launch = wake_dispatcher, .launch_ctx = tk};
+    actx.explainer = ex;
     actx.inventory_snapshot = tasks_inventory_snapshot;
     actx.inventory_ctx = tk;
     struct mcp_server_opts mopts = {.cfg = cfg,
@@ -111,7 +115,8 @@ int app_cmd_serve(struct config *cfg, int argc, char **argv)
                                     .on_launch = wake_dispatcher,
                                     .launch_ctx = tk,
                                     .inventory_snapshot = tasks_inventory_snapshot,
-                                    .inventory_ctx = tk};
+                                    .inventory_ctx = tk,
+                                    .explainer = ex};
     if (mcp_server_new(&mopts, &mcp, &eb) != ERR_OK) {
         app_errorf("cannot set up /mcp: %s", eb.msg);
         goto out;
@@ -136,6 +141,7 @@ out:
     mcp_server_stop(mcp); /* long tool calls end before the HTTP server goes */
     api_server_stop(srv);
     mcp_server_free(mcp);
+    explainer_free(ex); /* after both front ends: their explanations ended */
     if (tk)
         tasks_stop(tk);
     events_free(ev);

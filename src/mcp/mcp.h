@@ -17,6 +17,7 @@
 #include "store/store.h"
 
 struct mcp_server;
+struct explainer;
 
 struct mcp_server_opts {
     const struct config *cfg;            /* borrowed; is_mcp_read_only, mcp_allowed_* */
@@ -26,6 +27,7 @@ struct mcp_server_opts {
     void *launch_ctx;
     enum err (*inventory_snapshot)(void *inventory_ctx, json_t **out, struct errbuf *eb);
     void *inventory_ctx;
+    struct explainer *explainer; /* borrowed; shared with the REST API (explain/explain.h) */
 };
 
 /* Create the endpoint's state (sessions, the Origin/Host allowlist from cfg). */

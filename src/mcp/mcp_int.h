@@ -19,6 +19,8 @@
 #include "redact/redact.h"
 #include "store/store.h"
 
+struct explainer; /* explain/explain.h */
+
 /* What a tool or resource may use; borrowed for the server's life, read-only. */
 struct mcp_env {
     const struct config *cfg;
@@ -30,6 +32,9 @@ struct mcp_env {
     enum err (*inventory_snapshot)(void *inventory_ctx, json_t **out, struct errbuf *eb);
     void *inventory_ctx;
     const struct redact_opts *redact; /* for error texts; NULL: masks */
+    /* The explanations' shared state (one cap with GET /api/runs/{id}/explain/); NULL:
+     * explain_run answers that explanations are not available. */
+    struct explainer *explainer;
 };
 
 /* One tool call in flight, given by the transport. */

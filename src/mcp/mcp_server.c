@@ -142,7 +142,8 @@ enum err mcp_server_new(const struct mcp_server_opts *o, struct mcp_server **out
                               .launch_ctx = o->launch_ctx,
                               .inventory_snapshot = o->inventory_snapshot,
                               .inventory_ctx = o->inventory_ctx,
-                              .redact = &m->redact};
+                              .redact = &m->redact,
+                              .explainer = o->explainer};
     mcp_backend_default(&m->be);
     m->sessions = mcp_sessions_new((size_t)cfg->mcp_max_sessions, cfg->mcp_session_idle_s);
     http_token_auth_init(&m->auth, verify_token, o->st);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* mcp_tools.c -- the MCP tool table: names, titles, descriptions, input and output JSON
- * Schemas and annotations, sorted by name. The functions live in mcp_tools_runs.c,
- * mcp_tools_wait.c and mcp_tools_admin.c; each answers a structured result that matches
- * its output schema (tests/unit/test_mcp_tools.c checks every one). */
+ * Schemas and annotations, sorted by name. The functions live in the other mcp_tools_*.c
+ * files; each answers a structured result that matches its output schema
+ * (tests/unit/test_mcp_tools.c checks every one). */
 #include "mcp/mcp_tools_int.h"
 
 /* ---- schema pieces (JSON text); P(key, schema) is one property ---- */
@@ -181,6 +181,13 @@
 #define OUT_IMPACT    OBJECT(P("node", MAP_NODE) "," P("impacted", ARR(IMPACTED)) "," \
                              P("count", INT) "," P("map_id", INT) "," P("run_id", INT), \
                              Q("node") "," Q("impacted") "," Q("count") "," Q("map_id"))
+#define OUT_EXPLAIN   OBJECT(P("run_id", INT) "," P("model", STR) "," \
+                             P("api", ENUM(Q("openai") "," Q("ollama"))) "," \
+                             P("prompt_tokens", INT_N) "," P("completion_tokens", INT_N) "," \
+                             P("total_tokens", INT_N) "," P("duration_ms", INT) "," \
+                             P("llm_call_id", INT_N), \
+                             Q("run_id") "," Q("model") "," Q("prompt_tokens") "," \
+                             Q("completion_tokens") "," Q("total_tokens") "," Q("duration_ms"))
 /* clang-format on */
 
 #define RO (MCP_TOOL_READ_ONLY | MCP_TOOL_IDEMPOTENT)
@@ -190,6 +197,13 @@ static const struct mcp_tool tools[] = {
      "Cancel a queued or running run: its queued jobs end as cancelled and running jobs are "
      "stopped. Fails when the run already ended.",
      IN_RUN_ID, RUN_WITH_JOBS, MCP_TOOL_DESTRUCTIVE | MCP_TOOL_IDEMPOTENT, mcp_tool_cancel_run},
+    {"explain_run", "Explain a run",
+     "Ask the local LLM to explain an ended run from its redacted report (findings, never raw "
+     "logs). The text is streamed as progress messages and returned whole; it is never stored. "
+     "Read-only: it changes no run, directive or allowlist, only records the call's token "
+     "counts (and an audit row when the endpoint is refused as not local). Not idempotent: "
+     "each call asks the model again.",
+     IN_RUN_ID, OUT_EXPLAIN, MCP_TOOL_READ_ONLY | MCP_TOOL_LONG, mcp_tool_explain_run},
     {"get_directive", "Get a directive",
      "Read one directive (a version of the instructions and config a run follows) by id.",
      IN_DIRECTIVE, DIRECTIVE, RO, mcp_tool_get_directive},

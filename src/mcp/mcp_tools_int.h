@@ -54,7 +54,7 @@ enum err mcp_cursor_parse(const char *cursor,
                           struct errbuf *eb);
 
 /* ---- tools (mcp_tools_runs.c, mcp_tools_wait.c, mcp_tools_admin.c, mcp_tools_usage.c,
- * mcp_tools_svcmap.c) ---- */
+ * mcp_tools_svcmap.c, mcp_tools_explain.c) ---- */
 mcp_tool_fn mcp_tool_launch_run;
 mcp_tool_fn mcp_tool_get_run;
 mcp_tool_fn mcp_tool_list_runs;
@@ -71,6 +71,7 @@ mcp_tool_fn mcp_tool_recent_audit;
 mcp_tool_fn mcp_tool_gpu_status;
 mcp_tool_fn mcp_tool_service_map; /* mcp_tools_svcmap.c */
 mcp_tool_fn mcp_tool_impact_of;
+mcp_tool_fn mcp_tool_explain_run; /* mcp_tools_explain.c */
 
 /* Wait until run_id (of n_jobs jobs) ends, sending progress, at most timeout_ms; then set
  * *out to {"run","report"} and *text to the report's Markdown. ERR_TIMEOUT past the bound,

@@ -16,6 +16,7 @@
 #include "api/api.h"
 #include "core/fs.h"
 #include "core/xalloc.h"
+#include "explain/explain.h"
 #include "store/store.h"
 
 #ifndef TEST_MAX_BODY
@@ -27,6 +28,7 @@ static struct config cfg;
 static struct store *st;
 static struct events *ev;
 static struct api_server *srv;
+static struct explainer *explainer; /* as serve does: shared by the API and /mcp */
 __attribute__((unused)) static char *token;
 static int port;
 static int n_launch_calls;
@@ -67,7 +69,9 @@ __attribute__((unused)) static void setup(void)
     ck_assert_msg(store_migrate(st, &applied, &eb) == ERR_OK, "%s", eb.msg);
     ck_assert_int_eq(store_token_create(st, "test", &token, &eb), ERR_OK);
     ev = events_new(64, 8);
-    struct api_ctx ctx = {.cfg = &cfg, .st = st, .ev = ev, .on_launch = on_launch};
+    explainer = explainer_new(&cfg, st);
+    struct api_ctx ctx = {
+        .cfg = &cfg, .st = st, .ev = ev, .on_launch = on_launch, .explainer = explainer};
     ck_assert_msg(api_server_start(&ctx, &srv, &port, &eb) == ERR_OK, "%s", eb.msg);
     ck_assert_int_gt(port, 0);
     n_launch_calls = 0;
@@ -76,6 +80,7 @@ __attribute__((unused)) static void setup(void)
 __attribute__((unused)) static void teardown(void)
 {
     api_server_stop(srv);
+    explainer_free(explainer);
     events_free(ev);
     store_close(st);
     fs_rm_rf(tmp_dir, NULL);

@@ -3,13 +3,17 @@
  * on 127.0.0.1 (an OpenAI-style SSE stream it writes chunk by chunk): the chunks and the
  * counts reach the client, the call is recorded with the counts only; a client that goes
  * away stops the call ("cancelled"); stopping the server while an explanation streams
- * returns (the explanation thread sees its stream gone). Threads: run under TSan too. */
+ * returns (the explanation thread sees its stream gone). The MCP tool explain_run shares the
+ * explainer (explain/) with the endpoint: its progress carries the chunks, its result the
+ * counts, a cancel stops the call, and the cap of explanations at once is one for both.
+ * Threads: run under TSan too. */
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "mcp/mcp_int.h"
 #include "unit/api_fixture.h"
 }
 
@@ -213,6 +217,57 @@ static json_t *last_call(void)
     return NULL;
 }
 
+/* ---- the MCP tool explain_run, called as the transport calls it ---- */
+
+struct mcp_probe {
+    struct mcp_call call;
+    double progress[64];
+    int n_progress;
+    char said[1024];  /* the progress messages, concatenated */
+    int cancel_after; /* > 0: cancelled once this many progress notifications came */
+};
+
+static void mp_progress(struct mcp_call *c, double progress, double total, const char *message)
+{
+    struct mcp_probe *p = c->transport;
+    ck_assert(total <= 0);
+    if (p->n_progress < 64)
+        p->progress[p->n_progress] = progress;
+    p->n_progress++;
+    size_t used = strlen(p->said);
+    snprintf(p->said + used, sizeof(p->said) - used, "%s", message ? message : "");
+}
+
+static bool mp_is_cancelled(struct mcp_call *c)
+{
+    struct mcp_probe *p = c->transport;
+    return p->cancel_after > 0 && p->n_progress >= p->cancel_after;
+}
+
+/* Call explain_run on run_id with the fixture's explainer; *out and *text as the tool set. */
+static enum err
+mcp_explain(struct mcp_probe *p, int64_t run_id, json_t **out, char **text, struct errbuf *eb)
+{
+    static struct mcp_env env;
+    size_t n = 0;
+    const struct mcp_tool *tab = mcp_tools_get(&n), *t = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(tab[i].name, "explain_run") == 0)
+            t = &tab[i];
+    ck_assert_ptr_nonnull(t);
+    ck_assert(t->flags & MCP_TOOL_LONG);
+    env = (struct mcp_env){.cfg = &cfg, .st = st, .ev = ev, .explainer = explainer};
+    p->call = (struct mcp_call){
+        .env = &env, .progress = mp_progress, .is_cancelled = mp_is_cancelled, .transport = p};
+    json_t *args = json_pack("{s:I}", "run_id", (json_int_t)run_id);
+    *out = NULL;
+    *text = NULL;
+    memset(eb, 0, sizeof(*eb));
+    enum err e = t->call(&p->call, args, out, text, eb);
+    json_decref(args);
+    return e;
+}
+
 START_TEST(test_explain_streams_and_records)
 {
     stub_start(3, 0);
@@ -361,6 +416,13 @@ START_TEST(test_explain_slots)
     ck_assert_int_eq(r.status, 503);
     ck_assert_ptr_nonnull(strstr(r.body, "Too many explanations"));
     reply_fini(&r);
+    /* One cap for both front ends: the MCP tool finds no slot either. */
+    struct mcp_probe p = {0};
+    json_t *out = NULL;
+    char *text = NULL;
+    struct errbuf eb;
+    ck_assert_int_eq(mcp_explain(&p, run_id, &out, &text, &eb), ERR_UNAVAILABLE);
+    ck_assert_ptr_nonnull(strstr(eb.msg, "Too many explanations"));
     stub_stop(); /* the four answers end (cut short) */
     for (int i = 0; i < 4; i++) {
         pthread_join(th[i], NULL);
@@ -408,6 +470,100 @@ START_TEST(test_explain_errors)
 }
 END_TEST
 
+/* explain_run: each chunk a progress notification (1, 2, 3; the message is the chunk), the
+ * whole text as the result, the counts as the server reported them and as recorded. */
+START_TEST(test_mcp_explain_streams_and_records)
+{
+    stub_start(3, 0);
+    int64_t run_id = ended_run();
+    struct mcp_probe p = {0};
+    json_t *out = NULL;
+    char *text = NULL;
+    struct errbuf eb;
+    enum err e = mcp_explain(&p, run_id, &out, &text, &eb);
+    ck_assert_msg(e == ERR_OK, "%s", eb.msg);
+    ck_assert_str_eq(text, "part0 part1 part2 ");
+    ck_assert_str_eq(p.said, text);
+    ck_assert_int_eq(p.n_progress, 3);
+    for (int i = 0; i < 3; i++)
+        ck_assert(p.progress[i] == (double)(i + 1));
+    ck_assert_int_eq(json_integer_value(json_object_get(out, "run_id")), run_id);
+    ck_assert_str_eq(json_string_value(json_object_get(out, "model")), "stub");
+    ck_assert_str_eq(json_string_value(json_object_get(out, "api")), "openai");
+    ck_assert_int_eq(json_integer_value(json_object_get(out, "prompt_tokens")), 11);
+    ck_assert_int_eq(json_integer_value(json_object_get(out, "completion_tokens")), 3);
+    ck_assert_int_eq(json_integer_value(json_object_get(out, "total_tokens")), 14);
+    json_t *call = last_call();
+    ck_assert_int_eq(json_integer_value(json_object_get(call, "id")),
+                     json_integer_value(json_object_get(out, "llm_call_id")));
+    ck_assert_str_eq(json_string_value(json_object_get(call, "status")), "success");
+    ck_assert_int_eq(json_integer_value(json_object_get(call, "total_tokens")), 14);
+    json_decref(call);
+    json_decref(out);
+    xfree(text);
+}
+END_TEST
+
+/* A cancelled call stops the model (long before its 200 chunks) and is recorded cancelled. */
+START_TEST(test_mcp_explain_cancel)
+{
+    stub_start(200, 100);
+    int64_t run_id = ended_run();
+    struct mcp_probe p = {.cancel_after = 1};
+    json_t *out = NULL;
+    char *text = NULL;
+    struct errbuf eb;
+    enum err e = mcp_explain(&p, run_id, &out, &text, &eb);
+    ck_assert_int_eq(e, ERR_CONFLICT);
+    ck_assert_ptr_nonnull(strstr(eb.msg, "cancelled"));
+    ck_assert_ptr_null(out);
+    ck_assert_ptr_null(text);
+    ck_assert_int_lt(p.n_progress, 10);
+    json_t *call = last_call();
+    ck_assert_str_eq(json_string_value(json_object_get(call, "status")), "cancelled");
+    json_decref(call);
+}
+END_TEST
+
+/* The tool's errors: not configured, no such run, refused (audited), bad arguments. */
+START_TEST(test_mcp_explain_errors)
+{
+    struct mcp_probe p = {0};
+    json_t *out = NULL;
+    char *text = NULL;
+    struct errbuf eb;
+    int64_t run_id = ended_run();
+    ck_assert_int_eq(mcp_explain(&p, run_id, &out, &text, &eb), ERR_CONFLICT);
+    ck_assert_ptr_nonnull(strstr(eb.msg, "LLM_BASE_URL"));
+    cfg.llm_base_url = xstrdup("http://0.0.0.0:1/");
+    ck_assert_int_eq(mcp_explain(&p, 424242, &out, &text, &eb), ERR_NOT_FOUND);
+    ck_assert_int_eq(mcp_explain(&p, run_id, &out, &text, &eb), ERR_FORBIDDEN);
+    ck_assert_ptr_nonnull(strstr(eb.msg, "unspecified"));
+    json_t *call = last_call(), *audit = NULL;
+    ck_assert_str_eq(json_string_value(json_object_get(call, "status")), "refused");
+    json_decref(call);
+    int64_t count = 0;
+    ck_assert_int_eq(store_audit_list(st, "llm_refused", run_id, 0, 10, &audit, &count, &eb),
+                     ERR_OK);
+    ck_assert_int_eq(count, 1);
+    json_decref(audit);
+    size_t n = 0;
+    const struct mcp_tool *tab = mcp_tools_get(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(tab[i].name, "explain_run") != 0)
+            continue;
+        json_t *bad = json_pack("{s:I,s:b}", "run_id", (json_int_t)run_id, "stream", 1);
+        ck_assert_int_eq(tab[i].call(&p.call, bad, &out, &text, &eb), ERR_INVALID);
+        json_decref(bad);
+        bad = json_pack("{s:s}", "run_id", "1");
+        ck_assert_int_eq(tab[i].call(&p.call, bad, &out, &text, &eb), ERR_INVALID);
+        json_decref(bad);
+    }
+    ck_assert_ptr_null(out);
+    ck_assert_int_eq(p.n_progress, 0);
+}
+END_TEST
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -420,6 +576,9 @@ int main(void)
     tcase_add_test(tc, test_stop_while_explaining);
     tcase_add_test(tc, test_explain_slots);
     tcase_add_test(tc, test_explain_errors);
+    tcase_add_test(tc, test_mcp_explain_streams_and_records);
+    tcase_add_test(tc, test_mcp_explain_cancel);
+    tcase_add_test(tc, test_mcp_explain_errors);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -19,20 +19,12 @@
 #include "store/store_int.h"
 #include "svcmap/svcmap.h"
 
-static const char *const read_only[] = {"get_directive",
-                                        "get_inventory",
-                                        "gpu_status",
-                                        "impact_of",
-                                        "service_map",
-                                        "get_report",
-                                        "get_run",
-                                        "list_container_allowlist",
-                                        "list_directives",
-                                        "list_runs",
-                                        "list_worker_images",
-                                        "recent_audit",
-                                        "token_usage",
-                                        NULL};
+static const char *const read_only[] = {
+    "explain_run",     "get_directive", "get_inventory",
+    "gpu_status",      "impact_of",     "service_map",
+    "get_report",      "get_run",       "list_container_allowlist",
+    "list_directives", "list_runs",     "list_worker_images",
+    "recent_audit",    "token_usage",   NULL};
 
 static bool in_list(const char *const *l, const char *s)
 {
@@ -46,7 +38,7 @@ START_TEST(test_table)
 {
     size_t n = 0;
     const struct mcp_tool *tab = mcp_tools_get(&n);
-    ck_assert_uint_eq(n, 16);
+    ck_assert_uint_eq(n, 17);
     for (size_t i = 0; i < n; i++) {
         const struct mcp_tool *t = &tab[i];
         json_error_t je;
@@ -74,7 +66,8 @@ START_TEST(test_table)
                                    strcmp(t->name, "set_container_allowlist") == 0),
                       "%s destructive flag", t->name);
         ck_assert_msg(!(is_ro && is_destr), "%s both read-only and destructive", t->name);
-        ck_assert_msg(((t->flags & MCP_TOOL_LONG) != 0) == (strcmp(t->name, "launch_run") == 0),
+        ck_assert_msg(((t->flags & MCP_TOOL_LONG) != 0) == (strcmp(t->name, "launch_run") == 0 ||
+                                                            strcmp(t->name, "explain_run") == 0),
                       "%s long flag", t->name);
         json_decref(in);
         json_decref(out);
