@@ -12,7 +12,7 @@ import requests
 from test_mcp_probe import run_probe
 
 BOTH = "application/json, text/event-stream"
-READ_ONLY = {"get_directive", "get_inventory", "gpu_status", "get_report", "get_run", "impact_of", "service_map",
+READ_ONLY = {"explain_run", "get_directive", "get_inventory", "gpu_status", "get_report", "get_run", "impact_of", "service_map",
              "list_container_allowlist", "list_directives", "list_runs", "list_worker_images",
              "recent_audit", "token_usage"}
 ALL_TOOLS = READ_ONLY | {"launch_run", "cancel_run", "set_container_allowlist"}
