@@ -149,6 +149,22 @@ def explain(server, run_id, expect=200):
     return (last_type, last), text
 
 
+def assert_kept_nowhere(inst, needles):
+    """No needle in any table, in any file under the data folders, or in the log output;
+    returns ({path: text} of those files, the log text)."""
+    dump = dump_database(inst)
+    files = {}
+    for root in (inst.uploads, inst.data, inst.logs):
+        files.update(read_tree(root))
+    logs = inst.stderr_text()
+    for n in needles:
+        assert n not in dump, "the database holds %r" % n[:60]
+        assert n not in logs, "the log output holds %r" % n[:60]
+        for path, content in files.items():
+            assert n not in content, "%s holds %r" % (path, n[:60])
+    return files, logs
+
+
 def llm_calls(server):
     return server.list_all("/api/llm-calls/")
 
@@ -225,18 +241,9 @@ def test_privacy_nothing_of_prompt_or_answer_kept(make_instance, llm):
     first_line = user.splitlines()[0]
     assert first_line.startswith("Run %d" % run["id"])
     needles = [REPLY, system, user, first_line, system[:60]]
-    dump = dump_database(inst)
-    files = {}
-    for root in (inst.uploads, inst.data, inst.logs):
-        files.update(read_tree(root))
+    files, logs = assert_kept_nowhere(inst, needles)
     assert any(p.endswith("report.json") for p in files)
-    logs = inst.stderr_text()
     assert "event=llm.explained" in logs
-    for n in needles:
-        assert n not in dump, "the database holds %r" % n[:60]
-        assert n not in logs, "the log output holds %r" % n[:60]
-        for path, content in files.items():
-            assert n not in content, "%s holds %r" % (path, n[:60])
     # API answers other than the stream hold none of it either.
     for path in ("/api/llm-calls/", "/api/token-usage/", "/api/runs/%d/" % run["id"],
                  "/api/runs/%d/report/" % run["id"], "/api/audit/"):

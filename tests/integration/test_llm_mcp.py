@@ -7,11 +7,10 @@
 # isError results; the official SDK client validates structuredContent against the schema.
 import json
 
-from test_llm import (PLANTED_DIRECTIVE, PLANTED_EMAIL, PLANTED_IP, REPLY, ended_run,  # noqa: F401
-                      llm, llm_calls, llm_env, plant_logs)
+from test_llm import (PLANTED_DIRECTIVE, PLANTED_EMAIL, PLANTED_IP, REPLY,  # noqa: F401
+                      assert_kept_nowhere, ended_run, explain, llm, llm_calls, llm_env, plant_logs)
 from test_mcp_probe import run_probe
 from test_mcp_tools import Mcp
-from test_redaction_e2e import dump_database, read_tree
 
 import pytest
 
@@ -79,10 +78,14 @@ def test_explain_run_privacy_nothing_kept(make_instance, llm):
     res2, progress2 = explain_run(mcp, run["id"])  # no progressToken: one JSON answer
     assert res2.get("isError") is not True and res2["content"][0]["text"] == REPLY, res2
     assert progress2 == []
+    (kind, _), text = explain(server, run["id"])  # and once through REST, for comparison
+    assert kind == "done" and text == REPLY
     sent = llm.requests()[before:]
-    assert len(sent) == 2
+    assert len(sent) == 3
     system, user = (m["content"] for m in sent[0]["body"]["messages"])
     # The same prompt as the REST endpoint builds: the findings redacted, the directive in.
+    assert sent[0]["body"]["messages"] == sent[1]["body"]["messages"] == \
+        sent[2]["body"]["messages"]
     blob = json.dumps([s["body"] for s in sent])
     for planted in (PLANTED_EMAIL, PLANTED_IP, "ursula.planted@example.org"):
         assert planted not in blob, planted
@@ -90,17 +93,9 @@ def test_explain_run_privacy_nothing_kept(make_instance, llm):
     first_line = user.splitlines()[0]
     assert first_line.startswith("Run %d" % run["id"])
     needles = [REPLY, system, user, first_line, system[:60]]
-    dump = dump_database(inst)
-    files = {}
-    for root in (inst.uploads, inst.data, inst.logs):
-        files.update(read_tree(root))
-    logs = inst.stderr_text()
-    assert logs.count("event=llm.explained") == 2
-    for n in needles:
-        assert n not in dump, "the database holds %r" % n[:60]
-        assert n not in logs, "the log output holds %r" % n[:60]
-        for path, content in files.items():
-            assert n not in content, "%s holds %r" % (path, n[:60])
+    files, logs = assert_kept_nowhere(inst, needles)
+    assert any(p.endswith("report.json") for p in files)
+    assert logs.count("event=llm.explained") == 3
     # Nor do the other tools' answers, or the REST API's.
     for name, args in (("token_usage", {"period": "all"}), ("recent_audit", {}),
                        ("get_run", {"run_id": run["id"]}), ("get_report", {"run_id": run["id"]})):
@@ -112,7 +107,7 @@ def test_explain_run_privacy_nothing_kept(make_instance, llm):
         assert r.status_code == 200
         for n in needles:
             assert n not in r.text, (path, n[:60])
-    assert [c["status"] for c in llm_calls(server)] == ["success", "success"]
+    assert [c["status"] for c in llm_calls(server)] == ["success"] * 3
 
 
 def test_explain_run_errors(make_instance):
