@@ -156,7 +156,8 @@ integration: $(BIN) $(FAKE_SMI) $(FAKE_NVML)
 check:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory worker-image-if-engine
-	@$(MAKE) --no-print-directory FLAVOUR=asan build unit fuzz-replay integration
+	@LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
+	    $(MAKE) --no-print-directory FLAVOUR=asan build unit fuzz-replay integration
 
 # ThreadSanitizer on the modules with threads: event bus, dispatcher, store pool, HTTP server.
 TSAN_TESTS := test_events test_tasks test_tasks_docker test_store test_api test_mcp_rpc test_mcp_tools test_tasks_svcmap test_api_llm
