@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/jsonx.h"
 #include "core/xalloc.h"
+#include "explain/explain.h"
 #include "mcp/mcp_int.h"
 #include "mcp_tools_fixture.h"
 #include "store/store_int.h"
@@ -818,6 +819,33 @@ START_TEST(test_error_redacted)
 }
 END_TEST
 
+/* explain_run before the model is asked (test_api_llm.c streams it): no explainer wired, bad
+ * arguments, no LLM configured, no such run, a run without a report. */
+START_TEST(test_explain_run_checks)
+{
+    struct tfx t;
+    if (!tfx_open(&t, _i))
+        return;
+    tbad(&t, "explain_run", "{\"run_id\":1}", ERR_UNAVAILABLE, "not available");
+    t.env.explainer = explainer_new(&t.cfg, t.f.st);
+    tbad(&t, "explain_run", "{}", ERR_INVALID, "run_id");
+    tbad(&t, "explain_run", "{\"run_id\":0}", ERR_INVALID, "run_id");
+    tbad(&t, "explain_run", "{\"run_id\":1,\"model\":\"x\"}", ERR_INVALID, "unknown argument");
+    tbad(&t, "explain_run", "{\"run_id\":1}", ERR_CONFLICT, "LLM_BASE_URL");
+    t.cfg.llm_base_url = "http://127.0.0.1:1";
+    t.cfg.llm_model = "m";
+    tbad(&t, "explain_run", "{\"run_id\":424242}", ERR_NOT_FOUND, NULL);
+    json_t *r = tok(&t, "launch_run", "{\"tasks\":[\"task1\"]}");
+    char args[64];
+    snprintf(args, sizeof(args), "{\"run_id\":%lld}", (long long)id_of(json_object_get(r, "run")));
+    tbad(&t, "explain_run", args, ERR_CONFLICT, "no report");
+    json_decref(r);
+    ck_assert_int_eq(t.n_progress, 0);
+    explainer_free(t.env.explainer);
+    tfx_close(&t);
+}
+END_TEST
+
 int main(void)
 {
     srand((unsigned)getpid());
@@ -825,6 +853,7 @@ int main(void)
     TCase *tc = tcase_create("tools");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_table);
+    tcase_add_loop_test(tc, test_explain_run_checks, 0, 2);
     tcase_add_loop_test(tc, test_runs, 0, 2);
     tcase_add_loop_test(tc, test_list_runs_pages, 0, 2);
     tcase_add_loop_test(tc, test_launch_wait, 0, 2);
