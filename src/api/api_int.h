@@ -27,6 +27,7 @@ struct api_server {
     pthread_mutex_t llm_mu;
     pthread_cond_t llm_cv;
     int llm_active; /* explanation threads of this server (guarded by llm_mu); stop waits */
+    struct api_sessions *sessions; /* the web UI's browser sessions (api_session.c) */
 };
 
 struct api_page {
@@ -95,6 +96,24 @@ bool api_query_get(const struct http_req *req,
 bool api_auth_check(void *app, struct http_req *req, struct http_resp *resp);
 /* The http_token_verify_fn over store_token_check (ctx: the store). */
 enum err api_token_verify(void *ctx, const char *token, bool *is_valid, struct errbuf *eb);
+
+/* ---- web UI sessions (api_session.c) and files (api_web.c) ---- */
+struct api_sessions;
+/* Return an empty session table / free one (NULL is fine). */
+struct api_sessions *api_sessions_new(void);
+void api_sessions_free(struct api_sessions *s);
+/* Return true when req carries a session cookie (valid or not). */
+bool api_session_has_cookie(const struct http_req *req);
+/* Check req's session cookie (401 when unknown or expired) and, for POST/PUT/PATCH/DELETE,
+ * its X-CSRF-Token header (403); false after replying. */
+bool api_session_check(struct api_server *a, struct http_req *req, struct http_resp *resp);
+void api_session_login(void *app, struct http_req *req, struct http_resp *resp);
+void api_session_get(void *app, struct http_req *req, struct http_resp *resp);
+void api_session_logout(void *app, struct http_req *req, struct http_resp *resp);
+/* Add the UI's security headers (CSP, nosniff, no framing) to the reply that was set. */
+void api_web_headers(struct http_resp *resp);
+void api_web_index(void *app, struct http_req *req, struct http_resp *resp);
+void api_web_static(void *app, struct http_req *req, struct http_resp *resp);
 
 /* ---- handlers ---- */
 void api_runs_launch(void *app, struct http_req *req, struct http_resp *resp);

@@ -23,6 +23,7 @@ enum err api_server_start(const struct api_ctx *ctx,
     a->redact.key = ctx->cfg->redact_key_len ? ctx->cfg->redact_key : NULL;
     a->redact.key_len = ctx->cfg->redact_key_len;
     http_token_auth_init(&a->auth, api_token_verify, ctx->st);
+    a->sessions = api_sessions_new();
     a->explainer = ctx->explainer;
     a->is_own_explainer = !a->explainer;
     if (a->is_own_explainer)
@@ -47,6 +48,7 @@ enum err api_server_start(const struct api_ctx *ctx,
     enum err e = http_server_start(&o, &a->http, bound_port, eb);
     if (e != ERR_OK) {
         http_token_auth_fini(&a->auth);
+        api_sessions_free(a->sessions);
         pthread_mutex_destroy(&a->llm_mu);
         pthread_cond_destroy(&a->llm_cv);
         if (a->is_own_explainer)
@@ -75,6 +77,7 @@ void api_server_stop(struct api_server *s)
     if (s->is_own_explainer)
         explainer_free(s->explainer);
     http_token_auth_fini(&s->auth);
+    api_sessions_free(s->sessions);
     xfree_zero(s, sizeof(*s));
 }
 
