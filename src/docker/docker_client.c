@@ -252,6 +252,30 @@ out:
     return e;
 }
 
+enum err docker_call_json(const char *socket_path,
+                          const struct docker_call *call,
+                          size_t cap,
+                          bool is_wipe,
+                          json_t **out,
+                          struct errbuf *eb)
+{
+    struct docker_reply r = {0};
+    buf_init(&r.body, cap);
+    enum err e = docker_request(socket_path, call, &r, eb);
+    if (e == ERR_OK && out) {
+        e = jsonx_parse(buf_str(&r.body), buf_len(&r.body), cap, out, eb);
+        if (e != ERR_OK)
+            e = errbuf_set(eb, ERR_UNAVAILABLE, "docker %s: the engine's answer is not JSON",
+                           call->what);
+    }
+    if (is_wipe) {
+        size_t n = buf_len(&r.body);
+        xfree_zero(buf_take(&r.body), n);
+    }
+    buf_fini(&r.body);
+    return e;
+}
+
 enum err docker_api_path(
     const char *socket_path, char *out, size_t cap, struct errbuf *eb, const char *fmt, ...)
 {

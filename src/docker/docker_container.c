@@ -40,26 +40,6 @@ static enum err check_id(const char *id, struct errbuf *eb)
     return ERR_OK;
 }
 
-/* One call with a small capped answer; *out gets the parsed JSON when out is not NULL. */
-static enum err call_json(const char *socket_path,
-                          const struct docker_call *call,
-                          size_t cap,
-                          json_t **out,
-                          struct errbuf *eb)
-{
-    struct docker_reply r = {0};
-    buf_init(&r.body, cap);
-    enum err e = docker_request(socket_path, call, &r, eb);
-    if (e == ERR_OK && out) {
-        e = jsonx_parse(buf_str(&r.body), buf_len(&r.body), cap, out, eb);
-        if (e != ERR_OK)
-            e = errbuf_set(eb, ERR_UNAVAILABLE, "docker %s: the engine's answer is not JSON",
-                           call->what);
-    }
-    buf_fini(&r.body);
-    return e;
-}
-
 static json_t *str_array(const char *const *v)
 {
     json_t *a = json_array();
@@ -127,7 +107,7 @@ enum err docker_container_create(const char *socket_path,
     if (!body)
         return errbuf_set(eb, ERR_INVALID, "docker container create: incomplete options");
     struct docker_call call = {"POST", path, body, 0, "container create"};
-    e = call_json(socket_path, &call, DOCKER_SMALL_MAX, &j, eb);
+    e = docker_call_json(socket_path, &call, DOCKER_SMALL_MAX, false, &j, eb);
     if (e != ERR_OK)
         goto out;
     const char *cid = jsonx_get_str(j, "Id");
@@ -153,7 +133,7 @@ post_simple(const char *socket_path, const char *id, const char *verb, struct er
     if (e != ERR_OK)
         return e;
     struct docker_call call = {"POST", path, NULL, 0, verb};
-    return call_json(socket_path, &call, DOCKER_SMALL_MAX, NULL, eb);
+    return docker_call_json(socket_path, &call, DOCKER_SMALL_MAX, false, NULL, eb);
 }
 
 enum err docker_container_start(const char *socket_path, const char *id, struct errbuf *eb)
@@ -177,7 +157,7 @@ enum err docker_container_wait(
     if (e != ERR_OK)
         return e;
     struct docker_call call = {"POST", path, NULL, timeout_ms > 0 ? timeout_ms : 1, "wait"};
-    e = call_json(socket_path, &call, DOCKER_SMALL_MAX, &j, eb);
+    e = docker_call_json(socket_path, &call, DOCKER_SMALL_MAX, false, &j, eb);
     if (e != ERR_OK)
         return e;
     json_t *code = json_object_get(j, "StatusCode");
@@ -198,7 +178,7 @@ enum err docker_container_remove(const char *socket_path, const char *id, struct
     if (e != ERR_OK)
         return e;
     struct docker_call call = {"DELETE", path, NULL, 0, "container remove"};
-    return call_json(socket_path, &call, DOCKER_SMALL_MAX, NULL, eb);
+    return docker_call_json(socket_path, &call, DOCKER_SMALL_MAX, false, NULL, eb);
 }
 
 enum err docker_container_logs(const char *socket_path,
@@ -239,7 +219,7 @@ docker_image_inspect(const char *socket_path, const char *ref, json_t **out, str
     if (e != ERR_OK)
         return e;
     struct docker_call call = {"GET", path, NULL, 0, "image inspect"};
-    e = call_json(socket_path, &call, DOCKER_BODY_MAX, &j, eb);
+    e = docker_call_json(socket_path, &call, DOCKER_BODY_MAX, false, &j, eb);
     if (e != ERR_OK)
         return e;
     json_t *id = json_object_get(j, "Id");
@@ -270,7 +250,7 @@ enum err docker_containers_by_label(
     if (e != ERR_OK)
         return e;
     struct docker_call call = {"GET", path, NULL, 0, "container list"};
-    e = call_json(socket_path, &call, DOCKER_BODY_MAX, &j, eb);
+    e = docker_call_json(socket_path, &call, DOCKER_BODY_MAX, false, &j, eb);
     if (e != ERR_OK)
         return e;
     if (!json_is_array(j)) {

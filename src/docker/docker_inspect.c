@@ -280,7 +280,6 @@ json_t *docker_inspect_summary(const json_t *raw)
 static enum err get_raw(const char *socket_path, const char *id, json_t **raw, struct errbuf *eb)
 {
     char path[DOCKER_PATH_MAX];
-    struct docker_reply r = {0};
     *raw = NULL;
     if (!is_name_ok(id))
         return errbuf_set(eb, ERR_INVALID, "not a container id or name");
@@ -288,20 +287,13 @@ static enum err get_raw(const char *socket_path, const char *id, json_t **raw, s
     if (e != ERR_OK)
         return e;
     struct docker_call call = {"GET", path, NULL, 0, "container inspect"};
-    buf_init(&r.body, INSPECT_BODY_MAX);
-    e = docker_request(socket_path, &call, &r, eb);
-    if (e == ERR_OK &&
-        jsonx_parse(buf_str(&r.body), buf_len(&r.body), INSPECT_BODY_MAX, raw, NULL) != ERR_OK)
-        e = errbuf_set(eb, ERR_UNAVAILABLE, "docker container inspect: the answer is not JSON");
+    e = docker_call_json(socket_path, &call, INSPECT_BODY_MAX, true, raw, eb);
     if (e == ERR_OK && !json_is_object(*raw))
         e = errbuf_set(eb, ERR_UNAVAILABLE, "docker container inspect: not an object");
     if (e != ERR_OK) {
         json_decref(*raw);
         *raw = NULL;
     }
-    size_t n = buf_len(&r.body);
-    xfree_zero(buf_take(&r.body), n);
-    buf_fini(&r.body);
     return e;
 }
 

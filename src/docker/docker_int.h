@@ -43,6 +43,15 @@ enum err docker_request(const char *socket_path,
                         const struct docker_call *call,
                         struct docker_reply *r,
                         struct errbuf *eb);
+/* Make the request with an answer capped at cap bytes; *out gets the parsed JSON when out is
+ * not NULL (ERR_UNAVAILABLE naming call->what when it is not JSON). With is_wipe the
+ * answer's text is zeroed before it is freed (it may hold environment values). */
+enum err docker_call_json(const char *socket_path,
+                          const struct docker_call *call,
+                          size_t cap,
+                          bool is_wipe,
+                          json_t **out,
+                          struct errbuf *eb);
 /* Ping the engine and write "/v<version>" followed by the formatted rest into out. */
 enum err docker_api_path(
     const char *socket_path, char *out, size_t cap, struct errbuf *eb, const char *fmt, ...)

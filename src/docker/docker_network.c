@@ -45,22 +45,16 @@ enum err docker_networks_list(const char *socket_path, json_t **out, struct errb
 {
     char path[DOCKER_PATH_MAX];
     json_t *raw = NULL;
-    struct docker_reply r = {0};
     *out = NULL;
     enum err e = docker_api_path(socket_path, path, sizeof(path), eb, "/networks");
     if (e != ERR_OK)
         return e;
     struct docker_call call = {"GET", path, NULL, 0, "network list"};
-    buf_init(&r.body, DOCKER_BODY_MAX);
-    e = docker_request(socket_path, &call, &r, eb);
-    if (e == ERR_OK &&
-        jsonx_parse(buf_str(&r.body), buf_len(&r.body), DOCKER_BODY_MAX, &raw, NULL) != ERR_OK)
-        e = errbuf_set(eb, ERR_UNAVAILABLE, "docker network list: the answer is not JSON");
+    e = docker_call_json(socket_path, &call, DOCKER_BODY_MAX, false, &raw, eb);
     if (e == ERR_OK && !json_is_array(raw))
         e = errbuf_set(eb, ERR_UNAVAILABLE, "docker network list: not an array");
     if (e == ERR_OK)
         *out = docker_networks_summary(raw);
     json_decref(raw);
-    buf_fini(&r.body);
     return e;
 }

@@ -209,43 +209,43 @@ char *tasks_svcmap_keep(struct tasks_job *job, json_t *r)
     return bad;
 }
 
-/* Append the names of a list of node refs ({"id","name","kind"}) as "name (kind)". */
-static void md_nodes(struct buf *b, const char *title, const json_t *list)
+/* Append a list as "a (c)" items: node refs ({"name","kind"}) with to_key NULL, or edges
+ * ({"from","to","type"}) as "from -> to (type)". */
+static void md_list(struct buf *b,
+                    const char *title,
+                    const json_t *list,
+                    const char *from_key,
+                    const char *to_key,
+                    const char *kind_key)
 {
     size_t i;
-    json_t *n;
+    json_t *x;
     if (!json_array_size(list))
         return;
     buf_printf(b, "\n%s: ", title);
-    json_array_foreach(list, i, n)
+    json_array_foreach(list, i, x)
     {
         buf_puts(b, i ? ", " : "");
-        tasks_md_text(b, jsonx_get_str(n, "name"));
+        tasks_md_text(b, jsonx_get_str(x, from_key));
+        if (to_key) {
+            buf_puts(b, " -> ");
+            tasks_md_text(b, jsonx_get_str(x, to_key));
+        }
         buf_puts(b, " (");
-        tasks_md_text(b, jsonx_get_str(n, "kind"));
+        tasks_md_text(b, jsonx_get_str(x, kind_key));
         buf_puts(b, ")");
     }
     buf_puts(b, "\n");
 }
 
+static void md_nodes(struct buf *b, const char *title, const json_t *list)
+{
+    md_list(b, title, list, "name", NULL, "kind");
+}
+
 static void md_edges(struct buf *b, const char *title, const json_t *list)
 {
-    size_t i;
-    json_t *e;
-    if (!json_array_size(list))
-        return;
-    buf_printf(b, "\n%s: ", title);
-    json_array_foreach(list, i, e)
-    {
-        buf_puts(b, i ? ", " : "");
-        tasks_md_text(b, jsonx_get_str(e, "from"));
-        buf_puts(b, " -> ");
-        tasks_md_text(b, jsonx_get_str(e, "to"));
-        buf_puts(b, " (");
-        tasks_md_text(b, jsonx_get_str(e, "type"));
-        buf_puts(b, ")");
-    }
-    buf_puts(b, "\n");
+    md_list(b, title, list, "from", "to", "type");
 }
 
 static void md_changes(struct buf *b, const json_t *ch)
