@@ -1,14 +1,30 @@
-/* Cyberbrain web UI: plain JavaScript, no framework. Every value from the server goes into
- * the page with textContent, never as HTML. */
+/* Cyberbrain web UI core: login, the API helper, DOM helpers and a hash router that the page
+ * files (dashboard.js, run.js, ...) register with CB.page(). Plain JavaScript, no framework.
+ * Every value from the server goes into the page with textContent, never as HTML; the only
+ * exception is the run report, which the server renders and sanitises (see run.js). */
 "use strict";
-(function () {
+window.CB = (function () {
   let csrf = null;
-  const streams = new Map();
+  let current = null; /* {name, cleanups: []} of the page on screen */
+  const pages = new Map();
+  let routed = 0;
   const $ = (id) => document.getElementById(id);
 
+  /* el("td", "text", "cls") or el("a", {href: "#/x", text: "x", class: "c"}). */
   function el(tag, text, cls) {
     const e = document.createElement(tag);
-    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (text !== null && typeof text === "object") {
+      for (const [k, v] of Object.entries(text)) {
+        if (v === undefined || v === null) continue;
+        if (k === "text") e.textContent = String(v);
+        else if (k === "class") e.className = v;
+        else if (k === "children") e.append(...v);
+        else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+        else e.setAttribute(k, String(v));
+      }
+    } else if (text !== undefined && text !== null) {
+      e.textContent = String(text);
+    }
     if (cls) e.className = cls;
     return e;
   }
@@ -25,17 +41,112 @@
     if (!r.ok) {
       const err = new Error((data && data.detail) || "HTTP " + r.status);
       err.status = r.status;
+      if (r.status === 401 && current) showLogin();
       throw err;
     }
     return data;
   }
 
-  function show(logged) {
-    $("login-view").hidden = logged;
-    $("dash-view").hidden = !logged;
-    $("logout").hidden = !logged;
-    if (logged) dashboard();
-    else $("token").focus();
+  /* A table: headers is a list of column names, rows a list of lists of cells (strings or
+   * nodes). Returns the <table>; rows get data-* attributes from rowData(i) when given. */
+  function table(headers, rows, rowData) {
+    const t = el("table");
+    const head = el("tr");
+    headers.forEach((h) => head.append(el("th", h)));
+    t.append(el("thead", { children: [head] }));
+    const body = el("tbody");
+    rows.forEach((cells, i) => {
+      const tr = el("tr");
+      cells.forEach((c) => tr.append(c instanceof Node ? el("td", { children: [c] }) : el("td", c)));
+      if (rowData) Object.assign(tr.dataset, rowData(i));
+      body.append(tr);
+    });
+    t.append(body);
+    return t;
+  }
+
+  function card(title, ...children) {
+    return el("section", { class: "card", children: [el("h2", title), ...children] });
+  }
+
+  /* An error line for a failed request inside a page. */
+  function fail(root, e) {
+    root.append(el("p", { class: "error", role: "alert", text: e.message }));
+  }
+
+  function when(iso) {
+    if (!iso) return "";
+    const d = new Date(iso);
+    return isNaN(d) ? String(iso) : d.toLocaleString();
+  }
+
+  /* ---- pages and routing: #/NAME/ARG ---- */
+  function page(name, spec) { pages.set(name, spec); }
+
+  function onLeave(fn) { if (current) current.cleanups.push(fn); }
+
+  function leave() {
+    if (!current) return;
+    current.cleanups.forEach((fn) => { try { fn(); } catch (e) { /* closing anyway */ } });
+    current = null;
+  }
+
+  async function route() {
+    if (csrf === null) return;
+    const parts = location.hash.replace(/^#\/?/, "").split("/");
+    const name = parts[0] || "dashboard";
+    const spec = pages.get(name) || pages.get("dashboard");
+    leave();
+    current = { name, cleanups: [] };
+    const view = $("view");
+    view.replaceChildren();
+    document.title = spec.title + " · Cyberbrain";
+    for (const a of $("nav").querySelectorAll("a"))
+      a.setAttribute("aria-current", a.dataset.page === name ? "page" : "false");
+    const root = el("div", { class: "page page-" + name });
+    view.append(root);
+    const mine = current;
+    try {
+      await spec.render(root, decodeURIComponent(parts.slice(1).join("/")));
+    } catch (e) {
+      if (current === mine) fail(root, e);
+    }
+    /* After a move (not the first page), focus the new page so keys and readers start there. */
+    if (current === mine && routed++ > 0 && document.activeElement === document.body) view.focus();
+  }
+
+  function go(hash) {
+    if (location.hash === hash) route();
+    else location.hash = hash;
+  }
+
+  function buildNav() {
+    const nav = $("nav");
+    nav.replaceChildren();
+    for (const [name, spec] of pages) {
+      if (!spec.key) continue;
+      const a = el("a", { href: "#/" + (name === "dashboard" ? "" : name), "data-page": name,
+                          "data-key": spec.key, title: spec.title + " (g " + spec.key + ")" });
+      const i = spec.title.toLowerCase().indexOf(spec.key);
+      if (i >= 0) a.append(spec.title.slice(0, i), el("u", spec.title[i]), spec.title.slice(i + 1));
+      else a.textContent = spec.title;
+      nav.append(a);
+    }
+  }
+
+  function showApp() {
+    $("login-view").hidden = true;
+    for (const id of ["view", "nav", "logout", "keys"]) $(id).hidden = false;
+    route();
+  }
+
+  function showLogin() {
+    leave();
+    csrf = null;
+    $("view").replaceChildren();
+    for (const id of ["view", "nav", "logout", "keys"]) $(id).hidden = true;
+    $("login-view").hidden = false;
+    $("token").focus();
   }
 
   async function login(ev) {
@@ -45,7 +156,7 @@
       const r = await api("POST", "/api/session/", { token: $("token").value });
       csrf = r.csrf_token;
       $("token").value = "";
-      show(true);
+      showApp();
     } catch (e) {
       $("login-error").textContent = e.message;
     }
@@ -53,111 +164,38 @@
 
   async function logout() {
     try { await api("DELETE", "/api/session/"); } catch (e) { /* gone already */ }
-    csrf = null;
-    streams.forEach((s) => s.close());
-    streams.clear();
-    show(false);
+    showLogin();
   }
 
-  async function health() {
-    const dl = $("health");
-    try {
-      const h = await api("GET", "/api/health/");
-      dl.replaceChildren();
-      for (const [k, v] of Object.entries(h)) {
-        let val = v;
-        if (typeof v === "object" && v !== null)
-          val = "ok" in v ? (v.ok ? "ok" : "down" + (v.error ? ": " + v.error : "")) : JSON.stringify(v);
-        dl.append(el("dt", k), el("dd", val, val === "ok" ? "ok" : (String(val).startsWith("down") ? "bad" : "")));
-      }
-    } catch (e) {
-      dl.replaceChildren(el("dt", "error"), el("dd", e.message, "bad"));
+  /* Keys: "g" then a page's letter goes there; "?" toggles the key help. Not while typing. */
+  let pendingG = 0;
+  function keys(ev) {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || csrf === null) return;
+    const t = ev.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    if (ev.key === "?") { $("keys").classList.toggle("shown"); return; }
+    if (ev.key === "g") { pendingG = Date.now(); return; }
+    if (pendingG && Date.now() - pendingG < 1500) {
+      pendingG = 0;
+      const a = $("nav").querySelector('a[data-key="' + CSS.escape(ev.key) + '"]');
+      if (a) { ev.preventDefault(); a.click(); }
     }
-  }
-
-  async function directives() {
-    const sel = $("directive");
-    const d = await api("GET", "/api/directives/?page_size=200");
-    sel.replaceChildren(el("option", "task defaults"));
-    sel.firstChild.value = "";
-    for (const x of d.results) {
-      const o = el("option", x.name + (x.version ? " (v" + x.version + ")" : ""));
-      o.value = String(x.id);
-      sel.append(o);
-    }
-  }
-
-  function runRow(run) {
-    const tr = el("tr");
-    tr.dataset.run = String(run.id);
-    const snap = run.directive_snapshot;
-    tr.append(el("td", "#" + run.id), el("td", (run.tasks || []).join(", ")),
-      el("td", snap && snap.name ? snap.name : ""),
-      el("td", run.status, "status status-" + run.status), el("td", run.created_at || ""));
-    return tr;
-  }
-
-  function setStatus(id, status) {
-    const td = document.querySelector('#runs tr[data-run="' + id + '"] td.status');
-    if (!td) return;
-    td.textContent = status;
-    td.className = "status status-" + status;
-  }
-
-  function watch(run) {
-    if (run.status !== "queued" && run.status !== "running") return;
-    if (streams.has(run.id)) return;
-    const es = new EventSource("/api/runs/" + run.id + "/events/");
-    streams.set(run.id, es);
-    es.addEventListener("run", (ev) => {
-      let d = null;
-      try { d = JSON.parse(ev.data); } catch (e) { return; }
-      if (d && d.status) setStatus(run.id, d.status);
-      if (d && d.status && d.status !== "queued" && d.status !== "running") {
-        es.close();
-        streams.delete(run.id);
-      }
-    });
-    es.addEventListener("job", () => setStatus(run.id, "running"));
-    es.onerror = () => { es.close(); streams.delete(run.id); };
-  }
-
-  async function runs() {
-    const r = await api("GET", "/api/runs/?page_size=20");
-    const body = $("runs").tBodies[0];
-    body.replaceChildren(...r.results.map(runRow));
-    r.results.forEach(watch);
-  }
-
-  async function launch(ev) {
-    ev.preventDefault();
-    const tasks = [...document.querySelectorAll('input[name="task"]:checked')].map((c) => c.value);
-    const body = { tasks };
-    const d = $("directive").value;
-    if (d) body.directive_id = Number(d);
-    try {
-      const run = await api("POST", "/api/runs/launch/", body);
-      $("launch-msg").textContent = "Run #" + run.id + " queued.";
-      $("runs").tBodies[0].prepend(runRow(run));
-      watch(run);
-    } catch (e) {
-      $("launch-msg").textContent = e.message;
-    }
-  }
-
-  async function dashboard() {
-    await Promise.all([health(), directives().catch(() => {}), runs().catch(() => {})]);
   }
 
   document.addEventListener("DOMContentLoaded", async () => {
+    buildNav();
     $("login-form").addEventListener("submit", login);
-    $("launch-form").addEventListener("submit", launch);
     $("logout").addEventListener("click", logout);
+    window.addEventListener("hashchange", route);
+    document.addEventListener("keydown", keys);
     try {
       csrf = (await api("GET", "/api/session/")).csrf_token;
-      show(true);
+      showApp();
     } catch (e) {
-      show(false);
+      showLogin();
     }
   });
+
+  return { el, api, table, card, fail, when, page, onLeave, go,
+           isCurrent: (name) => current !== null && current.name === name };
 })();

@@ -4,23 +4,16 @@
 # Chromium (chromium + chromium-driver, driven over chromedriver's W3C HTTP endpoints) that
 # logs in, launches a run, sees it succeed without a reload, and keeps a hostile directive
 # name as text.
-import base64
-import json
-import os
-import shutil
-import socket
-import subprocess
-import time
-import urllib.request
+import re
 
-import pytest
 import requests
 
-from conftest import free_port
+from browser import XSS, chrome, screenshot, ui_login, ui_open  # noqa: F401 (fixture)
 
 CSP_PARTS = ("default-src 'self'", "script-src 'self'", "style-src 'self'",
              "frame-ancestors 'none'")
-XSS = "<img src=x onerror=alert(1)>"
+PAGES = ("app.js", "dashboard.js", "run.js", "directives.js", "allowlists.js", "audit.js",
+         "gpu.js", "svcmap.js")
 
 
 def check_ui_headers(r):
@@ -36,8 +29,12 @@ def test_index_and_static_files(server):
     assert r.status_code == 200
     assert r.headers["Content-Type"].startswith("text/html")
     check_ui_headers(r)
-    assert '<script src="/static/app.js"' in r.text
-    assert "<script>" not in r.text and "style=" not in r.text
+    html = r.text
+    assert "<script>" not in html and "style=" not in html
+    # Every script the page loads is a file of ours (no inline code, no other origin).
+    assert sorted(re.findall(r'<script src="/static/([a-z]+\.js)" defer></script>', html)) \
+        == sorted(PAGES)
+    assert len(re.findall(r"<script", html)) == len(PAGES)
     for name, ctype in (("app.js", "text/javascript"), ("app.css", "text/css")):
         r = requests.get(server.url("/static/" + name), timeout=10)
         assert r.status_code == 200 and r.headers["Content-Type"].startswith(ctype), r.headers
@@ -47,8 +44,13 @@ def test_index_and_static_files(server):
         r2 = requests.get(server.url("/static/" + name), headers={"If-None-Match": etag},
                           timeout=10)
         assert r2.status_code == 304 and r2.content == b""
-    app_js = requests.get(server.url("/static/app.js"), timeout=10).text
-    assert "innerHTML" not in app_js
+    # Values go in as text: no page script writes HTML, except run.js's server-sanitised report.
+    for name in PAGES:
+        js = requests.get(server.url("/static/" + name), timeout=10).text
+        assert "outerHTML =" not in js and "insertAdjacentHTML" not in js, name
+        assert "eval(" not in js and "new Function" not in js, name
+        if name != "run.js":
+            assert "innerHTML" not in js, name
     for bad in ("/static/nope.js", "/static/../web/app.js", "/static/%2e%2e/VERSION"):
         r = requests.get(server.url(bad), timeout=10)
         assert r.status_code == 404, bad
@@ -106,93 +108,11 @@ def test_login_cookie_flags_and_csrf(server):
     assert server.get("/api/runs/").status_code == 200
 
 
-# ---- headless Chromium over chromedriver's W3C endpoints ----
-
-class Driver:
-    def __init__(self, port):
-        self.base = "http://127.0.0.1:%d" % port
-        caps = {"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": shutil.which("chromium"),
-                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                         "--disable-background-networking", "--disable-dev-shm-usage",
-                         "--window-size=1200,900"]}}}}
-        self.sid = self.call("POST", "/session", caps)["sessionId"]
-
-    def call(self, method, path, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.base + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return json.loads(r.read())["value"]
-
-    def s(self, method, path, body=None):
-        return self.call(method, "/session/%s%s" % (self.sid, path), body)
-
-    def go(self, url):
-        self.s("POST", "/url", {"url": url})
-
-    def js(self, script, *args):
-        return self.s("POST", "/execute/sync", {"script": script, "args": list(args)})
-
-    def find(self, css):
-        el = self.s("POST", "/element", {"using": "css selector", "value": css})
-        return list(el.values())[0]
-
-    def click(self, css):
-        self.s("POST", "/element/%s/click" % self.find(css), {})
-
-    def type(self, css, text):
-        self.s("POST", "/element/%s/value" % self.find(css), {"text": text})
-
-    def wait(self, script, timeout=90):
-        deadline = time.monotonic() + timeout
-        while True:
-            v = self.js(script)
-            if v:
-                return v
-            assert time.monotonic() < deadline, "timed out waiting for: " + script
-            time.sleep(0.2)
-
-    def quit(self):
-        try:
-            self.s("DELETE", "")
-        except OSError:
-            pass
-
-
-@pytest.fixture
-def chrome(tmp_path):
-    exe = shutil.which("chromedriver")
-    assert exe and shutil.which("chromium"), "install chromium and chromium-driver " \
-        "(scripts/install-deps)"
-    port = free_port()
-    proc = subprocess.Popen([exe, "--port=%d" % port], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "chromedriver did not listen"
-            time.sleep(0.1)
-    d = Driver(port)
-    yield d
-    d.quit()
-    proc.terminate()
-    proc.wait(10)
-
-
-def test_browser_login_launch_live_and_xss(server, chrome, tmp_path):
+def test_browser_login_launch_live_and_xss(server, chrome):
     r = server.post("/api/directives/", json={"name": XSS, "text": "look at " + XSS})
     assert r.status_code == 201, r.text
-    chrome.go(server.url("/"))
-    chrome.wait("return !document.getElementById('login-view').hidden")
-    chrome.type("#token", server.token)
-    chrome.click("#login-form button")
-    chrome.wait("return !document.getElementById('dash-view').hidden")
+    ui_login(chrome, server)
+    chrome.wait("return document.querySelector('#view .page-dashboard #launch')")
     # The token is not readable by page script (HttpOnly), and not in the page.
     assert "cb_session" not in chrome.js("return document.cookie")
     assert server.token not in chrome.js("return document.documentElement.outerHTML")
@@ -221,12 +141,57 @@ def test_browser_login_launch_live_and_xss(server, chrome, tmp_path):
     cells = chrome.js("return [...document.querySelectorAll('#runs tr[data-run=\"%s\"] td')]"
                       ".map(e => e.textContent)" % run_id)
     assert XSS in cells, cells
-    png = base64.b64decode(chrome.s("GET", "/screenshot"))
-    shot = tmp_path / "dashboard.png"
-    shot.write_bytes(png)
-    assert png[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 1000
-    print("screenshot:", shot)
+    screenshot(chrome, "dashboard")
     # Logout brings the login page back; the API then refuses the old cookie.
     chrome.click("#logout")
     chrome.wait("return !document.getElementById('login-view').hidden")
+    assert chrome.js("return document.getElementById('view').children.length") == 0
     assert chrome.js("return fetch('/api/runs/').then(r => r.status)") == 401
+
+
+def test_browser_keyboard_navigation(server, chrome):
+    ui_login(chrome, server)
+    # "g" then a page's letter moves there; every nav entry is a real link reachable by Tab.
+    for key, page in (("i", "directives"), ("a", "allowlists"), ("u", "audit"), ("p", "gpus"),
+                      ("m", "service-map"), ("d", "dashboard")):
+        chrome.js("document.activeElement.blur()")
+        chrome.keys("g" + key)
+        chrome.wait("return document.querySelector('#view .page-%s')" % page)
+        current = chrome.js("return document.querySelector('nav a[aria-current=page]')"
+                            ".dataset.page")
+        assert current == page
+    # Typing "g" into a field does not navigate.
+    chrome.js("document.querySelector('#launch-form input').focus()")
+    chrome.keys("gi")
+    assert chrome.js("return !!document.querySelector('#view .page-dashboard')")
+    # Tab order from the top of a fresh load: skip link, home link, then the nav in order.
+    chrome.go(server.url("/"))
+    chrome.wait("return document.querySelector('#view .page-dashboard #runs')")
+    seen = []
+    for _ in range(8):
+        chrome.keys("\ue004")
+        seen.append(chrome.js("const a = document.activeElement;"
+                              "return a.dataset.page || a.className || a.tagName"))
+    assert seen[0] == "skip"
+    nav = [x for x in seen if x in ("dashboard", "directives", "allowlists", "audit")]
+    assert nav == ["dashboard", "directives", "allowlists", "audit"], seen
+    # Enter on a focused nav link follows it.
+    chrome.js("document.querySelector('nav a[data-page=audit]').focus()")
+    chrome.keys("\ue007")
+    chrome.wait("return document.querySelector('#view .page-audit')")
+
+
+def test_browser_phone_width_and_dark_mode(server, chrome):
+    ui_login(chrome, server)
+    chrome.resize(390, 844)
+    chrome.wait("return document.querySelector('#runs')")
+    # Nothing sticks out sideways at phone width (tables scroll inside their card).
+    overflow = chrome.js("return document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, overflow
+    screenshot(chrome, "dashboard-phone")
+    # Dark mode follows the system: the emulated dark scheme turns the background dark.
+    chrome.s("POST", "/goog/cdp/execute", {"cmd": "Emulation.setEmulatedMedia", "params": {
+        "features": [{"name": "prefers-color-scheme", "value": "dark"}]}})
+    bg = chrome.js("return getComputedStyle(document.body).backgroundColor")
+    assert bg == "rgb(13, 17, 23)", bg
+    screenshot(chrome, "dashboard-dark")

@@ -1,0 +1,111 @@
+/* dashboard.js -- the home page: health, quick launch and the newest runs, live over SSE. */
+"use strict";
+(function () {
+  const { el, api, card } = CB;
+  const ENDED = ["success", "failed", "cancelled", "timeout"];
+
+  function healthValue(v) {
+    if (typeof v !== "object" || v === null) return String(v);
+    if (!("ok" in v)) return JSON.stringify(v);
+    return v.ok ? "ok" : "down" + (v.detail ? ": " + v.detail : "");
+  }
+
+  async function health(dl) {
+    try {
+      const h = await api("GET", "/api/health/");
+      dl.replaceChildren();
+      for (const [k, v] of Object.entries(h)) {
+        const val = healthValue(v);
+        dl.append(el("dt", k), el("dd", val, val === "ok" ? "ok" : (val.startsWith("down") ? "bad" : "")));
+      }
+    } catch (e) {
+      dl.replaceChildren(el("dt", "error"), el("dd", e.message, "bad"));
+    }
+  }
+
+  async function directives(sel) {
+    const d = await api("GET", "/api/directives/?page_size=200");
+    sel.replaceChildren(el("option", { value: "", text: "task defaults" }));
+    for (const x of d.results)
+      sel.append(el("option", { value: x.id, text: x.name + (x.version ? " (v" + x.version + ")" : "") }));
+  }
+
+  function runRow(run) {
+    const snap = run.directive_snapshot;
+    const link = el("a", { href: "#/run/" + run.id, text: "#" + run.id });
+    const tr = el("tr");
+    tr.dataset.run = String(run.id);
+    tr.append(el("td", { children: [link] }), el("td", (run.tasks || []).join(", ")),
+      el("td", snap && snap.name ? snap.name : ""),
+      el("td", run.status, "status status-" + run.status), el("td", CB.when(run.created_at)));
+    return tr;
+  }
+
+  function setStatus(tbody, id, status) {
+    const td = tbody.querySelector('tr[data-run="' + id + '"] td.status');
+    if (!td) return;
+    td.textContent = status;
+    td.className = "status status-" + status;
+  }
+
+  /* Follow a run that has not ended over its SSE stream; closed when the page is left. */
+  function watch(tbody, run, streams) {
+    if (ENDED.includes(run.status) || streams.has(run.id)) return;
+    const es = new EventSource("/api/runs/" + run.id + "/events/");
+    streams.set(run.id, es);
+    es.addEventListener("run", (ev) => {
+      let d = null;
+      try { d = JSON.parse(ev.data); } catch (e) { return; }
+      if (!d || !d.status) return;
+      setStatus(tbody, run.id, d.status);
+      if (ENDED.includes(d.status)) { es.close(); streams.delete(run.id); }
+    });
+    es.addEventListener("job", () => setStatus(tbody, run.id, "running"));
+    es.onerror = () => { es.close(); streams.delete(run.id); };
+  }
+
+  async function render(root) {
+    const streams = new Map();
+    CB.onLeave(() => { streams.forEach((s) => s.close()); streams.clear(); });
+    const dl = el("dl", { id: "health" });
+    const sel = el("select", { id: "directive" });
+    const msg = el("p", { id: "launch-msg", role: "status" });
+    const tasks = ["log_triage", "gpu_report", "service_map"].map((t) =>
+      el("label", { children: [el("input", { type: "checkbox", name: "task", value: t, checked: "" }), " " + t] }));
+    const form = el("form", { id: "launch-form", children: [
+      el("fieldset", { children: [el("legend", "Tasks"), ...tasks] }),
+      el("label", { for: "directive", text: "Directive" }), sel,
+      el("button", { type: "submit", id: "launch", text: "Launch" })] });
+    const runs = CB.table(["Run", "Tasks", "Directive", "Status", "Created"], []);
+    runs.id = "runs";
+    const tbody = runs.tBodies[0];
+    const recent = card("Recent runs", runs);
+    recent.classList.add("wide");
+    root.classList.add("grid");
+    root.append(card("Health", dl), card("Quick launch", form, msg), recent);
+
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const body = { tasks: [...form.querySelectorAll('input[name="task"]:checked')].map((c) => c.value) };
+      if (sel.value) body.directive_id = Number(sel.value);
+      try {
+        const run = await api("POST", "/api/runs/launch/", body);
+        msg.textContent = "Run #" + run.id + " queued.";
+        tbody.prepend(runRow(run));
+        watch(tbody, run, streams);
+      } catch (e) {
+        msg.textContent = e.message;
+      }
+    });
+    await Promise.all([
+      health(dl),
+      directives(sel).catch(() => {}),
+      api("GET", "/api/runs/?page_size=20").then((r) => {
+        tbody.replaceChildren(...r.results.map(runRow));
+        r.results.forEach((run) => watch(tbody, run, streams));
+      }),
+    ]);
+  }
+
+  CB.page("dashboard", { title: "Dashboard", key: "d", render });
+})();
