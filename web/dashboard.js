@@ -4,23 +4,49 @@
   const { el, api, card } = CB;
   const ENDED = ["success", "failed", "cancelled", "timeout"];
 
-  function healthValue(v) {
-    if (typeof v !== "object" || v === null) return String(v);
-    if (!("ok" in v)) return JSON.stringify(v);
-    return v.ok ? "ok" : "down" + (v.detail ? ": " + v.detail : "");
+  const GIB = 1024 * 1024 * 1024;
+
+  /* One health entry as [text, class]: "ok" (green), "down: why" (red) or plain. */
+  function healthValue(name, v) {
+    if (typeof v !== "object" || v === null) return [String(v), v === "ok" ? "ok" : ""];
+    if (name === "llm" && !v.configured) return ["not configured (LLM_BASE_URL)", ""];
+    if (name === "llm" && v.ok === null) return [v.detail || "checking", ""];
+    if (!v.ok) return ["down" + (v.detail ? ": " + v.detail : ""), "bad"];
+    let more = "";
+    if (name === "database") more = v.backend;
+    if (name === "docker") more = "API " + v.api_version;
+    if (name === "disk" && v.free_bytes !== null) more = (v.free_bytes / GIB).toFixed(1) + " GiB free";
+    if (name === "llm") more = v.model + " via " + v.api + " at " + v.host;
+    return ["ok" + (more ? " (" + more + ")" : ""), "ok"];
   }
 
   async function health(dl) {
     try {
       const h = await api("GET", "/api/health/");
       dl.replaceChildren();
-      for (const [k, v] of Object.entries(h)) {
-        const val = healthValue(v);
-        dl.append(el("dt", k), el("dd", val, val === "ok" ? "ok" : (val.startsWith("down") ? "bad" : "")));
+      for (const name of ["status", "database", "docker", "disk", "llm", "version"]) {
+        if (!(name in h)) continue;
+        const [text, cls] = healthValue(name, h[name]);
+        dl.append(el("dt", name), el("dd", { text, class: cls, "data-health": name }));
       }
     } catch (e) {
       dl.replaceChildren(el("dt", "error"), el("dd", e.message, "bad"));
     }
+  }
+
+  /* Token counts of the local LLM's calls over the last 7 days (by day, from the API). */
+  async function tokens(box) {
+    const since = new Date(Date.now() - 7 * 24 * 3600 * 1000).toISOString();
+    const r = await api("GET", "/api/token-usage/?by=day&page_size=200&since=" + encodeURIComponent(since));
+    const sum = (k) => r.results.reduce((n, x) => n + (x[k] || 0), 0);
+    const calls = sum("calls");
+    const dl = el("dl", { id: "tokens" });
+    for (const [k, v] of [["calls", calls], ["prompt tokens", sum("prompt_tokens")],
+                          ["completion tokens", sum("completion_tokens")], ["total tokens", sum("total_tokens")]])
+      dl.append(el("dt", k), el("dd", { text: v.toLocaleString(), "data-tokens": k.split(" ")[0] }));
+    box.replaceChildren(dl);
+    if (calls === 0) box.append(el("p", "No LLM calls in the last 7 days.", "muted"));
+    box.append(el("p", "Counts only: prompts and answers are never stored.", "muted"));
   }
 
   async function directives(sel) {
@@ -82,7 +108,9 @@
     const recent = card("Recent runs", runs);
     recent.classList.add("wide");
     root.classList.add("grid");
-    root.append(card("Health", dl), card("Quick launch", form, msg), recent);
+    const usage = el("div", { id: "token-usage" });
+    root.append(card("Health", dl), card("Quick launch", form, msg),
+                card("Tokens, last 7 days", usage), recent);
 
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
@@ -99,6 +127,7 @@
     });
     await Promise.all([
       health(dl),
+      tokens(usage).catch((e) => CB.fail(usage, e)),
       directives(sel).catch(() => {}),
       api("GET", "/api/runs/?page_size=20").then((r) => {
         tbody.replaceChildren(...r.results.map(runRow));

@@ -28,6 +28,10 @@ struct api_server {
     pthread_cond_t llm_cv;
     int llm_active; /* explanation threads of this server (guarded by llm_mu); stop waits */
     struct api_sessions *sessions; /* the web UI's browser sessions (api_session.c) */
+    pthread_mutex_t health_mu;     /* guards the three below (api_health.c) */
+    json_t *llm_health;            /* the last LLM probe's answer, or NULL */
+    int64_t llm_health_ms;         /* when it was taken (clock_mono_ms) */
+    bool is_llm_probing;           /* a request is probing now; others answer the last */
 };
 
 struct api_page {

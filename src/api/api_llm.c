@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "core/clock.h"
 #include "core/jsonx.h"
 #include "core/log.h"
 #include "core/xalloc.h"
@@ -190,10 +191,13 @@ void api_token_usage(void *app, struct http_req *req, struct http_resp *resp)
     struct api_server *a = app;
     struct errbuf eb = {{0}};
     struct api_page pg;
-    const char *by = NULL;
+    const char *by = NULL, *since_q = NULL;
+    char since[CLOCK_ISO_LEN];
+    int64_t since_ms = 0;
     json_t *results = NULL;
     int64_t count = 0;
-    if (!api_page_parse(req, resp, &pg) || !api_query_get(req, resp, "by", &by))
+    if (!api_page_parse(req, resp, &pg) || !api_query_get(req, resp, "by", &by) ||
+        !api_query_get(req, resp, "since", &since_q))
         return;
     if (!by)
         by = "model";
@@ -201,13 +205,21 @@ void api_token_usage(void *app, struct http_req *req, struct http_resp *resp)
         http_reply_field_error(resp, "by", "Give one of model, task, directive, day.");
         return;
     }
-    enum err e = store_llm_usage(a->ctx.st, by, (pg.page - 1) * pg.page_size, pg.page_size,
-                                 &results, &count, &eb);
+    if (since_q && !clock_iso_parse(since_q, &since_ms)) {
+        http_reply_field_error(resp, "since",
+                               "Give an ISO 8601 UTC time, e.g. 2026-11-24T00:00:00Z.");
+        return;
+    }
+    /* The store compares text: write since the way it writes created_at. */
+    if (since_q)
+        clock_iso_from_ms(since_ms, since);
+    enum err e = store_llm_usage(a->ctx.st, by, since_q ? since : NULL,
+                                 (pg.page - 1) * pg.page_size, pg.page_size, &results, &count, &eb);
     if (e != ERR_OK) {
         json_decref(results);
         api_reply_err(resp, e, &eb);
         return;
     }
-    static const char *const keep[] = {"by", NULL};
+    static const char *const keep[] = {"by", "since", NULL};
     api_page_reply(req, resp, "/api/token-usage/", keep, &pg, count, results);
 }

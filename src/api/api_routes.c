@@ -56,7 +56,8 @@ static const struct http_route routes[] = {
     {HTTP_GET, "/api/llm-calls/", api_llm_calls_list, 0,
      "LLM calls, newest first: model, host, token counts, duration, status (filter: run)"},
     {HTTP_GET, "/api/token-usage/", api_token_usage, 0,
-     "Token counts of LLM calls summed ?by= model, task, directive or day"},
+     "Token counts of LLM calls summed ?by= model, task, directive or day (?since= ISO 8601 "
+     "keeps the calls made from then on)"},
     {HTTP_GET, "/api/inventory/", api_inventory_list, 0,
      "List container inventory snapshots, newest first (without items)"},
     {HTTP_POST, "/api/inventory/snapshot/", api_inventory_snapshot, 0,

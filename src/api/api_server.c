@@ -30,6 +30,7 @@ enum err api_server_start(const struct api_ctx *ctx,
         a->explainer = explainer_new(ctx->cfg, ctx->st);
     pthread_mutex_init(&a->llm_mu, NULL);
     pthread_cond_init(&a->llm_cv, NULL);
+    pthread_mutex_init(&a->health_mu, NULL);
     size_t n_routes = 0;
     const struct http_route *routes = api_routes_get(&n_routes);
     struct http_server_opts o = {
@@ -51,6 +52,7 @@ enum err api_server_start(const struct api_ctx *ctx,
         api_sessions_free(a->sessions);
         pthread_mutex_destroy(&a->llm_mu);
         pthread_cond_destroy(&a->llm_cv);
+        pthread_mutex_destroy(&a->health_mu);
         if (a->is_own_explainer)
             explainer_free(a->explainer);
         xfree(a);
@@ -74,6 +76,8 @@ void api_server_stop(struct api_server *s)
     pthread_mutex_unlock(&s->llm_mu);
     pthread_mutex_destroy(&s->llm_mu);
     pthread_cond_destroy(&s->llm_cv);
+    pthread_mutex_destroy(&s->health_mu);
+    json_decref(s->llm_health);
     if (s->is_own_explainer)
         explainer_free(s->explainer);
     http_token_auth_fini(&s->auth);

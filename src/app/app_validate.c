@@ -6,6 +6,7 @@
 #include "app/app_int.h"
 #include "core/fs.h"
 #include "docker/docker.h"
+#include "explain/explain.h"
 #include "llm/llm.h"
 
 enum check_state { CHECK_OK, CHECK_WARN, CHECK_FAIL };
@@ -82,13 +83,8 @@ static int check_llm(const struct config *cfg)
     char line[600];
     if (!cfg->llm_base_url)
         return report(CHECK_OK, "llm", "not configured (LLM_BASE_URL unset: no explanations)");
-    struct llm_opts o = {.base_url = cfg->llm_base_url,
-                         .model = cfg->llm_model,
-                         .allowed_hosts = cfg->llm_allowed_hosts,
-                         .connect_timeout_ms = cfg->llm_connect_timeout_ms,
-                         .timeout_ms = cfg->llm_timeout_ms};
-    if (!llm_api_parse(cfg->llm_api, &o.api))
-        o.api = LLM_API_AUTO;
+    struct llm_opts o;
+    explain_llm_opts(cfg, &o);
     enum err e = llm_probe(&o, &r, &eb);
     if (e == ERR_OK) {
         snprintf(line, sizeof(line), "%s is local and answers (%s, model %s)", r.host,

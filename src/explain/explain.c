@@ -80,7 +80,7 @@ static void slot_give(struct explainer *ex)
     pthread_mutex_unlock(&ex->mu);
 }
 
-static void llm_opts_from(const struct config *cfg, struct llm_opts *o)
+void explain_llm_opts(const struct config *cfg, struct llm_opts *o)
 {
     memset(o, 0, sizeof(*o));
     o->base_url = cfg->llm_base_url;
@@ -221,7 +221,7 @@ explain_begin(struct explainer *ex, int64_t run_id, struct explain **out, struct
     struct explain *x = xcalloc(1, sizeof(*x));
     x->ex = ex;
     x->run_id = run_id;
-    llm_opts_from(cfg, &x->o);
+    explain_llm_opts(cfg, &x->o);
     enum err e = load_run(x, &report, &dtext, eb);
     if (e == ERR_OK)
         e = preflight(x, eb);

@@ -42,6 +42,9 @@ struct explainer *explainer_new(const struct config *cfg, struct store *st);
 /* Wait until no explanation is in flight, then free ex; NULL is fine. */
 void explainer_free(struct explainer *ex);
 
+/* The LLM client options cfg's llm_* settings give (an unknown LLM_API means auto). */
+void explain_llm_opts(const struct config *cfg, struct llm_opts *o);
+
 /* Start explaining run_id: take a slot, read the run, check and probe the endpoint, build the
  * prompt. Errors, with a text for the caller in eb (no prompt, no secret): ERR_CONFLICT (no
  * LLM configured, or the run has no report yet), ERR_UNAVAILABLE (all slots busy, or the

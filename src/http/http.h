@@ -135,7 +135,7 @@ void http_reply_json_take_at(
     struct http_resp *resp, int status, char *owned, size_t offset, size_t len);
 /* Reply {"detail": detail or err_text(e)} with err_http_status(e); detail is redacted. */
 void http_reply_error(struct http_resp *resp, enum err e, const char *detail);
-/* Reply 400 {"field": ["message"]}. */
+/* Reply 400 {"field": ["message"], "detail": "field: message"} (detail cut at 511 bytes). */
 void http_reply_field_error(struct http_resp *resp, const char *field, const char *message);
 /* Reply with status and a plain body of content_type (copied). */
 void http_reply_text(

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,12 @@ void http_reply_field_error(struct http_resp *resp, const char *field, const cha
     json_array_append_new(arr, redacted_string(resp, message));
     json_t *name = redacted_string(resp, field); /* a field name may echo input too */
     json_object_set_new(j, json_string_value(name), arr);
+    /* And one line for clients that read only "detail" (the web UI). */
+    char line[512];
+    snprintf(line, sizeof(line), "%s: %s", json_string_value(name),
+             json_string_value(json_array_get(arr, 0)));
+    if (strcmp(json_string_value(name), "detail") != 0)
+        json_object_set_new(j, "detail", json_string(line));
     json_decref(name);
     http_reply_json(resp, 400, j);
 }

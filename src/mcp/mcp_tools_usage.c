@@ -104,7 +104,7 @@ static enum err
 dim(struct store *st, const char *by, json_t **rows, bool *is_cut, struct errbuf *eb)
 {
     int64_t count = 0;
-    enum err e = store_llm_usage(st, by, 0, USAGE_GROUPS_MAX, rows, &count, eb);
+    enum err e = store_llm_usage(st, by, NULL, 0, USAGE_GROUPS_MAX, rows, &count, eb);
     *is_cut = *is_cut || (e == ERR_OK && count > (int64_t)json_array_size(*rows));
     return e;
 }

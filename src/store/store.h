@@ -542,9 +542,11 @@ bool store_llm_usage_by_ok(const char *by);
 /* Aggregate calls by model, task, directive or day (UTC): rows {<model|task|directive_id|
  * day>, "calls","calls_with_counts","prompt_tokens","completion_tokens","total_tokens"}
  * (sums of the reported counts; null when no call of the group reported one), ordered by
- * the key; *count is the number of groups. */
+ * the key; *count is the number of groups. since (ISO 8601 as the store writes it, or NULL
+ * for all) keeps the calls made at or after it. */
 enum err store_llm_usage(struct store *st,
                          const char *by,
+                         const char *since,
                          int64_t offset,
                          int64_t limit,
                          json_t **results,

@@ -116,6 +116,7 @@ bool store_llm_usage_by_ok(const char *by)
 
 enum err store_llm_usage(struct store *st,
                          const char *by,
+                         const char *since,
                          int64_t offset,
                          int64_t limit,
                          json_t **results,
@@ -134,19 +135,21 @@ enum err store_llm_usage(struct store *st,
     char sql[1024];
     struct db *db = store_db_get(st);
     /* Groups, a NULL group (calls of no task or directive) included. */
+    struct db_param p[] = {DB_S(since), DB_I(limit), DB_I(offset)};
     snprintf(sql, sizeof(sql),
-             "SELECT COUNT(*) AS n FROM (SELECT %s AS k FROM llm_calls GROUP BY %s) g", col, col);
-    enum err e = db_query_int(db, sql, NULL, 0, "n", count, eb);
+             "SELECT COUNT(*) AS n FROM (SELECT %s AS k FROM llm_calls %s GROUP BY %s) g", col,
+             since ? "WHERE created_at >= $1" : "", col);
+    enum err e = db_query_int(db, sql, since ? p : NULL, since ? 1 : 0, "n", count, eb);
     snprintf(sql, sizeof(sql),
              "SELECT %s AS %s, COUNT(*) AS calls, COUNT(total_tokens) AS calls_with_counts, "
              "CAST(SUM(prompt_tokens) AS BIGINT) AS prompt_tokens, "
              "CAST(SUM(completion_tokens) AS BIGINT) AS completion_tokens, "
-             "CAST(SUM(total_tokens) AS BIGINT) AS total_tokens FROM llm_calls "
-             "GROUP BY %s ORDER BY %s LIMIT $1 OFFSET $2",
-             col, key, col, col);
-    struct db_param p[] = {DB_I(limit), DB_I(offset)};
+             "CAST(SUM(total_tokens) AS BIGINT) AS total_tokens FROM llm_calls %s "
+             "GROUP BY %s ORDER BY %s LIMIT $%d OFFSET $%d",
+             col, key, since ? "WHERE created_at >= $1" : "", col, col, since ? 2 : 1,
+             since ? 3 : 2);
     if (e == ERR_OK)
-        e = db_query(db, sql, p, 2, results, eb);
+        e = db_query(db, sql, since ? p : p + 1, since ? 3 : 2, results, eb);
     store_db_put(st, db);
     return e;
 }

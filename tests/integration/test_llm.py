@@ -516,8 +516,46 @@ def test_token_usage_aggregates(make_instance, llm):
                      "completion_tokens": sum(c["completion_tokens"] for c in calls),
                      "total_tokens": total}]
     assert server.get("/api/token-usage/?by=prompt").status_code == 400
+    # ?since= keeps the calls made from then on (the web UI's "this week").
+    r = server.get("/api/token-usage/?by=day&since=2000-01-01T00:00:00Z").json()
+    assert sum(x["total_tokens"] for x in r["results"]) == total
+    r = server.get("/api/token-usage/?by=day&since=2999-01-01T00:00:00.5%2B00:00").json()
+    assert r["count"] == 0 and r["results"] == []
+    first = min(c["created_at"] for c in calls)
+    last = max(c["created_at"] for c in calls)
+    r = server.get("/api/token-usage/?by=model&since=" + last).json()["results"]
+    assert r[0]["calls"] == sum(1 for c in calls if c["created_at"] >= last) and first <= last
+    for bad in ("yesterday", "2026-13-01T00:00:00Z", "x" * 300):
+        r = server.get("/api/token-usage/?since=" + bad)
+        assert r.status_code == 400 and r.json()["detail"], bad
     r = server.get("/api/llm-calls/?run=%d&page_size=1" % run1["id"])
     assert r.status_code == 200 and r.json()["count"] == 2 and r.json()["next"]
     assert server.get("/api/llm-calls/?run=abc").status_code == 400
     assert server.run(run1["id"])["token_totals"]["total_tokens"] == sum(
         c["total_tokens"] for c in calls if c["run_id"] == run1["id"])
+
+
+@pytest.mark.parametrize("kind", ["none", "local", "refused"])
+def test_health_reports_the_llm(make_instance, llm, kind):
+    """GET /api/health/ shows the LLM (the web UI's health card): not configured, answering
+    (probe only: no chat call, no llm_calls row), or refused before any traffic leaves. An
+    optional LLM never makes the service degraded."""
+    env = {"none": None, "local": llm_env(llm.url, "auto", True),
+           "refused": llm_env("http://8.8.8.8:11434", "openai", True)}[kind]
+    server = make_instance(env).start()
+    body = server.get("/api/health/", auth=False).json()
+    assert body["status"] == "ok"
+    h = body["llm"]
+    if kind == "none":
+        assert h == {"configured": False, "ok": None}
+        return
+    assert h["configured"] is True and h["model"] == "tiny-hello" and h["checked_at"], h
+    if kind == "refused":
+        assert h["ok"] is False and NOT_LOCAL in h["detail"], h
+        assert "host" not in h
+        return
+    assert h["ok"] is True and h["host"] == "127.0.0.1", h
+    assert h["api"] in ("openai", "ollama")
+    # The probe is kept for a while: a second look answers the same check.
+    assert server.get("/api/health/", auth=False).json()["llm"]["checked_at"] == h["checked_at"]
+    assert llm_calls(server) == []

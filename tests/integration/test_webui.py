@@ -9,6 +9,7 @@ import re
 import requests
 
 from browser import XSS, chrome, screenshot, ui_login, ui_open  # noqa: F401 (fixture)
+from test_llm import ended_run, explain, llm, llm_env  # noqa: F401 (fixture)
 
 CSP_PARTS = ("default-src 'self'", "script-src 'self'", "style-src 'self'",
              "frame-ancestors 'none'")
@@ -113,6 +114,15 @@ def test_browser_login_launch_live_and_xss(server, chrome):
     assert r.status_code == 201, r.text
     ui_login(chrome, server)
     chrome.wait("return document.querySelector('#view .page-dashboard #launch')")
+    # Health: every part answers; no LLM is configured here, and the token card says so.
+    chrome.wait("return document.querySelector('[data-health=llm]')")
+    health = chrome.js("return Object.fromEntries([...document.querySelectorAll('[data-health]')]"
+                       ".map(e => [e.dataset.health, e.textContent]))")
+    assert health["status"] == "ok" and health["llm"].startswith("not configured"), health
+    for part in ("database", "docker", "disk"):
+        assert health[part].startswith("ok ("), health
+    assert chrome.wait("return document.querySelector('[data-tokens=total]')"
+                       " && document.querySelector('[data-tokens=total]').textContent") == "0"
     # The token is not readable by page script (HttpOnly), and not in the page.
     assert "cb_session" not in chrome.js("return document.cookie")
     assert server.token not in chrome.js("return document.documentElement.outerHTML")
@@ -195,3 +205,24 @@ def test_browser_phone_width_and_dark_mode(server, chrome):
     bg = chrome.js("return getComputedStyle(document.body).backgroundColor")
     assert bg == "rgb(13, 17, 23)", bg
     screenshot(chrome, "dashboard-dark")
+
+
+def test_browser_dashboard_llm_health_and_week_tokens(make_instance, llm, chrome):
+    """With the real local llama.cpp server: the health card shows the LLM answering, and the
+    token card sums this week's calls as the API counts them (counts only, never text)."""
+    server = make_instance(llm_env(llm.url, "openai", True)).start()
+    run = ended_run(server)
+    (kind, done), _ = explain(server, run["id"])
+    assert kind == "done", done
+    calls = server.list_all("/api/llm-calls/")
+    total = sum(c["total_tokens"] for c in calls)
+    assert len(calls) == 1 and total > 0
+    ui_login(chrome, server)
+    text = chrome.wait("const e = document.querySelector('[data-health=llm]');"
+                       "return e && e.textContent")
+    assert text.startswith("ok (tiny-hello via openai at 127.0.0.1)"), text
+    shown = chrome.wait("const e = document.querySelector('[data-tokens=total]');"
+                        "return e && e.textContent")
+    assert int(shown.replace(",", "").replace(".", "")) == total
+    assert chrome.js("return document.querySelector('[data-tokens=calls]').textContent") == "1"
+    screenshot(chrome, "dashboard-llm")
