@@ -7,6 +7,7 @@
  * POST/PUT/PATCH/DELETE made so must carry X-CSRF-Token (403 otherwise). */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/api_int.h"
 #include "core/clock.h"
@@ -187,9 +188,12 @@ void api_session_login(void *app, struct http_req *req, struct http_resp *resp)
         api_reply_err(resp, e, &eb);
         return;
     }
+    /* Behind a TLS proxy (X-Forwarded-Proto: https) the cookie is also Secure. */
+    const char *proto = http_req_header(req, "X-Forwarded-Proto");
+    bool is_https = proto && strcasecmp(proto, "https") == 0;
     char cookie[256];
-    snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d",
-             SESSION_COOKIE, id, SESSION_TTL_S);
+    snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s",
+             SESSION_COOKIE, id, SESSION_TTL_S, is_https ? "; Secure" : "");
     explicit_bzero(id, sizeof(id));
     http_reply_json(resp, 200, json_pack("{s:s}", "csrf_token", csrf));
     http_resp_header_add(resp, "Set-Cookie", cookie);

@@ -105,6 +105,11 @@ def test_login_cookie_flags_and_csrf(server):
     assert "Max-Age=0" in r.headers["Set-Cookie"]
     r = requests.get(server.url("/api/runs/"), cookies={"cb_session": sid}, timeout=10)
     assert r.status_code == 401
+    # Behind a TLS proxy the cookie is also Secure (plain HTTP gets none: it would be dropped).
+    assert "Secure" not in cookie
+    r = requests.post(server.url("/api/session/"), json={"token": server.token},
+                      headers={"X-Forwarded-Proto": "https"}, timeout=10)
+    assert r.status_code == 200 and "; Secure" in r.headers["Set-Cookie"]
     # Bearer still works alongside.
     assert server.get("/api/runs/").status_code == 200
 
