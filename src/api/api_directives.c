@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* api_directives.c -- CRUD /api/directives/; an edit (PUT or PATCH) makes a new version. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -137,4 +138,48 @@ void api_directives_delete(void *app, struct http_req *req, struct http_resp *re
     }
     log_info("api", "event=directive.delete id=%lld", (long long)req->ids[0]);
     http_reply_no_content(resp);
+}
+
+void api_directives_versions(void *app, struct http_req *req, struct http_resp *resp)
+{
+    struct api_server *a = app;
+    struct errbuf eb = {{0}};
+    json_t *v = NULL;
+    enum err e = store_directive_versions(a->ctx.st, req->ids[0], &v, &eb);
+    if (e != ERR_OK) {
+        api_reply_err(resp, e, &eb);
+        return;
+    }
+    http_reply_json(resp, 200, v);
+}
+
+/* Read the required version number in query key; false after replying 400. */
+static bool
+version_arg(const struct http_req *req, struct http_resp *resp, const char *key, int64_t *v)
+{
+    const char *s = NULL;
+    char msg[96];
+    if (!api_query_get(req, resp, key, &s))
+        return false;
+    if (s && http_parse_int64(s, 1, INT32_MAX, v) == ERR_OK)
+        return true;
+    snprintf(msg, sizeof(msg), "%s: give a version number (a positive integer)", key);
+    http_reply_error(resp, ERR_INVALID, msg);
+    return false;
+}
+
+void api_directives_diff(void *app, struct http_req *req, struct http_resp *resp)
+{
+    struct api_server *a = app;
+    struct errbuf eb = {{0}};
+    json_t *d = NULL;
+    int64_t from = 0, to = 0;
+    if (!version_arg(req, resp, "from", &from) || !version_arg(req, resp, "to", &to))
+        return;
+    enum err e = store_directive_diff(a->ctx.st, req->ids[0], from, to, &d, &eb);
+    if (e != ERR_OK) {
+        api_reply_err(resp, e, &eb);
+        return;
+    }
+    http_reply_json(resp, 200, d);
 }

@@ -139,6 +139,8 @@ void api_directives_get(void *app, struct http_req *req, struct http_resp *resp)
 void api_directives_put(void *app, struct http_req *req, struct http_resp *resp);
 void api_directives_patch(void *app, struct http_req *req, struct http_resp *resp);
 void api_directives_delete(void *app, struct http_req *req, struct http_resp *resp);
+void api_directives_versions(void *app, struct http_req *req, struct http_resp *resp);
+void api_directives_diff(void *app, struct http_req *req, struct http_resp *resp);
 void api_artifacts_list(void *app, struct http_req *req, struct http_resp *resp);
 void api_artifacts_download(void *app, struct http_req *req, struct http_resp *resp);
 void api_gpus_list(void *app, struct http_req *req, struct http_resp *resp);

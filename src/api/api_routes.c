@@ -35,6 +35,11 @@ static const struct http_route routes[] = {
      "Edit a directive (makes a new version)"},
     {HTTP_DELETE, "/api/directives/{id}/", api_directives_delete, 0,
      "Delete a directive (runs keep their snapshots)"},
+    {HTTP_GET, "/api/directives/{id}/versions/", api_directives_versions, 0,
+     "Every version of a directive's key, newest first (at most 200, without the text)"},
+    {HTTP_GET, "/api/directives/{id}/diff/", api_directives_diff, 0,
+     "What changed between versions ?from= and ?to= of a directive's key: fields and a line "
+     "diff of the text ([{op: =|-|+, text}])"},
     {HTTP_GET, "/api/worker-images/", api_images_list, 0, "List the worker-image allowlist"},
     {HTTP_POST, "/api/worker-images/", api_images_create, 0,
      "Allowlist a worker image (the reference is normalised; 409 when listed)"},

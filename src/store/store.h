@@ -79,6 +79,17 @@ enum err store_directive_update(
     struct store *st, int64_t id, const json_t *fields, json_t **out, struct errbuf *eb);
 /* Delete (soft) every version of id's key; runs keep their snapshots. */
 enum err store_directive_delete(struct store *st, int64_t id, struct errbuf *eb);
+#define STORE_DIRECTIVE_VERSIONS_MAX 200
+/* List the versions of live directive id's key, newest first, at most
+ * STORE_DIRECTIVE_VERSIONS_MAX, without their text: *out is {"directive_id","key","count",
+ * "is_truncated","results"}. ERR_NOT_FOUND when id is absent or deleted. */
+enum err store_directive_versions(struct store *st, int64_t id, json_t **out, struct errbuf *eb);
+/* Diff versions from and to of live directive id's key: *out is {"key","from","to" (id,
+ * version, name, created_at),"changes" ([{"field","from","to"}] of name, description,
+ * is_active, config),"lines" ([{"op": "=" | "-" | "+","text"}] of the text),"added",
+ * "removed","is_approximate"}. ERR_NOT_FOUND for an unknown directive or version. */
+enum err store_directive_diff(
+    struct store *st, int64_t id, int64_t from, int64_t to, json_t **out, struct errbuf *eb);
 
 /* The effective config of task in a run's directive snapshot (a new object): the config of
  * its default directive (D1 log_triage, D2 gpu_report, D3 service_map) as snapshotted, with
