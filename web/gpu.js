@@ -72,7 +72,7 @@
       ? CB.table(["GPU", "Container", "VRAM used", "Utilisation", "Processes"], crows)
       : el("p", "No GPU processes in this sample.");
     ct.id = "gpu-containers";
-    const c = card("Newest sample", el("p", { class: "muted", text: "Sampled " +
+    const c = card("Newest sample", el("p", { class: "empty", text: "Sampled " +
       CB.when(latest.sampled_at) + " by run #" + latest.run_id + "." }), t,
       el("h3", "Processes by container"), ct);
     c.classList.add("wide");

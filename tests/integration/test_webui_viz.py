@@ -6,6 +6,9 @@
 # with a hostile network name and compose project label. Both pages must show what the API
 # says, keep every name as text, and never run a script the data brought.
 import os
+import secrets
+
+import pytest
 
 from browser import chrome, screenshot, ui_login, ui_open  # noqa: F401 (fixture)
 from test_gpu import CAPS, RTX4080, fake_bin, gpu_job, gpu_server  # noqa: F401 (fixture)
@@ -115,3 +118,161 @@ def test_gpu_page_latest_history_and_hostile_name(make_instance, fake_bin, chrom
         assert len(series(chrome, "util")) == 2
     assert chrome.js("return location.hash") == "#/gpus/7d"
     assert chrome.js(NO_XSS)
+
+
+# ---- service map ----
+
+from test_service_map import allow, busybox_image, docker, map_run  # noqa: E402,F401 (fixture)
+
+
+@pytest.fixture
+def topology(busybox_image):  # noqa: F811
+    """db <- api <- web (compose depends_on) on two internal networks, one named with
+    markup, the compose project label too; created, never started. Removed at teardown."""
+    p = "cbui" + secrets.token_hex(4)
+    s = {"project": p + HOSTILE.replace("__xss=1", "__xss=2"), "back": p + "_back",
+         "front": p + "_front" + HOSTILE.replace("__xss=1", "__xss=3"),
+         "names": {svc: "%s-%s-1" % (p, svc) for svc in ("db", "api", "web")}}
+    made, nets = [], []
+    try:
+        ids = {}
+        for net in (s["back"], s["front"]):
+            ids[net] = docker("network", "create", "--internal", net)
+            nets.append(ids[net])
+        n = s["names"]
+        for svc, net, extra in (
+                ("db", s["back"], ["--network-alias", "db"]),
+                ("api", s["back"], ["--label", "com.docker.compose.depends_on=db:service_started:false"]),
+                ("web", s["front"], ["--label", "com.docker.compose.depends_on=api:service_started:false"])):
+            made.append(docker("create", "--name", n[svc], "--network", ids[net],
+                               "--label", "com.docker.compose.project=" + s["project"],
+                               "--label", "com.docker.compose.service=" + svc, *extra,
+                               busybox_image, "/bin/sleep", "600"))
+        docker("network", "connect", ids[s["front"]], n["api"])
+        yield s
+    finally:
+        if made:
+            docker("rm", "-f", *made, check=False)
+        for net in nets:
+            docker("network", "rm", net, check=False)
+
+
+def impact_shown(chrome):
+    return sorted(chrome.js("return [...document.querySelectorAll('#impact li')].map("
+                            "li => [li.dataset.nodeId, Number(li.dataset.depth)])"))
+
+
+def impact_api(server, node_id):
+    r = server.get("/api/service-map/impact/", params={"node": node_id})
+    assert r.status_code == 200, r.text
+    return sorted([x["id"], x["depth"]] for x in r.json()["impacted"])
+
+
+def test_service_map_page_impact_and_hostile_names(server, chrome, topology):
+    s, n = topology, topology["names"]
+    ui_login(chrome, server, "service-map")
+    empty = chrome.wait("const p = document.getElementById('svcmap-empty');"
+                        "return p && p.textContent")
+    assert "No service map yet" in empty and "service_map" in empty
+    allow(server, list(n.values()))
+    _, m = map_run(server)
+    chrome.js("location.reload()")
+    chrome.wait("return document.querySelector('#svcmap svg g.node[data-node-id]')")
+
+    # One node group per node of the map, each a focusable button; the names are text.
+    ids = chrome.js("return [...document.querySelectorAll('#svcmap g.node')]"
+                    ".map(g => g.dataset.nodeId)")
+    assert sorted(ids) == sorted(x["id"] for x in m["nodes"])
+    for svc in n.values():
+        assert "container:" + svc in ids
+    assert chrome.js("return [...document.querySelectorAll('#svcmap g.node')].every("
+                     "g => g.getAttribute('tabindex') === '0' && g.getAttribute('role') === 'button')")
+    texts = chrome.js("return [...document.querySelectorAll('#svcmap text')].map(t => t.textContent)")
+    assert s["front"] in texts and s["project"] in texts and n["db"] in texts
+    assert chrome.js(NO_XSS)
+    spof = chrome.js("return [...document.querySelectorAll('#spof tbody tr')].map(tr => tr.dataset.nodeId)")
+    assert sorted(spof) == sorted(x["id"] for x in m["spof"])
+    assert "first map" in chrome.js("return document.getElementById('changes').textContent")
+
+    # A real click on db: the impact list is the API's, and those nodes are highlighted.
+    db = "container:" + n["db"]
+    chrome.click("#svcmap g.node[data-node-id='%s']" % db)
+    chrome.wait("return document.querySelector('#impact[data-node=\"%s\"]:not([aria-busy])')" % db)
+    want = impact_api(server, db)
+    assert ["container:" + n["api"], 1] in want and ["container:" + n["web"], 2] in want
+    assert impact_shown(chrome) == want
+    lit = chrome.js("return [...document.querySelectorAll('#svcmap g.node.impacted')]"
+                    ".map(g => g.dataset.nodeId)")
+    assert sorted(lit) == sorted(x[0] for x in want)
+    assert chrome.js("return document.querySelector('#svcmap g.node.selected').dataset.nodeId") == db
+    assert n["db"] in chrome.js("return document.getElementById('impact-title').textContent")
+    screenshot(chrome, "service-map")
+
+    # Keyboard: Enter on a focused node (the front network) shows its impact.
+    front = "network:" + s["front"]
+    chrome.js("document.querySelector('#svcmap g.node[data-node-id=\"' + CSS.escape(arguments[0])"
+              " + '\"]').focus()", front)
+    chrome.keys("\ue007")
+    chrome.js("window.__want = arguments[0]", front)
+    chrome.wait("const b = document.getElementById('impact'); return b.dataset.node === "
+                "window.__want && !b.hasAttribute('aria-busy')")
+    assert impact_shown(chrome) == impact_api(server, front)
+    assert chrome.js(NO_XSS)
+
+    # The downloads answer with the map's text.
+    hrefs = chrome.js("return [...document.querySelectorAll('.downloads a')].map(a => a.getAttribute('href'))")
+    assert hrefs == ["/api/service-map/latest.dot", "/api/service-map/latest.mmd",
+                     "/api/service-map/latest.svg"]
+    dot = chrome.js("return fetch('/api/service-map/latest.dot').then(r => r.text())")
+    assert dot.startswith("digraph service_map {")
+
+    # Remove web: the next map's page lists it under the changes.
+    docker("rm", "-f", n["web"])
+    map_run(server)
+    chrome.js("location.reload()")
+    chrome.wait("return document.querySelector('#svcmap svg g.node[data-node-id]')")
+    changes = chrome.js("return document.getElementById('changes').textContent")
+    assert "Nodes removed" in changes and n["web"] in changes
+    assert chrome.js(NO_XSS)
+
+
+HOSTILE_SVG = """<?xml version="1.0"?>
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"
+     width="200pt" height="100pt" viewBox="0 0 200 100" onload="window.__xss=4">
+<script>window.__xss = 5;</script>
+<g id="node1" class="node container" onclick="window.__xss=6" style="fill:red">
+<title>n0</title>
+<a xlink:href="javascript:window.__xss=7" href="https://example.invalid/"><polygon points="0,0 10,0 10,10"/></a>
+<text x="5" y="5">db</text>
+<foreignObject width="10" height="10"><img xmlns="http://www.w3.org/1999/xhtml" src="x" onerror="window.__xss=8"/></foreignObject>
+<animate attributeName="href" to="javascript:alert(1)"/>
+<a href="#node1"><text>inner</text></a>
+</g>
+</svg>"""
+
+
+def test_service_map_svg_is_sanitised(server, chrome, topology):
+    """Whatever the SVG holds, only plain shapes and text reach the page: the page's fetch of
+    latest.svg is answered with a hostile SVG (in the browser) over a real map."""
+    allow(server, [topology["names"]["db"]])
+    map_run(server)
+    ui_login(chrome, server)
+    chrome.js("const real = window.fetch; window.fetch = (u, o) => String(u).endsWith('latest.svg')"
+              " ? Promise.resolve(new Response(arguments[0], {headers: {'Content-Type':"
+              " 'image/svg+xml'}})) : real(u, o);", HOSTILE_SVG)
+    ui_open(chrome, "service-map")
+    chrome.wait("return document.querySelector('#svcmap svg g.node[data-node-id]')")
+    got = chrome.js(
+        "const s = document.querySelector('#svcmap svg'); const all = [s, ...s.querySelectorAll('*')];"
+        "return {tags: [...new Set(all.map(e => e.localName))].sort(),"
+        " attrs: [...new Set(all.flatMap(e => [...e.attributes].map(a => a.name)))].sort(),"
+        " hrefs: all.flatMap(e => [...e.attributes].filter(a => a.localName === 'href')"
+        "   .map(a => a.value))}")
+    assert set(got["tags"]) <= {"svg", "g", "title", "polygon", "text", "a"}, got
+    assert not [a for a in got["attrs"] if a.startswith("on") or a in ("style", "id")], got
+    assert got["hrefs"] == ["#node1"], got
+    assert chrome.js(NO_XSS)
+    # The one node still works as a button (n0 is the map's first node): Enter on it.
+    chrome.js("document.querySelector('#svcmap g.node').focus()")
+    chrome.keys("\ue007")
+    chrome.wait("return document.querySelector('#impact[data-node]:not([aria-busy])')")
