@@ -5,7 +5,7 @@ FLAVOUR   ?= release
 VERSION   := $(shell cat VERSION)
 BUILD     := build/$(FLAVOUR)
 CC        ?= cc
-PKGS      := libmicrohttpd jansson libcurl sqlite3 libpq openssl zlib libgvc
+PKGS      := libmicrohttpd jansson libcurl sqlite3 libpq openssl zlib libgvc libcmark-gfm
 WARN      := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Wimplicit-fallthrough -fno-common
 ifeq ($(CI),true)

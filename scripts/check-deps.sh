@@ -2,7 +2,7 @@
 # check-deps.sh -- enforce the module layering of STYLE.md B1 on #include lines.
 #
 #   layer 0: core
-#   layer 1: triage redact svcmap   (the pure engines: bytes in, structures out)
+#   layer 1: triage redact svcmap markdown (the pure engines: bytes in, structures out)
 #   layer 2: http store docker worker llm (the worker runs the engines inside its container;
 #                                      the store redacts what it keeps)
 #   layer 3: explain                 (one explanation of a run: check, prompt, stream, count;
@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 layer() {
     case $1 in
     core) echo 0 ;;
-    triage | redact | svcmap) echo 1 ;;
+    triage | redact | svcmap | markdown) echo 1 ;;
     http | store | docker | worker | llm) echo 2 ;;
     explain) echo 3 ;;
     api | mcp | tasks) echo 4 ;;

@@ -15,7 +15,7 @@ cc=${FUZZ_CC:-clang}
 out=build/fuzz
 
 make --no-print-directory -j2 FLAVOUR=fuzz CC="$cc" "$out/libcyberbrain.a" >/dev/null
-pkgs="libmicrohttpd jansson libcurl sqlite3 libpq openssl zlib"
+pkgs="libmicrohttpd jansson libcurl sqlite3 libpq openssl zlib libcmark-gfm"
 cflags="-std=c11 -D_GNU_SOURCE -Isrc -Ifuzz -O1 -g -fno-omit-frame-pointer
  -fsanitize=fuzzer,address,undefined $(pkg-config --cflags $pkgs)"
 libs="$out/libcyberbrain.a $(pkg-config --libs $pkgs) -lpthread -lm"

@@ -124,6 +124,7 @@ void api_runs_launch(void *app, struct http_req *req, struct http_resp *resp);
 void api_runs_list(void *app, struct http_req *req, struct http_resp *resp);
 void api_runs_get(void *app, struct http_req *req, struct http_resp *resp);
 void api_runs_report(void *app, struct http_req *req, struct http_resp *resp);
+void api_runs_report_html(void *app, struct http_req *req, struct http_resp *resp);
 void api_runs_jobs(void *app, struct http_req *req, struct http_resp *resp);
 void api_runs_cancel(void *app, struct http_req *req, struct http_resp *resp);
 void api_runs_since(void *app, struct http_req *req, struct http_resp *resp);

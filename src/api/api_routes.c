@@ -13,6 +13,9 @@ static const struct http_route routes[] = {
     {HTTP_GET, "/api/runs/{id}/", api_runs_get, 0, "Get a run with its jobs"},
     {HTTP_GET, "/api/runs/{id}/report/", api_runs_report, 0,
      "The run's report (markdown and json are null until the run ends)"},
+    {HTTP_GET, "/api/runs/{id}/report.html", api_runs_report_html, 0,
+     "The run's Markdown report as an HTML fragment (cmark-gfm, raw HTML and unsafe links "
+     "dropped); 409 until the run ends"},
     {HTTP_GET, "/api/runs/{id}/jobs/", api_runs_jobs, 0, "List the jobs of a run"},
     {HTTP_POST, "/api/runs/{id}/cancel/", api_runs_cancel, 0,
      "Cancel a run (409 when it already ended)"},

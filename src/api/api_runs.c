@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* api_runs.c -- /api/runs/: launch, list, get, report, jobs, cancel, since-last-success and
- * the SSE event stream of a run. */
+/* api_runs.c -- /api/runs/: launch, list, get, report (JSON, and its Markdown as sanitised
+ * HTML for the web UI), jobs, cancel, since-last-success and the SSE event stream of a run. */
 #include <stdio.h>
 #include <string.h>
 
@@ -8,8 +8,15 @@
 #include "core/jsonx.h"
 #include "core/log.h"
 #include "core/xalloc.h"
+#include "markdown/markdown.h"
 
 #define RUNS_LIST_MAX_BYTES (256u * 1024 * 1024) /* 200 runs with 64 KiB directives escaped */
+#define REPORT_HTML_MAX     (16u * 1024 * 1024)  /* bytes of a report rendered as HTML */
+
+/* The rendered report is read by the web UI and may be opened on its own: no script, style,
+ * plugin, form or frame of any origin, and no framing of it. */
+static const char report_csp[] = "default-src 'none'; img-src 'self' data:; base-uri 'none'; "
+                                 "form-action 'none'; frame-ancestors 'none'; sandbox";
 
 static bool is_final_state(const char *s)
 {
@@ -125,6 +132,43 @@ void api_runs_report(void *app, struct http_req *req, struct http_resp *resp)
         return;
     }
     http_reply_json(resp, 200, rep);
+}
+
+void api_runs_report_html(void *app, struct http_req *req, struct http_resp *resp)
+{
+    struct api_server *a = app;
+    struct errbuf eb = {{0}};
+    json_t *rep = NULL;
+    struct buf html;
+    buf_init(&html, REPORT_HTML_MAX);
+    enum err e = store_run_report_get(a->ctx.st, req->ids[0], &rep, &eb);
+    if (e != ERR_OK) {
+        api_reply_err(resp, e, &eb);
+        goto out;
+    }
+    const char *md = jsonx_get_str(rep, "markdown");
+    if (!md) {
+        char msg[96];
+        snprintf(msg, sizeof(msg), "The run has no report yet (it is %s).",
+                 jsonx_get_str(rep, "status") ? jsonx_get_str(rep, "status") : "unknown");
+        http_reply_error(resp, ERR_CONFLICT, msg);
+        goto out;
+    }
+    e = markdown_render_html(md, strlen(md), &html, &eb);
+    if (e != ERR_OK) {
+        log_warn("api", "event=report.render_refused run_id=%lld md_bytes=%zu",
+                 (long long)req->ids[0], strlen(md));
+        http_reply_error(resp, e, errbuf_get(&eb, e));
+        goto out;
+    }
+    http_reply_text(resp, 200, "text/html; charset=utf-8", buf_str(&html), buf_len(&html));
+    http_resp_header_add(resp, "Content-Security-Policy", report_csp);
+    http_resp_header_add(resp, "X-Content-Type-Options", "nosniff");
+    http_resp_header_add(resp, "Referrer-Policy", "no-referrer");
+    http_resp_header_add(resp, "Cache-Control", "no-store");
+out:
+    buf_fini(&html);
+    json_decref(rep);
 }
 
 void api_runs_jobs(void *app, struct http_req *req, struct http_resp *resp)
