@@ -30,6 +30,17 @@
     return p;
   }
 
+  /* DELETE entry x of list path, then reload(); says what happened on msg. */
+  async function removeEntry(path, x, label, msg, reload) {
+    try {
+      await api("DELETE", path + x.id + "/");
+      msg.say("Removed " + label + ".");
+      await reload();
+      msg.focus();
+      return true;
+    } catch (e) { msg.say(e.message, true); return false; }
+  }
+
   /* A Remove button that asks first: it turns into "Remove X?" [Yes, remove] [Cancel],
    * with the focus on the confirm button; Escape or Cancel goes back. */
   function removeControl(label, onYes) {
@@ -127,22 +138,13 @@
     function draw() {
       const rows = st.images.map((x) => [imageRef(x), gpuText(x), limitsText(x),
         activeToggle(IMAGES, x, imageRef(x), msg), CB.when(x.created_at),
-        removeControl(imageRef(x), () => remove(x))]);
+        removeControl(imageRef(x), () => removeEntry(IMAGES, x, imageRef(x), msg, reload))]);
       const t = CB.table(["Image", "GPU", "Limits", "Active", "Added", ""], rows,
                          (i) => ({ id: String(st.images[i].id) }));
       t.id = "images";
       wrap.replaceChildren(st.images.length ? t : el("p", { class: "empty", text: "No worker image is allowlisted: no job can start in the docker runtime." }));
     }
     async function reload() { st.images = await all(IMAGES); draw(); }
-    async function remove(x) {
-      try {
-        await api("DELETE", IMAGES + x.id + "/");
-        msg.say("Removed " + imageRef(x) + ".");
-        await reload();
-        msg.focus();
-        return true;
-      } catch (e) { msg.say(e.message, true); return false; }
-    }
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       try {
@@ -187,7 +189,7 @@
     function draw() {
       const rows = st.containers.map((x) => [x.container_ref, x.note || "",
         activeToggle(CONTAINERS, x, x.container_ref, msg), CB.when(x.created_at),
-        removeControl(x.container_ref, () => remove(x))]);
+        removeControl(x.container_ref, () => removeEntry(CONTAINERS, x, x.container_ref, msg, reload))]);
       const t = CB.table(["Container", "Note", "Active", "Added", ""], rows,
                          (i) => ({ id: String(st.containers[i].id), ref: st.containers[i].container_ref }));
       t.id = "containers";
@@ -200,15 +202,6 @@
         const x = await api("POST", CONTAINERS, body);
         msg.say("Added " + x.container_ref + ".");
         await reload();
-        return true;
-      } catch (e) { msg.say(e.message, true); return false; }
-    }
-    async function remove(x) {
-      try {
-        await api("DELETE", CONTAINERS + x.id + "/");
-        msg.say("Removed " + x.container_ref + ".");
-        await reload();
-        msg.focus();
         return true;
       } catch (e) { msg.say(e.message, true); return false; }
     }

@@ -157,6 +157,17 @@ def test_browser_allowlists(server, chrome, pickable):
     assert status == 403
     assert "csrf-less" not in server.get("/api/containers/").text
     no_leak(chrome, server)
+    phone_fits(chrome)
+    chrome.js("document.getElementById('picker').scrollIntoView()")
+    screenshot(chrome, "allowlists-phone")
+
+
+def phone_fits(chrome):
+    """At phone width nothing sticks out sideways (wide tables scroll inside their card)."""
+    chrome.resize(390, 844)
+    chrome.wait("return window.innerWidth < 500")
+    overflow = chrome.js("return document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, overflow
 
 
 def test_browser_inventory_unavailable(make_instance, chrome):
@@ -203,6 +214,8 @@ def test_browser_audit(make_instance, chrome, image):  # noqa: F811
         == "#/run/%d" % denied
     assert rows[3][3].startswith(IMAGE) and rows[3][4] == "#%d" % ok, rows[3]
     screenshot(chrome, "audit")
+    phone_fits(chrome)
+    chrome.resize(1200, 900)
     # Filter with the form: action spawn and the first run.
     chrome.js("document.getElementById('audit-action').value = 'spawn'")
     chrome.type("#audit-run", str(ok))
