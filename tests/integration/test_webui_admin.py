@@ -178,6 +178,15 @@ def test_browser_inventory_unavailable(make_instance, chrome):
     chrome.click("#refresh-inventory")
     text, bad = msg(chrome, "inventory-msg", "Docker engine does not answer")
     assert bad, text
+    # Empty lists say so, and so does an empty audit log.
+    empty = chrome.js("return [...document.querySelectorAll('.page-allowlists .empty')]"
+                      ".map(p => p.textContent)")
+    assert [t.split(":")[0] for t in empty] == ["No worker image is allowlisted",
+                                                "No container is allowlisted"], empty
+    ui_open(chrome, "audit")
+    chrome.wait("return document.getElementById('audit-empty')")
+    assert chrome.js("return document.getElementById('audit-empty').textContent") == \
+        "The audit log is empty."
 
 
 def run_in_docker(server, expect):
