@@ -54,6 +54,20 @@
     sel.replaceChildren(el("option", { value: "", text: "task defaults" }));
     for (const x of d.results)
       sel.append(el("option", { value: x.id, text: x.name + (x.version ? " (v" + x.version + ")" : "") }));
+    sel.append(el("option", { value: "custom", text: "custom text\u2026" }));
+  }
+
+  /* The launch body's directive: an id, custom text (at most 64 KiB), or none; throws when
+   * custom text is chosen but empty or too long. */
+  function launchDirective(sel, text, body) {
+    if (sel.value !== "custom") {
+      if (sel.value) body.directive_id = Number(sel.value);
+      return;
+    }
+    if (!text.value.trim()) throw new Error("Write the directive text, or pick a directive.");
+    if (new TextEncoder().encode(text.value).length > 64 * 1024)
+      throw new Error("The directive text is longer than 64 KiB.");
+    body.directive_text = text.value;
   }
 
   function runRow(run) {
@@ -96,11 +110,17 @@
     const dl = el("dl", { id: "health" });
     const sel = el("select", { id: "directive" });
     const msg = el("p", { id: "launch-msg", role: "status" });
+    const text = el("textarea", { id: "directive-text", rows: "4", maxlength: "65536",
+                                   placeholder: "e.g. only look at nginx and postgres" });
+    const custom = el("div", { id: "custom-text", children: [
+      el("label", { for: "directive-text", text: "Directive text" }), text] });
+    custom.hidden = true;
+    sel.addEventListener("change", () => { custom.hidden = sel.value !== "custom"; });
     const tasks = ["log_triage", "gpu_report", "service_map"].map((t) =>
       el("label", { children: [el("input", { type: "checkbox", name: "task", value: t, checked: "" }), " " + t] }));
     const form = el("form", { id: "launch-form", children: [
       el("fieldset", { children: [el("legend", "Tasks"), ...tasks] }),
-      el("label", { for: "directive", text: "Directive" }), sel,
+      el("label", { for: "directive", text: "Directive" }), sel, custom,
       el("button", { type: "submit", id: "launch", text: "Launch" })] });
     const runs = CB.table(["Run", "Tasks", "Directive", "Status", "Created"], []);
     runs.id = "runs";
@@ -115,8 +135,8 @@
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const body = { tasks: [...form.querySelectorAll('input[name="task"]:checked')].map((c) => c.value) };
-      if (sel.value) body.directive_id = Number(sel.value);
       try {
+        launchDirective(sel, text, body);
         const run = await api("POST", "/api/runs/launch/", body);
         msg.textContent = "Run #" + run.id + " queued.";
         tbody.prepend(runRow(run));
