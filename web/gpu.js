@@ -29,15 +29,17 @@
     return "GPU " + index + (name ? " · " + name : "");
   }
 
-  /* Every row of a paginated history list (following `next`, bounded). */
+  /* Every row of a paginated history list (following `next`, bounded; a row that moved to
+   * the next page while a new sample arrived is kept once). */
   async function fetchAll(path) {
-    let url = path, rows = [];
+    const rows = new Map();
+    let url = path;
     for (let i = 0; url && i < PAGES_MAX; i++) {
       const page = await api("GET", url);
-      rows = rows.concat(page.results || []);
+      for (const r of page.results || []) rows.set(r.id, r);
       url = page.next;
     }
-    return rows;
+    return [...rows.values()];
   }
 
   /* GPU names by uuid: the store keeps numbers only, the job's summary has the names. */
@@ -106,8 +108,9 @@
     for (let i = 0; i <= 4; i++) {
       const x = M.l + (pw * i) / 4;
       s.append(svg("line", { x1: x, x2: x, y1: M.t + ph, y2: M.t + ph + 4, class: "axis" }),
-        svg("text", { x, y: M.t + ph + 17, "text-anchor": i ? (i === 4 ? "end" : "middle") : "start",
-                      class: "tick" }, timeLabel(from + ((to - from) * i) / 4, to - from)));
+        svg("text", { x, y: M.t + ph + 17, class: "tick",
+                      "text-anchor": i ? (i === 4 ? "end" : "middle") : "start" },
+          timeLabel(from + ((to - from) * i) / 4, to - from)));
     }
     s.append(svg("line", { x1: M.l, x2: M.l, y1: M.t, y2: M.t + ph, class: "axis" }),
       svg("line", { x1: M.l, x2: W - M.r, y1: M.t + ph, y2: M.t + ph, class: "axis" }),
@@ -135,7 +138,8 @@
       g.append(svg("polyline", { points: pts.map((p) => x(p[0]) + "," + y(p[1])).join(" "),
                                  fill: "none", class: "line" }));
       for (const p of pts) {
-        const c = svg("circle", { cx: x(p[0]), cy: y(p[1]), r: 3, class: "dot", "data-value": p[1] });
+        const c = svg("circle", { cx: x(p[0]), cy: y(p[1]), r: 3, class: "dot",
+                                  "data-value": p[1] });
         c.append(svg("title", {}, ser.label + " · " + new Date(p[0]).toLocaleString() + " · " +
                                   p[1] + " " + unit));
         g.append(c);
@@ -146,8 +150,9 @@
     });
     const details = el("details", { children: [el("summary", "Data table"),
       CB.table(["Series", "Time", title], trows)] });
+    const caption = el("figcaption", title + " (" + unit + ")");
     return el("figure", { class: "chart", "data-chart": key,
-                          children: [el("figcaption", title + " (" + unit + ")"), s, legend, details] });
+                          children: [caption, s, legend, details] });
   }
 
   /* Series per key(row), points [time, value(row)], oldest first. */
@@ -164,7 +169,7 @@
   }
 
   async function drawHistory(box, span, names) {
-    const to = Date.now(), from = to - span;
+    const from = Date.now() - span;
     const q = "?from=" + encodeURIComponent(iso(from)) + "&page_size=200";
     const [rows, crows] = await Promise.all([fetchAll("/api/gpus/" + q),
                                              fetchAll("/api/gpus/containers/" + q)]);
@@ -172,19 +177,23 @@
       box.replaceChildren(el("p", { class: "empty", text: "No samples in this window." }));
       return;
     }
-    const byGpu = (f) => group(rows, (r) => r.gpu_uuid, (r) => gpuLabel(r.gpu_index, r.gpu_uuid, names), f);
+    /* The right edge: now, or the newest sample when the server's clock is ahead. */
+    const to = Math.max(Date.now(), ...rows.map((r) => Date.parse(r.sampled_at) || 0));
+    const byGpu = (f) => group(rows, (r) => r.gpu_uuid,
+                               (r) => gpuLabel(r.gpu_index, r.gpu_uuid, names), f);
     const memMax = Math.max(...rows.map((r) => r.memory_total_mib || r.memory_used_mib || 0));
     const temps = rows.map((r) => r.temperature_c || 0);
     const idx = new Map(rows.map((r) => [r.gpu_uuid, r.gpu_index]));
     const cont = group(crows, (r) => r.gpu_uuid + "\n" + r.container,
       (r) => r.container + " on GPU " + (idx.has(r.gpu_uuid) ? idx.get(r.gpu_uuid) : r.gpu_uuid),
       (r) => r.used_memory_mib);
+    const memTop = niceMax(memMax);
     box.replaceChildren(
       chart("Utilisation", "%", 100, byGpu((r) => r.utilization_gpu_pct), from, to, "util"),
-      chart("Memory used", "MiB", niceMax(memMax), byGpu((r) => r.memory_used_mib), from, to, "mem"),
+      chart("Memory used", "MiB", memTop, byGpu((r) => r.memory_used_mib), from, to, "mem"),
       chart("Temperature", "°C", niceMax(Math.max(50, ...temps)), byGpu((r) => r.temperature_c),
-        from, to, "temp"),
-      cont.length ? chart("VRAM by container", "MiB", niceMax(memMax), cont, from, to, "containers")
+            from, to, "temp"),
+      cont.length ? chart("VRAM by container", "MiB", memTop, cont, from, to, "containers")
         : el("p", "No GPU processes in this window."));
   }
 
@@ -203,7 +212,8 @@
     let seq = 0;
     async function show(key) {
       const w = WINDOWS.find((x) => x[0] === key) || WINDOWS[1];
-      for (const b of buttons.children) b.setAttribute("aria-pressed", String(b.dataset.window === w[0]));
+      for (const b of buttons.children)
+        b.setAttribute("aria-pressed", String(b.dataset.window === w[0]));
       window.history.replaceState(null, "", "#/gpus/" + w[0]);
       const mine = ++seq;
       box.setAttribute("aria-busy", "true");

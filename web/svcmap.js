@@ -103,10 +103,13 @@
         if (mine !== seq) return;
         const direct = r.impacted.filter((x) => x.depth === 1);
         const further = r.impacted.filter((x) => x.depth > 1);
-        for (const x of r.impacted) if (groups.has(x.id)) groups.get(x.id).classList.add("impacted");
-        box.replaceChildren(el("h3", { id: "impact-title", text: "If " + label(r.node) + " stops" }),
-          el("p", { id: "impact-count", text: r.count ? r.count + " node" + (r.count === 1 ? "" : "s") +
-            " depend on it." : "Nothing depends on it." }),
+        for (const x of r.impacted)
+          if (groups.has(x.id)) groups.get(x.id).classList.add("impacted");
+        const count = !r.count ? "Nothing depends on it."
+          : r.count + (r.count === 1 ? " node depends" : " nodes depend") + " on it.";
+        const title = "If " + label(r.node) + " stops";
+        box.replaceChildren(el("h3", { id: "impact-title", text: title }),
+          el("p", { id: "impact-count", text: count }),
           el("h4", "Directly (" + direct.length + ")"), impactList(direct),
           el("h4", "Transitively (" + further.length + ")"), impactList(further));
         box.dataset.node = id;
@@ -133,10 +136,13 @@
   function changesCard(m) {
     const ch = m.changes;
     if (!m.previous_map_id || !ch)
-      return card("Changes", el("p", { id: "changes", class: "empty", text: "This is the first map." }));
+      return card("Changes", el("p", { id: "changes", class: "empty",
+                                       text: "This is the first map." }));
     const edge = (e) => e.from + " → " + e.to + " (" + e.type + ")";
-    const parts = [["Nodes added", ch.nodes_added, label], ["Nodes removed", ch.nodes_removed, label],
-                   ["Edges added", ch.edges_added, edge], ["Edges removed", ch.edges_removed, edge]];
+    const parts = [["Nodes added", ch.nodes_added, label],
+                   ["Nodes removed", ch.nodes_removed, label],
+                   ["Edges added", ch.edges_added, edge],
+                   ["Edges removed", ch.edges_removed, edge]];
     const box = el("div", { id: "changes" });
     let any = false;
     for (const [title, list, fmt] of parts) {
@@ -145,9 +151,20 @@
       box.append(el("h3", title + " (" + list.length + ")"),
         el("ul", { children: list.map((x) => el("li", fmt(x))) }));
     }
-    if (!any) box.append(el("p", { class: "empty", text: "No changes since map #" + m.previous_map_id + "." }));
+    if (!any)
+      box.append(el("p", { class: "empty", text: "No changes since map #" + m.previous_map_id }));
     if (ch.is_truncated) box.append(el("p", { class: "empty", text: "(lists cut short)" }));
     return card("Changes since map #" + m.previous_map_id, box);
+  }
+
+  function downloads() {
+    const p = el("p", { class: "downloads", text: "Download: " });
+    [["dot", "DOT"], ["mmd", "Mermaid"], ["svg", "SVG"]].forEach(([ext, name], i) => {
+      if (i) p.append(" · ");
+      p.append(el("a", { href: "/api/service-map/latest." + ext, download: "service-map." + ext,
+                         text: name }));
+    });
+    return p;
   }
 
   async function render(root) {
@@ -163,18 +180,16 @@
     }
     const nodes = m.nodes || [];
     const note = el("p", { class: "empty" });
-    const impact = el("div", { id: "impact", "aria-live": "polite", children: [
-      el("p", { class: "empty", text: "Choose a node (click, or Tab to it and press Enter) to see what depends on it." })] });
-    const downloads = el("p", { class: "downloads", children: [
-      "Download: ", el("a", { href: "/api/service-map/latest.dot", download: "service-map.dot", text: "DOT" }),
-      " · ", el("a", { href: "/api/service-map/latest.mmd", download: "service-map.mmd", text: "Mermaid" }),
-      " · ", el("a", { href: "/api/service-map/latest.svg", download: "service-map.svg", text: "SVG" })] });
+    const impact = el("div", { id: "impact", "aria-live": "polite", children: [el("p", {
+      class: "empty", text: "Choose a node (click it, or Tab to it and press Enter) to see what " +
+        "depends on it." })] });
     const mapBox = el("div", { id: "svcmap", class: "svcmap" });
     const aside = el("aside", { class: "impact-box", "aria-label": "Impact",
                                 children: [el("h2", "Impact"), impact] });
-    const mapCard = card("Service map", el("p", { class: "empty", text: "Map #" + m.id + " from run #" +
-      m.run_id + ", " + CB.when(m.created_at) + ": " + m.node_count + " nodes, " + m.edge_count +
-      " edges." }), downloads, note, el("div", { class: "svcmap-layout", children: [mapBox, aside] }));
+    const about = "Map #" + m.id + " from run #" + m.run_id + ", " + CB.when(m.created_at) + ": " +
+      m.node_count + " nodes, " + m.edge_count + " edges.";
+    const mapCard = card("Service map", el("p", { class: "empty", text: about }), downloads(),
+      note, el("div", { class: "svcmap-layout", children: [mapBox, aside] }));
     mapCard.classList.add("wide");
     const groups = new Map();
     const select = selector(impact, groups);

@@ -49,6 +49,13 @@ def series(chrome, key):
         " titles: [...g.querySelectorAll('circle > title')].map(t => t.textContent)}))", key)
 
 
+def phone_overflow(chrome):
+    """How far the page sticks out sideways at a phone's width (tables and maps scroll inside
+    their card)."""
+    chrome.resize(390, 844)
+    return chrome.js("return document.documentElement.scrollWidth - window.innerWidth")
+
+
 def fmt(v, unit=""):
     return "—" if v is None else "%s%s" % (v, " " + unit if unit else "")
 
@@ -118,11 +125,21 @@ def test_gpu_page_latest_history_and_hostile_name(make_instance, fake_bin, chrom
         assert len(series(chrome, "util")) == 2
     assert chrome.js("return location.hash") == "#/gpus/7d"
     assert chrome.js(NO_XSS)
+    assert phone_overflow(chrome) <= 0
 
 
 # ---- service map ----
 
 from test_service_map import allow, busybox_image, docker, map_run  # noqa: E402,F401 (fixture)
+
+
+DEPENDS = "com.docker.compose.depends_on="
+
+
+def all_of(chrome, css, expr):
+    """expr (of e) for each element matching css, e.g. all_of(c, "li", "e.textContent")."""
+    return chrome.js("return [...document.querySelectorAll(arguments[0])].map(e => %s)" % expr,
+                     css)
 
 
 @pytest.fixture
@@ -142,8 +159,8 @@ def topology(busybox_image):  # noqa: F811
         n = s["names"]
         for svc, net, extra in (
                 ("db", s["back"], ["--network-alias", "db"]),
-                ("api", s["back"], ["--label", "com.docker.compose.depends_on=db:service_started:false"]),
-                ("web", s["front"], ["--label", "com.docker.compose.depends_on=api:service_started:false"])):
+                ("api", s["back"], ["--label", DEPENDS + "db:service_started:false"]),
+                ("web", s["front"], ["--label", DEPENDS + "api:service_started:false"])):
             made.append(docker("create", "--name", n[svc], "--network", ids[net],
                                "--label", "com.docker.compose.project=" + s["project"],
                                "--label", "com.docker.compose.service=" + svc, *extra,
@@ -180,17 +197,16 @@ def test_service_map_page_impact_and_hostile_names(server, chrome, topology):
     chrome.wait("return document.querySelector('#svcmap svg g.node[data-node-id]')")
 
     # One node group per node of the map, each a focusable button; the names are text.
-    ids = chrome.js("return [...document.querySelectorAll('#svcmap g.node')]"
-                    ".map(g => g.dataset.nodeId)")
+    ids = all_of(chrome, "#svcmap g.node", "e.dataset.nodeId")
     assert sorted(ids) == sorted(x["id"] for x in m["nodes"])
     for svc in n.values():
         assert "container:" + svc in ids
-    assert chrome.js("return [...document.querySelectorAll('#svcmap g.node')].every("
-                     "g => g.getAttribute('tabindex') === '0' && g.getAttribute('role') === 'button')")
-    texts = chrome.js("return [...document.querySelectorAll('#svcmap text')].map(t => t.textContent)")
+    assert set(all_of(chrome, "#svcmap g.node", "e.getAttribute('tabindex') + ' ' + "
+                  "e.getAttribute('role')")) == {"0 button"}
+    texts = all_of(chrome, "#svcmap text", "e.textContent")
     assert s["front"] in texts and s["project"] in texts and n["db"] in texts
     assert chrome.js(NO_XSS)
-    spof = chrome.js("return [...document.querySelectorAll('#spof tbody tr')].map(tr => tr.dataset.nodeId)")
+    spof = all_of(chrome, "#spof tbody tr", "e.dataset.nodeId")
     assert sorted(spof) == sorted(x["id"] for x in m["spof"])
     assert "first map" in chrome.js("return document.getElementById('changes').textContent")
 
@@ -201,10 +217,9 @@ def test_service_map_page_impact_and_hostile_names(server, chrome, topology):
     want = impact_api(server, db)
     assert ["container:" + n["api"], 1] in want and ["container:" + n["web"], 2] in want
     assert impact_shown(chrome) == want
-    lit = chrome.js("return [...document.querySelectorAll('#svcmap g.node.impacted')]"
-                    ".map(g => g.dataset.nodeId)")
+    lit = all_of(chrome, "#svcmap g.node.impacted", "e.dataset.nodeId")
     assert sorted(lit) == sorted(x[0] for x in want)
-    assert chrome.js("return document.querySelector('#svcmap g.node.selected').dataset.nodeId") == db
+    assert all_of(chrome, "#svcmap g.node.selected", "e.dataset.nodeId") == [db]
     assert n["db"] in chrome.js("return document.getElementById('impact-title').textContent")
     screenshot(chrome, "service-map")
 
@@ -220,11 +235,13 @@ def test_service_map_page_impact_and_hostile_names(server, chrome, topology):
     assert chrome.js(NO_XSS)
 
     # The downloads answer with the map's text.
-    hrefs = chrome.js("return [...document.querySelectorAll('.downloads a')].map(a => a.getAttribute('href'))")
+    hrefs = all_of(chrome, ".downloads a", "e.getAttribute('href')")
     assert hrefs == ["/api/service-map/latest.dot", "/api/service-map/latest.mmd",
                      "/api/service-map/latest.svg"]
     dot = chrome.js("return fetch('/api/service-map/latest.dot').then(r => r.text())")
     assert dot.startswith("digraph service_map {")
+    assert phone_overflow(chrome) <= 0
+    chrome.resize(1200, 900)
 
     # Remove web: the next map's page lists it under the changes.
     docker("rm", "-f", n["web"])
@@ -242,9 +259,11 @@ HOSTILE_SVG = """<?xml version="1.0"?>
 <script>window.__xss = 5;</script>
 <g id="node1" class="node container" onclick="window.__xss=6" style="fill:red">
 <title>n0</title>
-<a xlink:href="javascript:window.__xss=7" href="https://example.invalid/"><polygon points="0,0 10,0 10,10"/></a>
+<a xlink:href="javascript:window.__xss=7" href="https://example.invalid/">
+<polygon points="0,0 10,0 10,10"/></a>
 <text x="5" y="5">db</text>
-<foreignObject width="10" height="10"><img xmlns="http://www.w3.org/1999/xhtml" src="x" onerror="window.__xss=8"/></foreignObject>
+<foreignObject width="10" height="10">
+<img xmlns="http://www.w3.org/1999/xhtml" src="x" onerror="window.__xss=8"/></foreignObject>
 <animate attributeName="href" to="javascript:alert(1)"/>
 <a href="#node1"><text>inner</text></a>
 </g>
@@ -263,7 +282,8 @@ def test_service_map_svg_is_sanitised(server, chrome, topology):
     ui_open(chrome, "service-map")
     chrome.wait("return document.querySelector('#svcmap svg g.node[data-node-id]')")
     got = chrome.js(
-        "const s = document.querySelector('#svcmap svg'); const all = [s, ...s.querySelectorAll('*')];"
+        "const s = document.querySelector('#svcmap svg');"
+        "const all = [s, ...s.querySelectorAll('*')];"
         "return {tags: [...new Set(all.map(e => e.localName))].sort(),"
         " attrs: [...new Set(all.flatMap(e => [...e.attributes].map(a => a.name)))].sort(),"
         " hrefs: all.flatMap(e => [...e.attributes].filter(a => a.localName === 'href')"
