@@ -55,6 +55,31 @@
 
   const label = (n) => (n ? n.name + " (" + n.kind + ")" : "?");
 
+  /* A key to the map: the edge types present with their count and colour (read off the
+   * map's own edges, so it always matches), and what the node shapes mean. */
+  function legend(svg, edges) {
+    const counts = new Map();
+    for (const e of edges || []) counts.set(e.type, (counts.get(e.type) || 0) + 1);
+    const ul = el("ul", { class: "legend edge-types" });
+    for (const [type, n] of [...counts].sort()) {
+      const path = svg && svg.querySelector("g.edge." + CSS.escape(type) + " path");
+      const stroke = path && path.getAttribute("stroke");
+      const swatch = document.createElementNS(NS, "svg");
+      swatch.setAttribute("viewBox", "0 0 24 8");
+      swatch.setAttribute("class", "swatch");
+      swatch.setAttribute("aria-hidden", "true");
+      const line = document.createElementNS(NS, "line");
+      for (const [k, v] of [["x1", 0], ["y1", 4], ["x2", 24], ["y2", 4], ["stroke-width", 3]])
+        line.setAttribute(k, String(v));
+      line.setAttribute("stroke", /^#[0-9a-fA-F]{3,8}$/.test(stroke || "") ? stroke : "#6b7280");
+      swatch.append(line);
+      ul.append(el("li", { "data-type": type, children: [swatch, type + " (" + n + ")"] }));
+    }
+    return el("div", { class: "svcmap-key", children: [ul, el("p", { class: "empty",
+      text: "Boxes are containers (dashed: not on the allowlist), ellipses networks, " +
+        "cylinders volumes, hexagons published ports." })] });
+  }
+
   /* Tie each Graphviz node group (<title>nK</title>) to nodes[K]; returns id -> group. */
   function bindNodes(svg, nodes, select) {
     const groups = new Map();
@@ -184,12 +209,13 @@
       class: "empty", text: "Choose a node (click it, or Tab to it and press Enter) to see what " +
         "depends on it." })] });
     const mapBox = el("div", { id: "svcmap", class: "svcmap" });
+    const mapCol = el("div", { class: "svcmap-col", children: [mapBox] });
     const aside = el("aside", { class: "impact-box", "aria-label": "Impact",
                                 children: [el("h2", "Impact"), impact] });
     const about = "Map #" + m.id + " from run #" + m.run_id + ", " + CB.when(m.created_at) + ": " +
       m.node_count + " nodes, " + m.edge_count + " edges.";
     const mapCard = card("Service map", el("p", { class: "empty", text: about }), downloads(),
-      note, el("div", { class: "svcmap-layout", children: [mapBox, aside] }));
+      note, el("div", { class: "svcmap-layout", children: [mapCol, aside] }));
     mapCard.classList.add("wide");
     const groups = new Map();
     const select = selector(impact, groups);
@@ -198,6 +224,7 @@
     if (svg && CB.isCurrent("service-map")) {
       for (const [k, v] of bindNodes(svg, nodes, select)) groups.set(k, v);
       mapBox.append(svg);
+      mapCol.append(legend(svg, m.edges));
     }
   }
 

@@ -49,6 +49,16 @@ def series(chrome, key):
         " titles: [...g.querySelectorAll('circle > title')].map(t => t.textContent)}))", key)
 
 
+def watch_csp(chrome):
+    """Collect the page's Content-Security-Policy violations (until the next reload)."""
+    chrome.js("window.__csp = []; document.addEventListener('securitypolicyviolation',"
+              " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI))")
+
+
+def csp_violations(chrome):
+    return chrome.js("return window.__csp")
+
+
 def phone_overflow(chrome):
     """How far the page sticks out sideways at a phone's width (tables and maps scroll inside
     their card)."""
@@ -77,6 +87,7 @@ def test_gpu_page_latest_history_and_hostile_name(make_instance, fake_bin, chrom
     assert [g["name"] for g in job["summary"]["gpus"]] == [HOSTILE, HOSTILE]
     chrome.js("location.reload()")
     chrome.wait("return document.querySelector('#gpu-history[data-window=\"24h\"] svg')")
+    watch_csp(chrome)
 
     # The newest sample: one row per GPU with the API's numbers, the name as text.
     rows = cells(chrome, "#gpu-latest tbody tr")
@@ -124,7 +135,7 @@ def test_gpu_page_latest_history_and_hostile_name(make_instance, fake_bin, chrom
         assert pressed == [win]
         assert len(series(chrome, "util")) == 2
     assert chrome.js("return location.hash") == "#/gpus/7d"
-    assert chrome.js(NO_XSS)
+    assert chrome.js(NO_XSS) and csp_violations(chrome) == []
     assert phone_overflow(chrome) <= 0
 
 
@@ -174,6 +185,13 @@ def topology(busybox_image):  # noqa: F811
             docker("network", "rm", net, check=False)
 
 
+def reopen_map(chrome):
+    """Leave the page and come back (no reload) once a new map exists."""
+    ui_open(chrome, "dashboard")
+    ui_open(chrome, "service-map")
+    chrome.wait("return document.querySelector('#svcmap svg g.node[data-node-id]')")
+
+
 def impact_shown(chrome):
     return sorted(chrome.js("return [...document.querySelectorAll('#impact li')].map("
                             "li => [li.dataset.nodeId, Number(li.dataset.depth)])"))
@@ -191,10 +209,10 @@ def test_service_map_page_impact_and_hostile_names(server, chrome, topology):
     empty = chrome.wait("const p = document.getElementById('svcmap-empty');"
                         "return p && p.textContent")
     assert "No service map yet" in empty and "service_map" in empty
+    watch_csp(chrome)
     allow(server, list(n.values()))
     _, m = map_run(server)
-    chrome.js("location.reload()")
-    chrome.wait("return document.querySelector('#svcmap svg g.node[data-node-id]')")
+    reopen_map(chrome)
 
     # One node group per node of the map, each a focusable button; the names are text.
     ids = all_of(chrome, "#svcmap g.node", "e.dataset.nodeId")
@@ -209,6 +227,13 @@ def test_service_map_page_impact_and_hostile_names(server, chrome, topology):
     spof = all_of(chrome, "#spof tbody tr", "e.dataset.nodeId")
     assert sorted(spof) == sorted(x["id"] for x in m["spof"])
     assert "first map" in chrome.js("return document.getElementById('changes').textContent")
+    # The key lists the map's edge types with their counts.
+    types = {}
+    for e in m["edges"]:
+        types[e["type"]] = types.get(e["type"], 0) + 1
+    assert all_of(chrome, ".edge-types li", "e.textContent") == [
+        "%s (%d)" % kv for kv in sorted(types.items())]
+    assert {"depends_on", "shares_network"} <= set(types)
 
     # A real click on db: the impact list is the API's, and those nodes are highlighted.
     db = "container:" + n["db"]
@@ -246,11 +271,10 @@ def test_service_map_page_impact_and_hostile_names(server, chrome, topology):
     # Remove web: the next map's page lists it under the changes.
     docker("rm", "-f", n["web"])
     map_run(server)
-    chrome.js("location.reload()")
-    chrome.wait("return document.querySelector('#svcmap svg g.node[data-node-id]')")
+    reopen_map(chrome)
     changes = chrome.js("return document.getElementById('changes').textContent")
     assert "Nodes removed" in changes and n["web"] in changes
-    assert chrome.js(NO_XSS)
+    assert chrome.js(NO_XSS) and csp_violations(chrome) == []
 
 
 HOSTILE_SVG = """<?xml version="1.0"?>
@@ -291,6 +315,8 @@ def test_service_map_svg_is_sanitised(server, chrome, topology):
     assert set(got["tags"]) <= {"svg", "g", "title", "polygon", "text", "a"}, got
     assert not [a for a in got["attrs"] if a.startswith("on") or a in ("style", "id")], got
     assert got["hrefs"] == ["#node1"], got
+    # (DOMParser's inert document already refuses the handlers under the page's CSP; what is
+    # checked here is that none of them reaches the page.)
     assert chrome.js(NO_XSS)
     # The one node still works as a button (n0 is the map's first node): Enter on it.
     chrome.js("document.querySelector('#svcmap g.node').focus()")
