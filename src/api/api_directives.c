@@ -72,17 +72,28 @@ void api_directives_list(void *app, struct http_req *req, struct http_resp *resp
     api_list_reply(app, req, resp, "/api/directives/", store_directive_list);
 }
 
-void api_directives_get(void *app, struct http_req *req, struct http_resp *resp)
+/* A store read of one object by the path's id. */
+typedef enum err dir_read_fn(struct store *st, int64_t id, json_t **out, struct errbuf *eb);
+
+/* Answer 200 with read(id), or the store's error. */
+static void reply_read(struct api_server *a,
+                       const struct http_req *req,
+                       struct http_resp *resp,
+                       dir_read_fn *read)
 {
-    struct api_server *a = app;
     struct errbuf eb = {{0}};
     json_t *d = NULL;
-    enum err e = store_directive_get(a->ctx.st, req->ids[0], &d, &eb);
+    enum err e = read(a->ctx.st, req->ids[0], &d, &eb);
     if (e != ERR_OK) {
         api_reply_err(resp, e, &eb);
         return;
     }
     http_reply_json(resp, 200, d);
+}
+
+void api_directives_get(void *app, struct http_req *req, struct http_resp *resp)
+{
+    reply_read(app, req, resp, store_directive_get);
 }
 
 /* Create (id 0) or edit directive id from the request body. */
@@ -142,15 +153,7 @@ void api_directives_delete(void *app, struct http_req *req, struct http_resp *re
 
 void api_directives_versions(void *app, struct http_req *req, struct http_resp *resp)
 {
-    struct api_server *a = app;
-    struct errbuf eb = {{0}};
-    json_t *v = NULL;
-    enum err e = store_directive_versions(a->ctx.st, req->ids[0], &v, &eb);
-    if (e != ERR_OK) {
-        api_reply_err(resp, e, &eb);
-        return;
-    }
-    http_reply_json(resp, 200, v);
+    reply_read(app, req, resp, store_directive_versions);
 }
 
 /* Read the required version number in query key; false after replying 400. */

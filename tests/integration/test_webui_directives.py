@@ -117,6 +117,17 @@ def open_diff(server, chrome, id3):
     assert chrome.js(NO_IMG) == 0
     chrome.js("window.scrollTo(0, 0)")
     screenshot(chrome, "directive-diff")
+    # At phone width nothing sticks out sideways (long lines wrap, tables scroll in cards).
+    chrome.resize(390, 844)
+    for hash_, css in (("directives/%d" % id3, "#dir-view"),
+                       ("directives/%d/diff/1/3" % id3, "#dir-diff"),
+                       ("directives/new", "#dir-form")):
+        ui_open(chrome, hash_)
+        chrome.wait("return document.querySelector('%s')" % css)
+        overflow = chrome.js("return document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (hash_, overflow)
+    screenshot(chrome, "directive-form-phone")
+    chrome.resize(1200, 900)
 
 
 def delete_by_keyboard(server, chrome, id3):
