@@ -94,7 +94,7 @@
     text.value = d.text || "";
     cfg.value = JSON.stringify(d.config || {}, null, 2);
     const msg = el("p", { id: "dir-form-msg", class: "error", role: "alert" });
-    const save = el("button", { type: "submit", id: "dir-save", text: isNew ? "Create" : "Save as v" + (d.version + 1) });
+    const save = el("button", { type: "submit", id: "dir-save", text: isNew ? "Create" : "Save as a new version" });
     const cancel = el("a", { href: isNew ? "#/directives" : "#/directives/" + id, text: "Cancel", class: "cancel" });
     const form = el("form", { id: "dir-form", novalidate: "", children: [
       field("dir-name", "Name", name),
@@ -160,9 +160,11 @@
     return s;
   }
 
-  function versionsCard(id, vs, from, to) {
+  /* The versions table and the from/to picker; shownId's row is marked as the one on screen. */
+  function versionsCard(id, vs, from, to, shownId) {
     const rows = vs.results.map((v) => [
-      el("a", { href: "#/directives/" + v.id, text: "v" + v.version }), v.name, CB.when(v.created_at)]);
+      el("a", { href: "#/directives/" + v.id, text: "v" + v.version,
+                "aria-current": v.id === shownId ? "page" : null }), v.name, CB.when(v.created_at)]);
     const t = CB.table(["Version", "Name", "Created"], rows, (i) => ({ version: String(vs.results[i].version) }));
     t.id = "dir-versions";
     const f = versionSelect("diff-from", vs.results, from), to_ = versionSelect("diff-to", vs.results, to);
@@ -197,7 +199,7 @@
     main.classList.add("wide");
     const back = el("p", { children: [el("a", { href: "#/directives", text: "\u2190 All directives" })] });
     const older = vs.results.length > 1 ? vs.results[1].version : latest.version;
-    root.append(back, main, versionsCard(d.id, vs, older, latest.version));
+    root.append(back, main, versionsCard(d.id, vs, older, latest.version, d.id));
   }
 
   /* ---- the diff between two versions ---- */

@@ -91,6 +91,8 @@ def diff_texts(chrome, cls):
 
 def open_diff(server, chrome, id3):
     chrome.wait("return document.querySelectorAll('#dir-versions tbody tr').length === 3")
+    assert chrome.js("return document.querySelector('#dir-versions a[aria-current=page]')"
+                     ".textContent") == "v3"
     versions = chrome.js("return [...document.querySelectorAll('#dir-versions tbody tr')]"
                          ".map(t => t.dataset.version)")
     assert versions == ["3", "2", "1"]
