@@ -123,13 +123,20 @@
     tr.querySelector(".progress-msg").textContent = d.message ? " " + d.message : "";
   }
 
+  /* Update a job's row in place from the job as read (the progress message stays). */
+  function updateJob(st, job) {
+    const tr = jobTr(st, job.id);
+    if (!tr) return;
+    tr.querySelector(".job-status").replaceChildren(statusCell(job.status));
+    tr.querySelector(".job-started").textContent = CB.when(job.started_at);
+    tr.querySelector(".job-finished").textContent = CB.when(job.finished_at);
+    tr.querySelector(".job-error").textContent = job.error || "";
+    if (job.status === "success") tr.querySelector("progress").value = 100;
+  }
+
   async function refreshJob(st, id) {
     try {
-      const job = await api("GET", "/api/jobs/" + Number(id) + "/");
-      const tr = jobTr(st, id);
-      if (!tr) return;
-      tr.querySelector(".job-started").textContent = CB.when(job.started_at);
-      tr.querySelector(".job-finished").textContent = CB.when(job.finished_at);
+      updateJob(st, await api("GET", "/api/jobs/" + Number(id) + "/"));
     } catch (e) { /* the row keeps what the event said */ }
   }
 
@@ -165,10 +172,7 @@
       st.startedDd.textContent = CB.when(run.started_at);
       st.finishedDd.textContent = CB.when(run.finished_at);
       st.errorP.textContent = run.error || "";
-      for (const job of run.jobs || []) {
-        const tr = jobTr(st, job.id);
-        if (tr) tr.replaceWith(jobRow(job));
-      }
+      for (const job of run.jobs || []) updateJob(st, job);
     } catch (e) { /* keep what the events said */ }
     await Promise.all([loadReport(st), loadArtifacts(st), loadTokens(st)]);
   }

@@ -75,15 +75,25 @@ def test_run_page_live_report_explain(make_instance, chrome, llm):  # noqa: F811
     # No report yet: the server's 409 detail, as text.
     chrome.wait("return document.querySelector('#report p')")
     assert "no report yet" in chrome.js("return document.querySelector('#report').textContent")
-    # Let the job go on: progress, the job and the run end arrive over SSE.
+    # Let the job go on: progress, the job and the run end arrive over SSE. Record each
+    # progress message the row shows on the way.
+    chrome.js("window.__msgs = []; const tb = document.querySelector('#jobs tbody');"
+              "new MutationObserver(() => { const t = tb.querySelector('.progress-msg').textContent;"
+              " if (t && window.__msgs[window.__msgs.length - 1] !== t) window.__msgs.push(t); })"
+              ".observe(tb, {characterData: true, childList: true, subtree: true});")
     open(gate, "w").close()
     chrome.wait("return document.querySelector('#run-status').textContent === 'success'",
                 timeout=120)
     chrome.wait("return document.querySelector('#report h1')")
     job = chrome.js("const tr = document.querySelector('#jobs tbody tr');"
                     "return [tr.querySelector('.job-status').textContent,"
-                    " tr.querySelector('.job-finished').textContent]")
-    assert job[0] == "success" and job[1], job
+                    " tr.querySelector('.job-finished').textContent,"
+                    " tr.querySelector('progress').value,"
+                    " tr.querySelector('.progress-msg').textContent]")
+    # The worker's progress lines came as events: its last message is on the row.
+    assert job[0] == "success" and job[1] and job[2] == 100 and job[3] == " done", job
+    msgs = chrome.js("return window.__msgs")
+    assert msgs[0] == " started" and msgs[-1] == " done" and " reading logs" in msgs, msgs
     assert chrome.js("return document.querySelector('#run-cancel').hidden")
     assert chrome.js("return document.querySelector('#report h1').textContent") == (
         "Cyberbrain run %d" % run_id)

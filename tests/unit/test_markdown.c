@@ -65,6 +65,16 @@ static void assert_inert(const char *html)
     ck_assert_msg(strcasestr(html, "=\"data:text") == NULL, "data:text in %s", html);
 }
 
+/* Render each of the n cases and check that nothing in the HTML runs. */
+static void render_inert(const char *const *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char *h = render(cases[i]);
+        assert_inert(h);
+        xfree(h);
+    }
+}
+
 START_TEST(test_gfm_extensions)
 {
     char *h = render("# Run 7\n\n| a | b |\n|---|--:|\n| 1 | 2 |\n\n~~old~~ and "
@@ -98,11 +108,7 @@ START_TEST(test_hostile_html)
         "- <details open ontoggle=alert(1)>\n",
         "<textarea><script>alert(1)</script></textarea>\n",
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *h = render(cases[i]);
-        assert_inert(h);
-        xfree(h);
-    }
+    render_inert(cases, sizeof(cases) / sizeof(cases[0]));
     /* Raw HTML is replaced, not escaped into text. */
     char *h = render("<script>alert(1)</script>\n");
     ck_assert_ptr_nonnull(strstr(h, "raw HTML omitted"));
@@ -126,11 +132,7 @@ START_TEST(test_hostile_links)
         "[x\"onmouseover=\"alert(1)](https://a.example/\"onmouseover=\"alert(1))\n",
         "![a\" onerror=\"alert(1)](x.png)\n",
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *h = render(cases[i]);
-        assert_inert(h);
-        xfree(h);
-    }
+    render_inert(cases, sizeof(cases) / sizeof(cases[0]));
     /* Safe links stay links. */
     char *h = render("[ok](https://example.org/a?b=1&c=2)\n");
     ck_assert_ptr_nonnull(strstr(h, "href=\"https://example.org/a?b=1&amp;c=2\""));
