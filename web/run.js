@@ -81,8 +81,8 @@
     const tr = el("tr");
     tr.dataset.job = String(job.id);
     const bar = el("progress", { max: "100", "aria-label": "progress of job " + job.id });
-    const pct = job.status === "success" ? 100 : null;
-    if (pct !== null) bar.value = pct;
+    if (job.status === "success") bar.value = 100;
+    else if (!OPEN.includes(job.status)) bar.value = 0; /* ended without a figure: not "busy" */
     tr.append(el("td", "#" + job.id), el("td", job.task || ""),
       el("td", { class: "job-status", children: [statusCell(job.status)] }),
       el("td", { class: "job-progress", children: [bar, el("span", { class: "progress-msg muted" })] }),
@@ -131,7 +131,9 @@
     tr.querySelector(".job-started").textContent = CB.when(job.started_at);
     tr.querySelector(".job-finished").textContent = CB.when(job.finished_at);
     tr.querySelector(".job-error").textContent = job.error || "";
-    if (job.status === "success") tr.querySelector("progress").value = 100;
+    const bar = tr.querySelector("progress");
+    if (job.status === "success") bar.value = 100;
+    else if (!OPEN.includes(job.status) && !bar.hasAttribute("value")) bar.value = 0;
   }
 
   async function refreshJob(st, id) {

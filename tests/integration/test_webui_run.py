@@ -173,6 +173,8 @@ def test_run_page_cancel_and_conflict(make_instance, chrome):
     assert server.wait_run(run["id"])["status"] == "cancelled"
     chrome.wait("return document.querySelector('#jobs .job-status').textContent === 'cancelled'",
                 timeout=60)
+    # An ended job without a progress figure does not look busy (no indeterminate bar).
+    chrome.wait("return document.querySelector('#jobs progress').hasAttribute('value')")
     chrome.js("window.scrollTo(0, 0)")
     screenshot(chrome, "run-cancel")
     assert_no_xss(chrome)
