@@ -34,8 +34,8 @@
   async function removeEntry(path, x, label, msg, reload) {
     try {
       await api("DELETE", path + x.id + "/");
-      msg.say("Removed " + label + ".");
       await reload();
+      msg.say("Removed " + label + ".");
       msg.focus();
       return true;
     } catch (e) { msg.say(e.message, true); return false; }
@@ -149,9 +149,9 @@
       ev.preventDefault();
       try {
         const x = await api("POST", IMAGES, imageBody(form));
-        msg.say("Added " + imageRef(x) + ".");
         form.reset();
         await reload();
+        msg.say("Added " + imageRef(x) + ".");
       } catch (e) { msg.say(e.message, true); }
     });
     msg.tabIndex = -1;
@@ -200,8 +200,8 @@
     async function add(body) {
       try {
         const x = await api("POST", CONTAINERS, body);
-        msg.say("Added " + x.container_ref + ".");
         await reload();
+        msg.say("Added " + x.container_ref + ".");
         return true;
       } catch (e) { msg.say(e.message, true); return false; }
     }

@@ -77,8 +77,12 @@
       next] });
   }
 
+  /* Render, then mark the page done (data-done) for whoever waits on it. */
   async function render(root, arg) {
-    const f = parse(arg);
+    try { await show(root, parse(arg)); } finally { root.dataset.done = "1"; }
+  }
+
+  async function show(root, f) {
     const body = el("div", { id: "audit-body" });
     const c = card("Audit log", el("p", { class: "hint", text: "What the orchestrator did with workers and why, newest first." }),
                    filterForm(f), body);

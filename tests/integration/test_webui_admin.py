@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from browser import XSS, chrome, screenshot, ui_login, ui_open  # noqa: F401 (fixture)
+from browser import XSS, chrome, screenshot, ui_login  # noqa: F401 (fixture)
 from conftest import build_busybox_image
 from test_worker_image import IMAGE, engine_answers, image  # noqa: F401 (fixture)
 
@@ -96,6 +96,7 @@ def add_images(chrome, server):
     assert [(e["image_name"], e["image_tag"], e["memory_mb"]) for e in listed] == \
         [("docker.io/library/busybox", "1.36", 256)]
     eid = listed[0]["id"]
+    chrome.wait("return document.querySelector('#images tr[data-id=\"%d\"]')" % eid)
     assert cells(chrome, '#images tr[data-id="%d"]' % eid)[:3] == \
         ["docker.io/library/busybox:1.36", "no", "256 MiB"]
     # The same image again: 409, its detail shown as an error; nothing added.
@@ -136,6 +137,7 @@ def test_browser_allowlists(server, chrome, pickable):
     chrome.type("#ct-note", XSS)
     chrome.click("#container-add")
     msg(chrome, "containers-msg", "Added cbui-manual")
+    chrome.wait("return document.querySelector('#containers tr[data-ref=\"cbui-manual\"]')")
     assert cells(chrome, '#containers tr[data-ref="cbui-manual"]')[:2] == ["cbui-manual", XSS]
     eid = add_images(chrome, server)
     no_leak(chrome, server)
@@ -183,8 +185,7 @@ def test_browser_inventory_unavailable(make_instance, chrome):
                       ".map(p => p.textContent)")
     assert [t.split(":")[0] for t in empty] == ["No worker image is allowlisted",
                                                 "No container is allowlisted"], empty
-    ui_open(chrome, "audit")
-    chrome.wait("return document.getElementById('audit-empty')")
+    wait_audit(chrome, "audit")
     assert chrome.js("return document.getElementById('audit-empty').textContent") == \
         "The audit log is empty."
 
@@ -202,8 +203,11 @@ def audit_rows(chrome):
 
 
 def wait_audit(chrome, hash_):
-    ui_open(chrome, hash_)
-    chrome.wait("return document.querySelector('#audit, #audit-empty, .page-audit .error')")
+    """Go to #/hash_ and wait until that audit page has rendered (the old one is cleared
+    first, so nothing of it can answer)."""
+    chrome.js("document.getElementById('view').replaceChildren(); location.hash = arguments[0]",
+              "#/" + hash_)
+    chrome.wait("return document.querySelector('.page-audit[data-done]')")
 
 
 def test_browser_audit(make_instance, chrome, image):  # noqa: F811
@@ -250,8 +254,7 @@ def test_browser_audit(make_instance, chrome, image):  # noqa: F811
                 "'audit-pos') && document.getElementById('audit-pos').textContent"
                 ".startsWith('Page 1 ')")
     # A hostile filter in the hash: the server's 400 is shown as text.
-    ui_open(chrome, "audit/action=" + XSS)
-    chrome.wait("return document.querySelector('.page-audit .error')")
+    wait_audit(chrome, "audit/action=" + XSS)
     assert "action:" in chrome.js("return document.querySelector('.page-audit .error')"
                                   ".textContent")
     no_leak(chrome, server)
