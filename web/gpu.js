@@ -39,7 +39,9 @@
       for (const r of page.results || []) rows.set(r.id, r);
       url = page.next;
     }
-    return [...rows.values()];
+    const list = [...rows.values()];
+    list.isCut = Boolean(url); /* the window holds more than was read (newest first) */
+    return list;
   }
 
   /* GPU names by uuid: the store keeps numbers only, the job's summary has the names. */
@@ -195,6 +197,9 @@
             from, to, "temp"),
       cont.length ? chart("VRAM by container", "MiB", memTop, cont, from, to, "containers")
         : el("p", "No GPU processes in this window."));
+    if (rows.isCut || crows.isCut)
+      box.prepend(el("p", { class: "muted", "data-cut": "1", text: "This window holds more samples "
+        + "than the page reads (" + PAGES_MAX * 200 + " rows); only the newest are drawn: pick a shorter window." }));
   }
 
   async function render(root, arg) {

@@ -137,6 +137,22 @@ def test_gpu_page_latest_history_and_hostile_name(make_instance, fake_bin, chrom
     assert chrome.js("return location.hash") == "#/gpus/7d"
     assert chrome.js(NO_XSS) and csp_violations(chrome) == []
     assert phone_overflow(chrome) <= 0
+    assert not chrome.js("return document.querySelector('#gpu-history [data-cut]')")
+
+    # A window with more rows than the page reads says so (the page's fetch of the history is
+    # answered with an endless `next`, in the browser): bounded reads, then a note.
+    chrome.js("window.__pages = 0; const real = window.fetch;"
+              "window.fetch = async (u, o) => { const r = await real(u, o);"
+              " if (!/^\\/api\\/gpus\\/\\?/.test(String(u))) return r;"
+              " window.__pages++; const j = await r.json(); j.next = String(u);"
+              " return new Response(JSON.stringify(j), {status: r.status,"
+              " headers: {'Content-Type': 'application/json'}}); };")
+    chrome.click("button[data-window='24h']")
+    note = chrome.wait("const p = document.querySelector('#gpu-history [data-cut]');"
+                       "return p && p.textContent")
+    assert "only the newest are drawn" in note
+    assert chrome.js("return window.__pages") == 25
+    assert len(series(chrome, "util")) == 2
 
 
 # ---- service map ----
