@@ -144,6 +144,13 @@ def test_run_page_live_report_explain(make_instance, chrome, llm):  # noqa: F811
     assert total == str(calls[0]["total_tokens"]), total
     chrome.js("document.querySelector('#explain').scrollIntoView()")
     screenshot(chrome, "run-explain")
+    # At phone width the page does not scroll sideways (wide tables scroll in their card).
+    chrome.resize(390, 844)
+    overflow = chrome.js("return document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, overflow
+    chrome.js("window.scrollTo(0, 0)")
+    screenshot(chrome, "run-phone")
+    chrome.resize(1200, 900)
     # Kept nowhere in the browser either; gone once the page is left.
     assert chrome.js("return localStorage.length + sessionStorage.length") == 0
     assert answer not in chrome.js("return document.cookie")
