@@ -133,7 +133,7 @@
 #define IN_AUDIT \
     ARGS(P("limit", "{" P("type", Q("integer")) "," P("minimum", "1") "," P("maximum", "100") "}") \
          "," P("action", ENUM(Q("spawn") "," Q("deny") "," Q("deadline_kill") "," Q("exit") "," \
-                              Q("remove") "," Q("reconcile"))) "," \
+                              Q("remove") "," Q("reconcile") "," Q("llm_refused"))) "," \
          P("run_id", ID_ARG), )
 
 /* ---- output schemas ---- */

@@ -536,6 +536,11 @@ START_TEST(test_inventory_audit)
     r = tok(&t, "recent_audit", "{\"action\":\"deny\"}");
     ck_assert_int_eq(json_integer_value(json_object_get(r, "count")), 1);
     json_decref(r);
+    /* Every action the store writes is in the input schema (the LLM locality refusal too). */
+    OK(store_audit_add(t.f.st, "llm_refused", NULL, NULL, 0, 0, "not local", EB));
+    r = tok(&t, "recent_audit", "{\"action\":\"llm_refused\"}");
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "count")), 1);
+    json_decref(r);
     tbad(&t, "recent_audit", "{\"action\":\"boom\"}", ERR_INVALID, "action");
     tbad(&t, "recent_audit", "{\"limit\":1000}", ERR_INVALID, "limit");
     tfx_close(&t);
