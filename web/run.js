@@ -43,10 +43,11 @@
     const parts = [dl, st.errorP];
     if (snap.text) {
       parts.push(el("details", { class: "directive", children: [
-        el("summary", "Directive text"), el("pre", { id: "run-directive-text", text: snap.text })] }));
+        el("summary", "Directive text"),
+        el("pre", { id: "run-directive-text", text: snap.text })] }));
     }
-    st.cancelBtn = el("button", { type: "button", id: "run-cancel", class: "danger", text: "Cancel run",
-                                  onclick: () => cancel(st) });
+    st.cancelBtn = el("button", { type: "button", id: "run-cancel", class: "danger",
+                                  text: "Cancel run", onclick: () => cancel(st) });
     st.cancelBtn.hidden = !OPEN.includes(run.status);
     st.msg = el("p", { id: "run-msg", role: "status" });
     parts.push(st.cancelBtn, st.msg);
@@ -85,7 +86,8 @@
     else if (!OPEN.includes(job.status)) bar.value = 0; /* ended without a figure: not "busy" */
     tr.append(el("td", "#" + job.id), el("td", job.task || ""),
       el("td", { class: "job-status", children: [statusCell(job.status)] }),
-      el("td", { class: "job-progress", children: [bar, el("span", { class: "progress-msg muted" })] }),
+      el("td", { class: "job-progress",
+                 children: [bar, el("span", { class: "progress-msg muted" })] }),
       el("td", { class: "job-started", text: CB.when(job.started_at) }),
       el("td", { class: "job-finished", text: CB.when(job.finished_at) }),
       el("td", { class: "job-error error", text: job.error || "" }));
@@ -119,7 +121,8 @@
   function onProgress(st, d) {
     const tr = jobTr(st, d.job_id);
     if (!tr) return;
-    if (typeof d.progress === "number") tr.querySelector("progress").value = Math.max(0, Math.min(100, d.progress));
+    if (typeof d.progress === "number")
+      tr.querySelector("progress").value = Math.max(0, Math.min(100, d.progress));
     tr.querySelector(".progress-msg").textContent = d.message ? " " + d.message : "";
   }
 
@@ -181,20 +184,23 @@
 
   /* ---- report (HTML and JSON) ---- */
   async function loadReport(st) {
+    const seq = (st.reportSeq = (st.reportSeq || 0) + 1); /* the newest load wins */
     const r = await fetch("/api/runs/" + st.id + "/report.html", { credentials: "same-origin" });
+    const body = r.ok ? await r.text() : await r.json().catch(() => null);
+    if (seq !== st.reportSeq) return;
     if (!r.ok) {
-      const data = await r.json().catch(() => null);
       st.reportBox.replaceChildren(el("p", { class: r.status === 409 ? "muted" : "error",
-        text: (data && data.detail) || "HTTP " + r.status }));
+        text: (body && body.detail) || "HTTP " + r.status }));
     } else {
       /* Server-rendered by cmark-gfm without raw HTML or unsafe URLs, served with a sandbox
        * CSP; the page's own CSP forbids inline script besides. */
-      const html = await r.text();
-      st.reportBox.innerHTML = html;
+      st.reportBox.innerHTML = body;
     }
     try {
       const rep = await api("GET", "/api/runs/" + st.id + "/report/");
-      st.jsonPre.textContent = rep.json === null ? "No report yet." : JSON.stringify(rep.json, null, 2);
+      if (seq === st.reportSeq)
+        st.jsonPre.textContent =
+          rep.json === null ? "No report yet." : JSON.stringify(rep.json, null, 2);
     } catch (e) {
       st.jsonPre.textContent = e.message;
     }
@@ -216,11 +222,12 @@
     try {
       const d = await api("GET", "/api/runs/" + st.id + "/artifacts/");
       const rows = d.results.map((a) => [
-        el("a", { href: artifactHref(st.id, a.name), download: a.name.split("/").pop(), text: a.name }),
+        el("a", { href: artifactHref(st.id, a.name), download: a.name.split("/").pop(),
+                  text: a.name }),
         bytes(a.size_bytes), a.content_type || "", CB.when(a.created_at)]);
       const t = CB.table(["Name", "Size", "Type", "Created"], rows);
       t.id = "artifacts";
-      st.artBox.replaceChildren(rows.length ? t : el("p", { class: "muted", text: "No artifacts yet." }));
+      st.artBox.replaceChildren(rows.length ? t : el("p", "No artifacts yet.", "muted"));
     } catch (e) {
       st.artBox.replaceChildren(el("p", { class: "error", text: e.message }));
     }
@@ -235,13 +242,16 @@
       const tt = rep.token_totals || {};
       const dl = el("dl", { id: "token-totals" });
       for (const k of ["prompt_tokens", "completion_tokens", "total_tokens"])
-        dl.append(el("dt", k.replace("_tokens", "")), el("dd", { "data-key": k, text: String(tt[k] ?? 0) }));
+        dl.append(el("dt", k.replace("_tokens", "")),
+                  el("dd", { "data-key": k, text: String(tt[k] ?? 0) }));
       const rows = calls.results.map((c) => [CB.when(c.created_at), c.model || "", c.status || "",
-        String(c.prompt_tokens ?? ""), String(c.completion_tokens ?? ""), String(c.total_tokens ?? ""),
-        c.duration_ms != null ? c.duration_ms + " ms" : ""]);
-      const t = CB.table(["When", "Model", "Status", "Prompt", "Completion", "Total", "Took"], rows);
+        String(c.prompt_tokens ?? ""), String(c.completion_tokens ?? ""),
+        String(c.total_tokens ?? ""), c.duration_ms != null ? c.duration_ms + " ms" : ""]);
+      const t = CB.table(["When", "Model", "Status", "Prompt", "Completion", "Total", "Took"],
+                         rows);
       t.id = "llm-calls";
-      st.tokBox.replaceChildren(dl, rows.length ? t : el("p", { class: "muted", text: "No LLM calls for this run." }));
+      st.tokBox.replaceChildren(dl, rows.length ? t
+        : el("p", "No LLM calls for this run.", "muted"));
     } catch (e) {
       st.tokBox.replaceChildren(el("p", { class: "error", text: e.message }));
     }
@@ -278,19 +288,21 @@
     const emit = (type, raw) => {
       let d = null;
       try { d = JSON.parse(raw); } catch (e) { return; }
-      if (type === "start") st.explainMeta.textContent = "Model " + (d.model || "?") + " is writing...";
+      if (type === "start")
+        st.explainMeta.textContent = "Model " + (d.model || "?") + " is writing...";
       else if (type === "chunk" && typeof d.text === "string") text.appendData(d.text);
       else if (type === "done" || type === "error") {
         finished = true;
-        const counts = "prompt " + (d.prompt_tokens ?? "n/a") + ", completion " + (d.completion_tokens ?? "n/a") +
-          ", total " + (d.total_tokens ?? "n/a") + " tokens";
-        st.explainMeta.textContent = type === "done" ? "Done: " + counts + "." : (d.detail || "Failed") + " (" + counts + ")";
+        const counts = "prompt " + (d.prompt_tokens ?? "n/a") + ", completion " +
+          (d.completion_tokens ?? "n/a") + ", total " + (d.total_tokens ?? "n/a") + " tokens";
+        st.explainMeta.textContent = type === "done" ? "Done: " + counts + "."
+          : (d.detail || "Failed") + " (" + counts + ")";
         st.explainMeta.className = type === "done" ? "ok" : "error";
       }
     };
     try {
-      const r = await fetch("/api/runs/" + st.id + "/explain/", { credentials: "same-origin", signal: ctl.signal,
-                                                                  headers: { Accept: "text/event-stream" } });
+      const r = await fetch("/api/runs/" + st.id + "/explain/", {
+        credentials: "same-origin", signal: ctl.signal, headers: { Accept: "text/event-stream" } });
       if (!r.ok) {
         const data = await r.json().catch(() => null);
         throw new Error((data && data.detail) || "HTTP " + r.status);
@@ -301,7 +313,8 @@
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        buffer = sseEvents(buffer + dec.decode(value, { stream: true }).replace(/\r\n?/g, "\n"), emit);
+        const piece = dec.decode(value, { stream: true }).replace(/\r\n?/g, "\n");
+        buffer = sseEvents(buffer + piece, emit);
       }
       if (!finished) throw new Error("The stream ended early.");
     } catch (e) {
@@ -330,7 +343,8 @@
   async function render(root, arg) {
     const id = Number(arg);
     if (!Number.isInteger(id) || id <= 0) {
-      root.append(card("Run", el("p", { class: "error", role: "alert", text: "No such run: give #/run/ID." })));
+      root.append(card("Run", el("p", { class: "error", role: "alert",
+                                        text: "No such run: give #/run/ID." })));
       return;
     }
     const st = { id };
