@@ -13,8 +13,8 @@
 
 #include "core/err.h"
 
-#define LINEDIFF_MAX_BYTES (256 * 1024) /* per side */
-#define LINEDIFF_MAX_LINES 20000        /* per side */
+#define LINEDIFF_MAX_BYTES (128 * 1024) /* per side */
+#define LINEDIFF_MAX_LINES 70000        /* per side: a 64 KiB text of empty lines fits */
 #define LINEDIFF_MAX_EDITS 1000         /* added + removed lines searched for exactly */
 
 enum linediff_op {

@@ -141,3 +141,10 @@ def test_diff_of_largest_texts(make_instance):
     assert diff["is_approximate"] is False
     assert [x for x in diff["lines"] if x["op"] != "="] == [
         {"op": "-", "text": "b0003000"}, {"op": "+", "text": "changed"}]
+    # The most lines a text can hold (64 KiB of newlines) still diff.
+    edit(server, d, text="\n" * (64 * 1024))
+    r = server.get("/api/directives/%d/diff/?from=3&to=4" % d["id"], timeout=60)
+    assert r.status_code == 200, r.text
+    diff = r.json()
+    assert diff["added"] + diff["removed"] > 1000 and diff["is_approximate"] is True
+    assert sum(1 for x in diff["lines"] if x["op"] != "-") == 64 * 1024 + 1
