@@ -113,3 +113,27 @@ static inline void fx_close(struct fx *f)
         ck_assert_msg(e_ == ERR_OK, "%s: %s", #call, errbuf_get(&eb_, e_)); \
     } while (0)
 #define EB (&eb_)
+
+/* Launch a run of tasks (a 1 h window) and return it (caller decrefs). */
+static inline json_t *
+fx_launch(struct fx *f, const char *const *tasks, size_t n, int64_t directive_id, const char *text)
+{
+    struct store_launch req = {tasks, n, directive_id, text, 3600 * 1000};
+    json_t *run = NULL;
+    OK(store_run_launch(f->st, &req, &run, EB));
+    return run;
+}
+
+/* o[path1] (or o[path1][path2]) as a string, NULL when absent. */
+static inline const char *fx_str(const json_t *o, const char *path1, const char *path2)
+{
+    const json_t *v = json_object_get(o, path1);
+    if (path2)
+        v = json_object_get(v, path2);
+    return json_string_value(v);
+}
+
+static inline int64_t fx_int(const json_t *o, const char *k)
+{
+    return (int64_t)json_integer_value(json_object_get(o, k));
+}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* test_store.c -- the store on real databases: every test runs on SQLite (a fresh file
+/* test_store.c -- runs, jobs and directives in the store on real databases (tokens, settings,
+ * cursors and artifacts: test_store_keep.c): every test runs on SQLite (a fresh file
  * under /tmp) and on PostgreSQL (a fresh schema) when CB_TEST_PG holds a libpq conninfo.
  * With CI=true a missing CB_TEST_PG fails the PostgreSQL half instead of skipping it. */
 #include <check.h>
@@ -19,31 +20,7 @@
 #include "store/store_int.h"
 #include "store_fixture.h"
 
-#define HEX64CUR "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-
 static const char *const TASKS3[] = {"log_triage", "gpu_report", "service_map"};
-
-static json_t *
-launch(struct fx *f, const char *const *tasks, size_t n, int64_t directive_id, const char *text)
-{
-    struct store_launch req = {tasks, n, directive_id, text, 3600 * 1000};
-    json_t *run = NULL;
-    OK(store_run_launch(f->st, &req, &run, EB));
-    return run;
-}
-
-static const char *str_at(const json_t *o, const char *path1, const char *path2)
-{
-    const json_t *v = json_object_get(o, path1);
-    if (path2)
-        v = json_object_get(v, path2);
-    return json_string_value(v);
-}
-
-static int64_t int_at(const json_t *o, const char *k)
-{
-    return (int64_t)json_integer_value(json_object_get(o, k));
-}
 
 static int64_t directive_id_of(struct fx *f, const char *key)
 {
@@ -52,8 +29,8 @@ static int64_t directive_id_of(struct fx *f, const char *key)
     size_t i;
     json_t *d;
     OK(store_directive_list(f->st, 0, 100, &list, &count, EB));
-    json_array_foreach(list, i, d) if (strcmp(str_at(d, "key", NULL), key) == 0) id =
-        int_at(d, "id");
+    json_array_foreach(list, i, d) if (strcmp(fx_str(d, "key", NULL), key) == 0) id =
+        fx_int(d, "id");
     json_decref(list);
     return id;
 }
@@ -105,19 +82,19 @@ START_TEST(test_migrate_and_seed)
     ck_assert_int_eq(json_array_size(list), 4);
     const char *keys[] = {"D1", "D2", "D3", "D4"};
     for (size_t i = 0; i < 4; i++)
-        ck_assert_str_eq(str_at(json_array_get(list, i), "key", NULL), keys[i]);
+        ck_assert_str_eq(fx_str(json_array_get(list, i), "key", NULL), keys[i]);
     json_t *d1 = json_array_get(list, 0);
-    ck_assert_str_eq(str_at(d1, "name", NULL), "Log triage defaults");
+    ck_assert_str_eq(fx_str(d1, "name", NULL), "Log triage defaults");
     ck_assert_int_eq(
         json_integer_value(json_object_get(json_object_get(d1, "config"), "lookback_hours")), 24);
     ck_assert(json_is_true(json_object_get(d1, "is_active")));
-    ck_assert_int_eq(int_at(d1, "version"), 1);
-    ck_assert_str_eq(str_at(json_array_get(list, 3), "name", NULL), "Custom");
+    ck_assert_int_eq(fx_int(d1, "version"), 1);
+    ck_assert_str_eq(fx_str(json_array_get(list, 3), "name", NULL), "Custom");
     json_decref(list);
     OK(store_directive_list(f.st, 1, 2, &list, &count, EB));
     ck_assert_int_eq(count, 4);
     ck_assert_int_eq(json_array_size(list), 2);
-    ck_assert_str_eq(str_at(json_array_get(list, 0), "key", NULL), "D2");
+    ck_assert_str_eq(fx_str(json_array_get(list, 0), "key", NULL), "D2");
     json_decref(list);
     fx_close(&f);
 }
@@ -169,8 +146,8 @@ START_TEST(test_directive_versions)
     json_t *fields =
         json_pack("{s:s, s:s, s:{s:i}}", "name", "My Rules!", "text", "be brief", "config", "a", 1);
     OK(store_directive_create(f.st, fields, &d, EB));
-    ck_assert_str_eq(str_at(d, "key", NULL), "my-rules");
-    ck_assert_int_eq(int_at(d, "version"), 1);
+    ck_assert_str_eq(fx_str(d, "key", NULL), "my-rules");
+    ck_assert_int_eq(fx_int(d, "version"), 1);
     ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(d, "config"), "a")), 1);
     struct errbuf eb = {{0}};
     json_t *dup = NULL;
@@ -180,25 +157,25 @@ START_TEST(test_directive_versions)
     ck_assert_int_eq(store_directive_create(f.st, noname, &dup, &eb), ERR_INVALID);
     json_decref(noname);
 
-    int64_t id1 = int_at(d, "id");
+    int64_t id1 = fx_int(d, "id");
     json_t *edit = json_pack("{s:s}", "text", "be very brief");
     OK(store_directive_update(f.st, id1, edit, &d2, EB));
-    int64_t id2 = int_at(d2, "id");
+    int64_t id2 = fx_int(d2, "id");
     ck_assert_int_ne(id1, id2);
-    ck_assert_int_eq(int_at(d2, "version"), 2);
-    ck_assert_str_eq(str_at(d2, "text", NULL), "be very brief");
-    ck_assert_str_eq(str_at(d2, "name", NULL), "My Rules!");
-    ck_assert_str_eq(str_at(d2, "key", NULL), "my-rules");
+    ck_assert_int_eq(fx_int(d2, "version"), 2);
+    ck_assert_str_eq(fx_str(d2, "text", NULL), "be very brief");
+    ck_assert_str_eq(fx_str(d2, "name", NULL), "My Rules!");
+    ck_assert_str_eq(fx_str(d2, "key", NULL), "my-rules");
     OK(store_directive_get(f.st, id1, &old, EB));
-    ck_assert_int_eq(int_at(old, "version"), 1);
-    ck_assert_str_eq(str_at(old, "text", NULL), "be brief");
+    ck_assert_int_eq(fx_int(old, "version"), 1);
+    ck_assert_str_eq(fx_str(old, "text", NULL), "be brief");
 
     int64_t count = 0;
     OK(store_directive_list(f.st, 0, 50, &list, &count, EB));
     ck_assert_int_eq(count, 5); /* D1..D4 + the latest version of my-rules */
     json_decref(list);
 
-    json_t *run = launch(&f, TASKS3, 1, id2, NULL);
+    json_t *run = fx_launch(&f, TASKS3, 1, id2, NULL);
     OK(store_directive_delete(f.st, id2, EB));
     json_t *gone = NULL;
     ck_assert_int_eq(store_directive_get(f.st, id1, &gone, &eb), ERR_NOT_FOUND);
@@ -208,9 +185,9 @@ START_TEST(test_directive_versions)
     OK(store_directive_list(f.st, 0, 50, &list, &count, EB));
     ck_assert_int_eq(count, 4);
     json_decref(list);
-    json_t *again = run_get(&f, int_at(run, "id"));
-    ck_assert_str_eq(str_at(again, "directive_snapshot", "text"), "be very brief");
-    ck_assert_str_eq(str_at(again, "directive_snapshot", "name"), "My Rules!");
+    json_t *again = run_get(&f, fx_int(run, "id"));
+    ck_assert_str_eq(fx_str(again, "directive_snapshot", "text"), "be very brief");
+    ck_assert_str_eq(fx_str(again, "directive_snapshot", "name"), "My Rules!");
     json_decref(again);
     json_decref(run);
     json_decref(edit);
@@ -229,41 +206,41 @@ START_TEST(test_launch)
         return;
     int64_t d2 = directive_id_of(&f, "D2");
     ck_assert_int_gt(d2, 0);
-    json_t *run = launch(&f, TASKS3 + 1, 1, d2, NULL);
-    ck_assert_str_eq(str_at(run, "status", NULL), "queued");
+    json_t *run = fx_launch(&f, TASKS3 + 1, 1, d2, NULL);
+    ck_assert_str_eq(fx_str(run, "status", NULL), "queued");
     ck_assert_int_eq(json_array_size(json_object_get(run, "tasks")), 1);
     ck_assert_str_eq(json_string_value(json_array_get(json_object_get(run, "tasks"), 0)),
                      "gpu_report");
-    ck_assert_int_eq(int_at(run, "directive_id"), d2);
+    ck_assert_int_eq(fx_int(run, "directive_id"), d2);
     json_t *snap = json_object_get(run, "directive_snapshot");
-    ck_assert_str_eq(str_at(snap, "name", NULL), "GPU thresholds");
+    ck_assert_str_eq(fx_str(snap, "name", NULL), "GPU thresholds");
     ck_assert_int_eq(
         json_integer_value(json_object_get(json_object_get(snap, "config"), "temp_c_warn")), 80);
     json_t *jobs = json_object_get(run, "jobs");
     ck_assert_int_eq(json_array_size(jobs), 1);
-    ck_assert_str_eq(str_at(json_array_get(jobs, 0), "status", NULL), "queued");
-    ck_assert_ptr_nonnull(str_at(json_array_get(jobs, 0), "window_end", NULL));
+    ck_assert_str_eq(fx_str(json_array_get(jobs, 0), "status", NULL), "queued");
+    ck_assert_ptr_nonnull(fx_str(json_array_get(jobs, 0), "window_end", NULL));
     ck_assert(json_is_null(json_object_get(json_array_get(jobs, 0), "summary")));
-    ck_assert_int_eq(int_at(json_object_get(run, "token_totals"), "total_tokens"), 0);
+    ck_assert_int_eq(fx_int(json_object_get(run, "token_totals"), "total_tokens"), 0);
     ck_assert(json_is_null(json_object_get(run, "started_at")));
     json_decref(run);
 
-    run = launch(&f, TASKS3, 3, 0, "only look at nginx");
+    run = fx_launch(&f, TASKS3, 3, 0, "only look at nginx");
     ck_assert(json_is_null(json_object_get(run, "directive_id")));
-    ck_assert_str_eq(str_at(run, "directive_snapshot", "key"), "custom");
-    ck_assert_str_eq(str_at(run, "directive_snapshot", "text"), "only look at nginx");
+    ck_assert_str_eq(fx_str(run, "directive_snapshot", "key"), "custom");
+    ck_assert_str_eq(fx_str(run, "directive_snapshot", "text"), "only look at nginx");
     /* Every run also snapshots each task's default directive (D1..D3) as it is now. */
     json_t *defs = json_object_get(json_object_get(run, "directive_snapshot"), "defaults");
-    ck_assert_str_eq(str_at(defs, "log_triage", "key"), "D1");
-    ck_assert_str_eq(str_at(defs, "gpu_report", "key"), "D2");
-    ck_assert_str_eq(str_at(defs, "service_map", "key"), "D3");
+    ck_assert_str_eq(fx_str(defs, "log_triage", "key"), "D1");
+    ck_assert_str_eq(fx_str(defs, "gpu_report", "key"), "D2");
+    ck_assert_str_eq(fx_str(defs, "service_map", "key"), "D3");
     ck_assert_int_eq(
         json_integer_value(json_object_get(
             json_object_get(json_object_get(defs, "gpu_report"), "config"), "temp_c_warn")),
         80);
     ck_assert_int_eq(json_array_size(json_object_get(run, "jobs")), 3);
     for (size_t i = 0; i < 3; i++)
-        ck_assert_str_eq(str_at(json_array_get(json_object_get(run, "jobs"), i), "task", NULL),
+        ck_assert_str_eq(fx_str(json_array_get(json_object_get(run, "jobs"), i), "task", NULL),
                          TASKS3[i]);
     json_decref(run);
 
@@ -306,8 +283,8 @@ START_TEST(test_list_filters)
         return;
     int64_t ids[5];
     for (int i = 0; i < 5; i++) {
-        json_t *run = launch(&f, TASKS3 + (i < 3 ? 0 : 1), 1, 0, NULL);
-        ids[i] = int_at(run, "id");
+        json_t *run = fx_launch(&f, TASKS3 + (i < 3 ? 0 : 1), 1, 0, NULL);
+        ids[i] = fx_int(run, "id");
         json_decref(run);
     }
     json_t *list = NULL;
@@ -316,8 +293,8 @@ START_TEST(test_list_filters)
     OK(store_run_list(f.st, &flt, &list, &count, EB));
     ck_assert_int_eq(count, 3);
     ck_assert_int_eq(json_array_size(list), 2);
-    ck_assert_int_eq(int_at(json_array_get(list, 0), "id"), ids[2]);
-    ck_assert_int_eq(int_at(json_array_get(list, 1), "id"), ids[1]);
+    ck_assert_int_eq(fx_int(json_array_get(list, 0), "id"), ids[2]);
+    ck_assert_int_eq(fx_int(json_array_get(list, 1), "id"), ids[1]);
     ck_assert_ptr_null(json_object_get(json_array_get(list, 0), "jobs"));
     ck_assert_ptr_nonnull(json_object_get(json_array_get(list, 0), "token_totals"));
     json_decref(list);
@@ -325,7 +302,7 @@ START_TEST(test_list_filters)
     OK(store_run_list(f.st, &flt, &list, &count, EB));
     ck_assert_int_eq(count, 3);
     ck_assert_int_eq(json_array_size(list), 1);
-    ck_assert_int_eq(int_at(json_array_get(list, 0), "id"), ids[0]);
+    ck_assert_int_eq(fx_int(json_array_get(list, 0), "id"), ids[0]);
     json_decref(list);
     struct store_run_filter st_q = {"queued", "gpu_report", 0, 10, 0};
     OK(store_run_list(f.st, &st_q, &list, &count, EB));
@@ -338,10 +315,10 @@ START_TEST(test_list_filters)
     json_decref(list);
     OK(store_job_list(f.st, ids[4], 0, 10, &list, &count, EB));
     ck_assert_int_eq(count, 1);
-    ck_assert_int_eq(int_at(json_array_get(list, 0), "run_id"), ids[4]);
+    ck_assert_int_eq(fx_int(json_array_get(list, 0), "run_id"), ids[4]);
     json_t *job = NULL;
-    OK(store_job_get(f.st, int_at(json_array_get(list, 0), "id"), &job, EB));
-    ck_assert_str_eq(str_at(job, "task", NULL), "gpu_report");
+    OK(store_job_get(f.st, fx_int(json_array_get(list, 0), "id"), &job, EB));
+    ck_assert_str_eq(fx_str(job, "task", NULL), "gpu_report");
     json_decref(job);
     json_decref(list);
     OK(store_job_list(f.st, 0, 3, 10, &list, &count, EB));
@@ -389,11 +366,11 @@ START_TEST(test_list_text)
     /* Quotes, backslash, control bytes, DEL, multi-byte UTF-8 and a slash. */
     const char *tricky = "say \"hi\" \\ tab\there\nnew \x01\x1f\x7f caf\xc3\xa9 \xe2\x9c\x93 "
                          "\xf0\x9f\x98\x80 </script>";
-    json_t *run = launch(&f, TASKS3, 3, 0, tricky);
-    int64_t first = int_at(run, "id");
+    json_t *run = fx_launch(&f, TASKS3, 3, 0, tricky);
+    int64_t first = fx_int(run, "id");
     json_decref(run);
-    json_decref(launch(&f, TASKS3 + 1, 1, directive_id_of(&f, "D2"), NULL));
-    json_decref(launch(&f, TASKS3 + 2, 1, 0, NULL));
+    json_decref(fx_launch(&f, TASKS3 + 1, 1, directive_id_of(&f, "D2"), NULL));
+    json_decref(fx_launch(&f, TASKS3 + 2, 1, 0, NULL));
     bool run_done = false;
     claim_finish(&f, "failed", &run_done, NULL);
     struct db *db = store_db_get(f.st);
@@ -408,9 +385,9 @@ START_TEST(test_list_text)
      * prompt + completion). */
     json_t *got = run_get(&f, first);
     json_t *tt = json_object_get(got, "token_totals");
-    ck_assert_int_eq(int_at(tt, "prompt_tokens"), 14);
-    ck_assert_int_eq(int_at(tt, "completion_tokens"), 10);
-    ck_assert_int_eq(int_at(tt, "total_tokens"), 32);
+    ck_assert_int_eq(fx_int(tt, "prompt_tokens"), 14);
+    ck_assert_int_eq(fx_int(tt, "completion_tokens"), 10);
+    ck_assert_int_eq(fx_int(tt, "total_tokens"), 32);
     json_decref(got);
     struct store_run_filter all = {NULL, NULL, 0, 50, 0};
     check_list_text(&f, &all);
@@ -425,7 +402,7 @@ START_TEST(test_list_text)
     int64_t upto_count = 0;
     OK(store_run_list(f.st, &upto, &upto_list, &upto_count, EB));
     ck_assert_int_eq(upto_count, 1);
-    ck_assert_int_eq(int_at(json_array_get(upto_list, 0), "id"), first);
+    ck_assert_int_eq(fx_int(json_array_get(upto_list, 0), "id"), first);
     json_decref(upto_list);
     struct store_run_filter none = {"cancelled", NULL, 0, 50, 0};
     char *text = list_text(&f, &none, 0);
@@ -436,8 +413,8 @@ START_TEST(test_list_text)
     store_db_put(f.st, db);
     got = run_get(&f, first);
     tt = json_object_get(got, "token_totals");
-    ck_assert_int_eq(int_at(tt, "prompt_tokens"), 7);
-    ck_assert_int_eq(int_at(tt, "total_tokens"), 20);
+    ck_assert_int_eq(fx_int(tt, "prompt_tokens"), 7);
+    ck_assert_int_eq(fx_int(tt, "total_tokens"), 20);
     json_decref(got);
     fx_close(&f);
 }
@@ -486,8 +463,8 @@ START_TEST(test_lifecycle)
     struct fx f;
     if (!fx_open(&f, _i))
         return;
-    json_t *run = launch(&f, TASKS3, 3, 0, NULL);
-    int64_t id = int_at(run, "id");
+    json_t *run = fx_launch(&f, TASKS3, 3, 0, NULL);
+    int64_t id = fx_int(run, "id");
     json_decref(run);
     struct store_claim c[3];
     bool got = false, done = false;
@@ -503,12 +480,12 @@ START_TEST(test_lifecycle)
     OK(store_job_claim(f.st, "inst-1", 60000, 0, &none, &got, EB));
     ck_assert(!got);
     run = run_get(&f, id);
-    ck_assert_str_eq(str_at(run, "status", NULL), "running");
-    ck_assert_ptr_nonnull(str_at(run, "started_at", NULL));
+    ck_assert_str_eq(fx_str(run, "status", NULL), "running");
+    ck_assert_ptr_nonnull(fx_str(run, "started_at", NULL));
     json_t *j0 = json_array_get(json_object_get(run, "jobs"), 0);
-    ck_assert_str_eq(str_at(j0, "status", NULL), "running");
-    ck_assert_int_eq(int_at(j0, "attempts"), 1);
-    ck_assert_ptr_nonnull(str_at(j0, "deadline_at", NULL));
+    ck_assert_str_eq(fx_str(j0, "status", NULL), "running");
+    ck_assert_int_eq(fx_int(j0, "attempts"), 1);
+    ck_assert_ptr_nonnull(fx_str(j0, "deadline_at", NULL));
     json_decref(run);
 
     OK(store_job_finish(f.st, c[0].job_id, "success", NULL, "{\"templates\":2}", NULL, &done, EB));
@@ -519,7 +496,7 @@ START_TEST(test_lifecycle)
     ck_assert(done);
     /* The last job ended: the run waits for its report, then ends with it in one step. */
     run = run_get(&f, id);
-    ck_assert_str_eq(str_at(run, "status", NULL), "running");
+    ck_assert_str_eq(fx_str(run, "status", NULL), "running");
     json_decref(run);
     char outcome[16];
     OK(store_run_outcome(f.st, id, outcome, sizeof(outcome), EB));
@@ -527,8 +504,8 @@ START_TEST(test_lifecycle)
     OK(store_run_end(f.st, id, "# Run", "{\"status\":\"partial\"}", EB));
     json_t *ended = NULL;
     OK(store_run_report_get(f.st, id, &ended, EB));
-    ck_assert_str_eq(str_at(ended, "markdown", NULL), "# Run");
-    ck_assert_str_eq(str_at(ended, "status", NULL), "partial");
+    ck_assert_str_eq(fx_str(ended, "markdown", NULL), "# Run");
+    ck_assert_str_eq(fx_str(ended, "status", NULL), "partial");
     json_decref(ended);
     struct errbuf eb = {{0}};
     ck_assert_int_eq(store_job_finish(f.st, c[2].job_id, "failed", NULL, NULL, NULL, &done, &eb),
@@ -540,43 +517,43 @@ START_TEST(test_lifecycle)
     for (int i = 0; i < 3; i++)
         store_claim_fini(&c[i]);
     run = run_get(&f, id);
-    ck_assert_str_eq(str_at(run, "status", NULL), "partial");
-    ck_assert_ptr_nonnull(str_at(run, "finished_at", NULL));
-    ck_assert_ptr_nonnull(str_at(run, "error", NULL));
+    ck_assert_str_eq(fx_str(run, "status", NULL), "partial");
+    ck_assert_ptr_nonnull(fx_str(run, "finished_at", NULL));
+    ck_assert_ptr_nonnull(fx_str(run, "error", NULL));
     j0 = json_array_get(json_object_get(run, "jobs"), 0);
-    ck_assert_int_eq(int_at(json_object_get(j0, "summary"), "templates"), 2);
-    ck_assert_str_eq(str_at(json_array_get(json_object_get(run, "jobs"), 1), "error", NULL),
+    ck_assert_int_eq(fx_int(json_object_get(j0, "summary"), "templates"), 2);
+    ck_assert_str_eq(fx_str(json_array_get(json_object_get(run, "jobs"), 1), "error", NULL),
                      "nvidia-smi missing");
     json_decref(run);
 
-    run = launch(&f, TASKS3, 1, 0, NULL);
-    id = int_at(run, "id");
+    run = fx_launch(&f, TASKS3, 1, 0, NULL);
+    id = fx_int(run, "id");
     json_decref(run);
     claim_finish(&f, "success", &done, NULL);
     ck_assert(done);
     run = run_get(&f, id);
-    ck_assert_str_eq(str_at(run, "status", NULL), "success");
+    ck_assert_str_eq(fx_str(run, "status", NULL), "success");
     ck_assert(json_is_null(json_object_get(run, "error")));
     json_decref(run);
 
-    run = launch(&f, TASKS3, 2, 0, NULL);
-    id = int_at(run, "id");
+    run = fx_launch(&f, TASKS3, 2, 0, NULL);
+    id = fx_int(run, "id");
     json_decref(run);
     claim_finish(&f, "failed", &done, NULL);
     ck_assert(!done);
     claim_finish(&f, "failed", &done, NULL);
     ck_assert(done);
     run = run_get(&f, id);
-    ck_assert_str_eq(str_at(run, "status", NULL), "failed");
+    ck_assert_str_eq(fx_str(run, "status", NULL), "failed");
     json_decref(run);
 
     OK(store_run_set_report(f.st, id, "# Report", "{\"ok\":false}", EB));
     json_t *rep = NULL;
     OK(store_run_report_get(f.st, id, &rep, EB));
-    ck_assert_str_eq(str_at(rep, "markdown", NULL), "# Report");
+    ck_assert_str_eq(fx_str(rep, "markdown", NULL), "# Report");
     ck_assert(json_is_false(json_object_get(json_object_get(rep, "json"), "ok")));
-    ck_assert_str_eq(str_at(rep, "status", NULL), "failed");
-    ck_assert_int_eq(int_at(json_object_get(rep, "token_totals"), "prompt_tokens"), 0);
+    ck_assert_str_eq(fx_str(rep, "status", NULL), "failed");
+    ck_assert_int_eq(fx_int(json_object_get(rep, "token_totals"), "prompt_tokens"), 0);
     json_decref(rep);
     ck_assert_int_eq(store_run_report_get(f.st, 999, &rep, &eb), ERR_NOT_FOUND);
     ck_assert_int_eq(store_run_set_report(f.st, 999, "x", NULL, &eb), ERR_NOT_FOUND);
@@ -615,8 +592,8 @@ static double window_hours(const json_t *run)
 {
     const json_t *j = json_array_get(json_object_get(run, "jobs"), 0);
     int64_t a = 0, b = 0;
-    ck_assert(clock_iso_parse(str_at(j, "window_start", NULL), &a));
-    ck_assert(clock_iso_parse(str_at(j, "window_end", NULL), &b));
+    ck_assert(clock_iso_parse(fx_str(j, "window_start", NULL), &a));
+    ck_assert(clock_iso_parse(fx_str(j, "window_end", NULL), &b));
     return (double)(b - a) / 3600000.0;
 }
 
@@ -627,24 +604,24 @@ START_TEST(test_lookback_directive)
     if (!fx_open(&f, _i))
         return;
     static const char *const one[] = {"log_triage"};
-    json_t *r = launch(&f, one, 1, 0, NULL);
+    json_t *r = fx_launch(&f, one, 1, 0, NULL);
     ck_assert(window_hours(r) == 24.0); /* D1 as seeded */
     json_decref(r);
     json_t *fields = json_pack("{s:{s:i}}", "config", "lookback_hours", 6), *d = NULL;
     OK(store_directive_update(f.st, directive_id_of(&f, "D1"), fields, &d, EB));
     json_decref(fields);
     json_decref(d);
-    r = launch(&f, one, 1, 0, NULL);
+    r = fx_launch(&f, one, 1, 0, NULL);
     ck_assert(window_hours(r) == 6.0);
     json_decref(r);
-    r = launch(&f, one, 1, directive_id_of(&f, "D2"), NULL); /* another task's: D1 still */
+    r = fx_launch(&f, one, 1, directive_id_of(&f, "D2"), NULL); /* another task's: D1 still */
     ck_assert(window_hours(r) == 6.0);
     json_decref(r);
     fields = json_pack("{s:{s:f}}", "config", "lookback_hours", 0.5);
     OK(store_directive_update(f.st, directive_id_of(&f, "D4"), fields, &d, EB));
     json_decref(fields);
     json_decref(d);
-    r = launch(&f, one, 1, directive_id_of(&f, "D4"), NULL); /* the run's own directive */
+    r = fx_launch(&f, one, 1, directive_id_of(&f, "D4"), NULL); /* the run's own directive */
     ck_assert(window_hours(r) == 0.5);
     json_decref(r);
     fields = json_pack("{s:{s:i}}", "config", "lookback_hours", -3); /* refused on save */
@@ -656,7 +633,7 @@ START_TEST(test_lookback_directive)
     OK(store_directive_update(f.st, directive_id_of(&f, "D1"), fields, &d, EB));
     json_decref(fields);
     json_decref(d);
-    r = launch(&f, one, 1, 0, NULL);
+    r = fx_launch(&f, one, 1, 0, NULL);
     ck_assert(window_hours(r) == 1.0);
     json_decref(r);
     fx_close(&f);
@@ -674,32 +651,32 @@ START_TEST(test_windowing)
     ck_assert(json_is_null(json_object_get(out, "since")));
     json_decref(out);
 
-    json_t *r1 = launch(&f, TASKS3, 1, 0, NULL);
+    json_t *r1 = fx_launch(&f, TASKS3, 1, 0, NULL);
     json_t *j1 = json_array_get(json_object_get(r1, "jobs"), 0);
     /* A first run looks back lookback_ms (one hour) from its window end. */
-    ck_assert_ptr_nonnull(str_at(j1, "window_start", NULL));
-    ck_assert_str_lt(str_at(j1, "window_start", NULL), str_at(j1, "window_end", NULL));
-    char *end1 = xstrdup(str_at(j1, "window_end", NULL));
+    ck_assert_ptr_nonnull(fx_str(j1, "window_start", NULL));
+    ck_assert_str_lt(fx_str(j1, "window_start", NULL), fx_str(j1, "window_end", NULL));
+    char *end1 = xstrdup(fx_str(j1, "window_end", NULL));
     bool done = false;
     claim_finish(&f, "success", &done, NULL);
 
-    json_t *r2 = launch(&f, TASKS3, 2, 0, NULL);
+    json_t *r2 = fx_launch(&f, TASKS3, 2, 0, NULL);
     json_t *j2 = json_array_get(json_object_get(r2, "jobs"), 0);
-    ck_assert_str_eq(str_at(j2, "window_start", NULL), end1);
+    ck_assert_str_eq(fx_str(j2, "window_start", NULL), end1);
     claim_finish(&f, "failed", &done, NULL);
     claim_finish(&f, "success", &done, NULL); /* gpu_report of r2 */
 
-    json_t *r3 = launch(&f, TASKS3, 1, 0, NULL);
+    json_t *r3 = fx_launch(&f, TASKS3, 1, 0, NULL);
     json_t *j3 = json_array_get(json_object_get(r3, "jobs"), 0);
-    ck_assert_str_eq(str_at(j3, "window_start", NULL), end1); /* the failure did not move it */
+    ck_assert_str_eq(fx_str(j3, "window_start", NULL), end1); /* the failure did not move it */
 
     OK(store_run_last_success(f.st, "log_triage", &out, EB));
-    ck_assert_str_eq(str_at(out, "task", NULL), "log_triage");
-    ck_assert_str_eq(str_at(out, "since", NULL), end1);
-    ck_assert_int_eq(int_at(json_object_get(out, "run"), "id"), int_at(r1, "id"));
+    ck_assert_str_eq(fx_str(out, "task", NULL), "log_triage");
+    ck_assert_str_eq(fx_str(out, "since", NULL), end1);
+    ck_assert_int_eq(fx_int(json_object_get(out, "run"), "id"), fx_int(r1, "id"));
     json_decref(out);
     OK(store_run_last_success(f.st, "gpu_report", &out, EB));
-    ck_assert_int_eq(int_at(json_object_get(out, "run"), "id"), int_at(r2, "id"));
+    ck_assert_int_eq(fx_int(json_object_get(out, "run"), "id"), fx_int(r2, "id"));
     json_decref(out);
     xfree(end1);
     json_decref(r1);
@@ -714,8 +691,8 @@ START_TEST(test_cancel)
     struct fx f;
     if (!fx_open(&f, _i))
         return;
-    json_t *run = launch(&f, TASKS3, 2, 0, NULL);
-    int64_t id = int_at(run, "id");
+    json_t *run = fx_launch(&f, TASKS3, 2, 0, NULL);
+    int64_t id = fx_int(run, "id");
     json_decref(run);
     struct store_claim c;
     bool got = false, is_cancelled = true, done = false;
@@ -724,10 +701,10 @@ START_TEST(test_cancel)
     OK(store_job_is_cancelled(f.st, c.job_id, &is_cancelled, EB));
     ck_assert(!is_cancelled);
     OK(store_run_cancel(f.st, id, &run, EB));
-    ck_assert_str_eq(str_at(run, "status", NULL), "running");
+    ck_assert_str_eq(fx_str(run, "status", NULL), "running");
     json_t *jobs = json_object_get(run, "jobs");
-    ck_assert_str_eq(str_at(json_array_get(jobs, 0), "status", NULL), "running");
-    ck_assert_str_eq(str_at(json_array_get(jobs, 1), "status", NULL), "cancelled");
+    ck_assert_str_eq(fx_str(json_array_get(jobs, 0), "status", NULL), "running");
+    ck_assert_str_eq(fx_str(json_array_get(jobs, 1), "status", NULL), "cancelled");
     json_decref(run);
     OK(store_job_is_cancelled(f.st, c.job_id, &is_cancelled, EB));
     ck_assert(is_cancelled);
@@ -737,8 +714,8 @@ START_TEST(test_cancel)
     OK(store_run_end(f.st, id, NULL, NULL, EB));
     store_claim_fini(&c);
     run = run_get(&f, id);
-    ck_assert_str_eq(str_at(run, "status", NULL), "cancelled");
-    ck_assert_ptr_nonnull(str_at(run, "finished_at", NULL));
+    ck_assert_str_eq(fx_str(run, "status", NULL), "cancelled");
+    ck_assert_ptr_nonnull(fx_str(run, "finished_at", NULL));
     json_decref(run);
 
     struct errbuf eb = {{0}};
@@ -748,12 +725,12 @@ START_TEST(test_cancel)
     ck_assert_str_eq(errbuf_get(&eb, ERR_CONFLICT), want);
     ck_assert_int_eq(store_run_cancel(f.st, 999, &run, &eb), ERR_NOT_FOUND);
 
-    run = launch(&f, TASKS3, 3, 0, NULL);
-    id = int_at(run, "id");
+    run = fx_launch(&f, TASKS3, 3, 0, NULL);
+    id = fx_int(run, "id");
     json_decref(run);
     OK(store_run_cancel(f.st, id, &run, EB));
-    ck_assert_str_eq(str_at(run, "status", NULL), "cancelled");
-    ck_assert_ptr_nonnull(str_at(run, "finished_at", NULL));
+    ck_assert_str_eq(fx_str(run, "status", NULL), "cancelled");
+    ck_assert_ptr_nonnull(fx_str(run, "finished_at", NULL));
     json_decref(run);
     OK(store_job_claim(f.st, "i", 60000, 0, &c, &got, EB));
     ck_assert(!got); /* nothing of the cancelled run is handed out */
@@ -766,8 +743,8 @@ START_TEST(test_recover)
     struct fx f;
     if (!fx_open(&f, _i))
         return;
-    json_t *ra = launch(&f, TASKS3, 1, 0, NULL);
-    json_t *rb = launch(&f, TASKS3, 2, 0, NULL);
+    json_t *ra = fx_launch(&f, TASKS3, 1, 0, NULL);
+    json_t *rb = fx_launch(&f, TASKS3, 2, 0, NULL);
     struct store_claim c1, c2, c3;
     bool got = false, done = false;
     OK(store_job_claim(f.st, "dead", 60000, 0, &c1, &got, EB));
@@ -775,13 +752,13 @@ START_TEST(test_recover)
     int n = 0;
     OK(store_recover(f.st, &n, EB));
     ck_assert_int_eq(n, 2);
-    json_t *a = run_get(&f, int_at(ra, "id"));
-    ck_assert_str_eq(str_at(a, "status", NULL), "failed");
-    ck_assert_str_eq(str_at(json_array_get(json_object_get(a, "jobs"), 0), "error", NULL),
+    json_t *a = run_get(&f, fx_int(ra, "id"));
+    ck_assert_str_eq(fx_str(a, "status", NULL), "failed");
+    ck_assert_str_eq(fx_str(json_array_get(json_object_get(a, "jobs"), 0), "error", NULL),
                      "orchestrator restarted while the job ran");
-    json_t *b = run_get(&f, int_at(rb, "id"));
-    ck_assert_str_eq(str_at(b, "status", NULL), "running");
-    ck_assert_str_eq(str_at(json_array_get(json_object_get(b, "jobs"), 1), "status", NULL),
+    json_t *b = run_get(&f, fx_int(rb, "id"));
+    ck_assert_str_eq(fx_str(b, "status", NULL), "running");
+    ck_assert_str_eq(fx_str(json_array_get(json_object_get(b, "jobs"), 1), "status", NULL),
                      "queued");
     json_decref(b);
     ck_assert_int_eq(store_job_finish(f.st, c1.job_id, "success", NULL, NULL, NULL, &done, NULL),
@@ -792,9 +769,9 @@ START_TEST(test_recover)
     ck_assert(got);
     OK(store_job_finish(f.st, c3.job_id, "success", NULL, NULL, NULL, &done, EB));
     ck_assert(done);
-    OK(store_run_end(f.st, int_at(rb, "id"), NULL, NULL, EB));
-    b = run_get(&f, int_at(rb, "id"));
-    ck_assert_str_eq(str_at(b, "status", NULL), "partial");
+    OK(store_run_end(f.st, fx_int(rb, "id"), NULL, NULL, EB));
+    b = run_get(&f, fx_int(rb, "id"));
+    ck_assert_str_eq(fx_str(b, "status", NULL), "partial");
     store_claim_fini(&c1);
     store_claim_fini(&c2);
     store_claim_fini(&c3);
@@ -812,7 +789,7 @@ START_TEST(test_running_and_unsettled)
     struct fx f;
     if (!fx_open(&f, _i))
         return;
-    json_t *ra = launch(&f, TASKS3, 1, 0, NULL);
+    json_t *ra = fx_launch(&f, TASKS3, 1, 0, NULL);
     struct store_claim c1;
     bool got = false, done = false;
     json_t *rows = NULL;
@@ -823,11 +800,11 @@ START_TEST(test_running_and_unsettled)
     OK(store_job_list_running(f.st, &rows, EB));
     ck_assert_uint_eq(json_array_size(rows), 1);
     json_t *r0 = json_array_get(rows, 0);
-    ck_assert_int_eq(int_at(r0, "id"), c1.job_id);
-    ck_assert_int_eq(int_at(r0, "run_id"), int_at(ra, "id"));
-    ck_assert_str_eq(str_at(r0, "claimed_by", NULL), "inst-a");
-    ck_assert_str_eq(str_at(r0, "task", NULL), c1.task);
-    ck_assert_ptr_nonnull(str_at(r0, "deadline_at", NULL));
+    ck_assert_int_eq(fx_int(r0, "id"), c1.job_id);
+    ck_assert_int_eq(fx_int(r0, "run_id"), fx_int(ra, "id"));
+    ck_assert_str_eq(fx_str(r0, "claimed_by", NULL), "inst-a");
+    ck_assert_str_eq(fx_str(r0, "task", NULL), c1.task);
+    ck_assert_ptr_nonnull(fx_str(r0, "deadline_at", NULL));
     json_decref(rows);
     OK(store_run_list_unsettled(f.st, &rows, EB));
     ck_assert_uint_eq(json_array_size(rows), 0);
@@ -837,9 +814,9 @@ START_TEST(test_running_and_unsettled)
     ck_assert(done);
     OK(store_run_list_unsettled(f.st, &rows, EB));
     ck_assert_uint_eq(json_array_size(rows), 1);
-    ck_assert_int_eq(int_at(json_array_get(rows, 0), "id"), int_at(ra, "id"));
+    ck_assert_int_eq(fx_int(json_array_get(rows, 0), "id"), fx_int(ra, "id"));
     json_decref(rows);
-    OK(store_run_end(f.st, int_at(ra, "id"), NULL, NULL, EB));
+    OK(store_run_end(f.st, fx_int(ra, "id"), NULL, NULL, EB));
     OK(store_run_list_unsettled(f.st, &rows, EB));
     ck_assert_uint_eq(json_array_size(rows), 0);
     json_decref(rows);
@@ -880,7 +857,7 @@ START_TEST(test_concurrent_claims)
     if (!fx_open_n(&f, _i, N_THREADS, true))
         return;
     for (int i = 0; i < N_JOBS / 2; i++)
-        json_decref(launch(&f, TASKS3, 2, 0, NULL));
+        json_decref(fx_launch(&f, TASKS3, 2, 0, NULL));
     static struct claimer cl[N_THREADS];
     pthread_t th[N_THREADS];
     for (int i = 0; i < N_THREADS; i++) {
@@ -909,200 +886,10 @@ START_TEST(test_concurrent_claims)
     json_t *job;
     json_array_foreach(list, i, job)
     {
-        ck_assert_str_eq(str_at(job, "status", NULL), "running");
-        ck_assert_int_eq(int_at(job, "attempts"), 1);
+        ck_assert_str_eq(fx_str(job, "status", NULL), "running");
+        ck_assert_int_eq(fx_int(job, "attempts"), 1);
     }
     json_decref(list);
-    fx_close(&f);
-}
-END_TEST
-
-START_TEST(test_tokens)
-{
-    struct fx f;
-    if (!fx_open(&f, _i))
-        return;
-    char *tok = NULL, *tok2 = NULL;
-    bool ok = false;
-    OK(store_token_create(f.st, "ci", &tok, EB));
-    OK(store_token_create(f.st, "other", &tok2, EB));
-    ck_assert_int_eq(strncmp(tok, "cb_", 3), 0);
-    ck_assert_uint_eq(strlen(tok), 3 + 64);
-    ck_assert_str_ne(tok, tok2);
-    OK(store_token_check(f.st, tok, &ok, EB));
-    ck_assert(ok);
-    OK(store_token_check(f.st, tok2, &ok, EB));
-    ck_assert(ok);
-    char wrong[80];
-    snprintf(wrong, sizeof(wrong), "%s", tok);
-    wrong[10] = wrong[10] == 'a' ? 'b' : 'a';
-    OK(store_token_check(f.st, wrong, &ok, EB));
-    ck_assert(!ok);
-    OK(store_token_check(f.st, "", &ok, EB));
-    ck_assert(!ok);
-    struct errbuf eb = {{0}};
-    char *none = NULL;
-    ck_assert_int_eq(store_token_create(f.st, "", &none, &eb), ERR_INVALID);
-
-    /* The plain token is stored nowhere in the table; its SHA-256 is. */
-    char hash[CRYPTO_SHA256_HEX_LEN];
-    crypto_sha256_hex(tok, strlen(tok), hash);
-    struct db *db = store_db_get(f.st);
-    json_t *rows = NULL;
-    OK(db_query(db, "SELECT * FROM api_tokens ORDER BY id", NULL, 0, &rows, EB));
-    store_db_put(f.st, db);
-    char *dump = jsonx_dumps(rows);
-    ck_assert_ptr_null(strstr(dump, tok));
-    ck_assert_ptr_null(strstr(dump, tok + 3));
-    ck_assert_ptr_nonnull(strstr(dump, hash));
-    ck_assert_ptr_nonnull(str_at(json_array_get(rows, 0), "last_used_at", NULL));
-    xfree(dump);
-    json_decref(rows);
-    xfree_zero(tok, strlen(tok));
-    xfree_zero(tok2, strlen(tok2));
-    fx_close(&f);
-}
-END_TEST
-
-START_TEST(test_settings)
-{
-    struct fx f;
-    if (!fx_open(&f, _i))
-        return;
-    char *v = NULL;
-    bool is_set = false;
-    struct errbuf eb = {{0}};
-    ck_assert_int_eq(store_setting_get(f.st, "instance_id", &v, &eb), ERR_NOT_FOUND);
-    ck_assert_ptr_null(v);
-    OK(store_setting_set(f.st, "instance_id", "first", true, &is_set, EB));
-    ck_assert(is_set);
-    OK(store_setting_set(f.st, "instance_id", "second", true, &is_set, EB));
-    ck_assert(!is_set); /* the first writer wins */
-    OK(store_setting_get(f.st, "instance_id", &v, EB));
-    ck_assert_str_eq(v, "first");
-    xfree(v);
-    OK(store_setting_set(f.st, "instance_id", "third", false, &is_set, EB));
-    ck_assert(is_set);
-    OK(store_setting_get(f.st, "instance_id", &v, EB));
-    ck_assert_str_eq(v, "third");
-    xfree(v);
-    ck_assert_int_eq(store_setting_set(f.st, "", "x", false, NULL, &eb), ERR_INVALID);
-    char big[1100];
-    memset(big, 'a', sizeof(big) - 1);
-    big[sizeof(big) - 1] = '\0';
-    ck_assert_int_eq(store_setting_set(f.st, "k", big, false, NULL, &eb), ERR_INVALID);
-    fx_close(&f);
-}
-END_TEST
-
-START_TEST(test_cursors)
-{
-    struct fx f;
-    if (!fx_open(&f, _i))
-        return;
-    static const char *const one[] = {"log_triage"};
-    struct store_launch req = {.tasks = one, .n_tasks = 1, .lookback_ms = 3600000};
-    json_t *run = NULL, *list = NULL;
-    struct store_claim c[2];
-    bool got = false, done = false;
-    struct errbuf eb = {{0}};
-    const char *good = "[{\"path\":\"nginx/access.log\",\"device\":2049,\"inode\":77,"
-                       "\"fingerprint\":\"" HEX64CUR "\",\"fingerprint_len\":4096,"
-                       "\"offset_bytes\":12345,\"last_ts\":\"2026-11-24T10:00:00.000Z\"},"
-                       "{\"path\":\"container:web-1\",\"offset_bytes\":0}]";
-    json_t *cur = json_loads(good, 0, NULL);
-    ck_assert_ptr_nonnull(cur);
-    OK(store_cursor_validate(cur, EB));
-    for (int k = 0; k < 2; k++) {
-        OK(store_run_launch(f.st, &req, &run, EB));
-        json_decref(run);
-        memset(&c[k], 0, sizeof(c[k]));
-        OK(store_job_claim(f.st, "me", 60000, 0, &c[k], &got, EB));
-        ck_assert(got);
-    }
-    /* A failed job never moves the window. */
-    OK(store_job_finish(f.st, c[0].job_id, "failed", "boom", NULL,
-                        &(struct store_job_outputs){.cursors = cur}, &done, EB));
-    OK(store_cursor_list(f.st, &list, EB));
-    ck_assert_uint_eq(json_array_size(list), 0);
-    json_decref(list);
-    /* Invalid cursors: refused, and the job is left running (nothing half-written). */
-    static const char *const bad[] = {
-        "[{\"path\":\"../etc/passwd\",\"offset_bytes\":1}]",
-        "[{\"path\":\"/abs\",\"offset_bytes\":1}]",
-        "[{\"path\":\"a//b\",\"offset_bytes\":1}]",
-        "[{\"path\":\"a\",\"offset_bytes\":-1}]",
-        "[{\"path\":\"a\"}]",
-        "[{\"path\":\"a\",\"offset_bytes\":1,\"fingerprint\":\"xyz\"}]",
-        "[{\"path\":\"a\",\"offset_bytes\":1,\"last_ts\":\"yesterday\"}]",
-        "[{\"path\":\"container:bad name\",\"offset_bytes\":1}]",
-        "{}",
-    };
-    for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
-        json_t *b = json_loads(bad[k], 0, NULL);
-        ck_assert_ptr_nonnull(b);
-        ck_assert_msg(store_job_finish(f.st, c[1].job_id, "success", NULL, NULL,
-                                       &(struct store_job_outputs){.cursors = b}, &done,
-                                       &eb) == ERR_INVALID,
-                      "accepted %s", bad[k]);
-        json_decref(b);
-    }
-    json_t *job = NULL;
-    OK(store_job_get(f.st, c[1].job_id, &job, EB));
-    ck_assert_str_eq(json_string_value(json_object_get(job, "status")), "running");
-    json_decref(job);
-    /* Success: saved in the same transaction, with the job that committed them. */
-    OK(store_job_finish(f.st, c[1].job_id, "success", NULL, NULL,
-                        &(struct store_job_outputs){.cursors = cur}, &done, EB));
-    OK(store_cursor_list(f.st, &list, EB));
-    ck_assert_uint_eq(json_array_size(list), 2);
-    json_t *a = json_array_get(list, 1);
-    ck_assert_str_eq(json_string_value(json_object_get(a, "path")), "nginx/access.log");
-    ck_assert_int_eq(json_integer_value(json_object_get(a, "offset_bytes")), 12345);
-    ck_assert_int_eq(json_integer_value(json_object_get(a, "inode")), 77);
-    ck_assert_int_eq(json_integer_value(json_object_get(a, "job_id")), c[1].job_id);
-    ck_assert_str_eq(json_string_value(json_object_get(a, "fingerprint")), HEX64CUR);
-    json_decref(list);
-    json_decref(cur);
-    store_claim_fini(&c[0]);
-    store_claim_fini(&c[1]);
-    fx_close(&f);
-}
-END_TEST
-
-START_TEST(test_artifacts)
-{
-    struct fx f;
-    if (!fx_open(&f, _i))
-        return;
-    json_t *run = launch(&f, TASKS3, 1, 0, NULL);
-    int64_t id = int_at(run, "id");
-    int64_t job = int_at(json_array_get(json_object_get(run, "jobs"), 0), "id");
-    char sha[CRYPTO_SHA256_HEX_LEN];
-    crypto_sha256_hex("x", 1, sha);
-    OK(store_artifact_add(f.st, id, 0, "report.md", 120, sha, "text/markdown", EB));
-    OK(store_artifact_add(f.st, id, job, "jobs/log_triage/result.json", 42, sha, "application/json",
-                          EB));
-    struct errbuf eb = {{0}};
-    ck_assert_int_eq(store_artifact_add(f.st, id, 0, "report.md", 1, NULL, NULL, &eb),
-                     ERR_CONFLICT);
-    ck_assert_int_eq(store_artifact_add(f.st, id, 0, "../etc/passwd", 1, NULL, NULL, &eb),
-                     ERR_INVALID);
-    ck_assert_int_eq(store_artifact_add(f.st, id, 0, "/abs", 1, NULL, NULL, &eb), ERR_INVALID);
-    json_t *list = NULL;
-    OK(store_artifact_list(f.st, id, &list, EB));
-    ck_assert_int_eq(json_array_size(list), 2);
-    json_t *a0 = json_array_get(list, 0);
-    ck_assert_str_eq(str_at(a0, "name", NULL), "jobs/log_triage/result.json");
-    ck_assert_int_eq(int_at(a0, "size_bytes"), 42);
-    ck_assert_int_eq(int_at(a0, "job_id"), job);
-    ck_assert_str_eq(str_at(a0, "sha256", NULL), sha);
-    ck_assert(json_is_null(json_object_get(json_array_get(list, 1), "job_id")));
-    json_decref(list);
-    OK(store_artifact_list(f.st, id + 1, &list, EB));
-    ck_assert_int_eq(json_array_size(list), 0);
-    json_decref(list);
-    json_decref(run);
     fx_close(&f);
 }
 END_TEST
@@ -1126,8 +913,8 @@ START_TEST(test_pg_reconnect)
     PQfinish(c);
     /* The pooled connection was killed; the store notices and reconnects. */
     OK(store_ping(f.st, EB));
-    json_t *run = launch(&f, TASKS3, 1, 0, NULL);
-    ck_assert_int_gt(int_at(run, "id"), 0);
+    json_t *run = fx_launch(&f, TASKS3, 1, 0, NULL);
+    ck_assert_int_gt(fx_int(run, "id"), 0);
     json_decref(run);
     fx_close(&f);
 }
@@ -1138,9 +925,9 @@ START_TEST(test_claim_one_run)
     struct fx f;
     if (!fx_open(&f, _i))
         return;
-    json_t *first = launch(&f, TASKS3, 1, 0, NULL);
-    json_t *second = launch(&f, TASKS3, 1, 0, NULL);
-    int64_t second_id = int_at(second, "id");
+    json_t *first = fx_launch(&f, TASKS3, 1, 0, NULL);
+    json_t *second = fx_launch(&f, TASKS3, 1, 0, NULL);
+    int64_t second_id = fx_int(second, "id");
     json_decref(first);
     json_decref(second);
     struct store_claim c;
@@ -1182,10 +969,6 @@ static Suite *store_suite(void)
     tcase_add_loop_test(tc, test_recover, 0, 2);
     tcase_add_loop_test(tc, test_running_and_unsettled, 0, 2);
     tcase_add_loop_test(tc, test_concurrent_claims, 0, 2);
-    tcase_add_loop_test(tc, test_tokens, 0, 2);
-    tcase_add_loop_test(tc, test_artifacts, 0, 2);
-    tcase_add_loop_test(tc, test_settings, 0, 2);
-    tcase_add_loop_test(tc, test_cursors, 0, 2);
     tcase_add_test(tc, test_pg_reconnect);
     suite_add_tcase(s, tc);
     return s;
