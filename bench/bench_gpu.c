@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "core/jsonx.h"
 #include "core/xalloc.h"
 #include "worker/worker.h"
@@ -23,19 +24,6 @@
 #define BENCH_ROUNDS 50
 #define GOAL_MS      50.0
 #define CAPTURE      "tests/data/nvidia-smi/linux-x86_64__nvidia-geforce-rtx-4080-super__595.71.05.txt"
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* Put build/<flavour>/tests/fake-bin first on PATH; false when it is not built. */
 static bool use_fake(void)
@@ -75,9 +63,9 @@ int main(void)
     struct worker_gpu_opts o = {.source = "nvidia-smi", .timeout_ms = 5000};
     for (int i = 0; i < BENCH_ROUNDS; i++) {
         bool is_error = false;
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         json_t *s = worker_gpu_sample(&o, &is_error);
-        t[i] = now_ms() - t0;
+        t[i] = bench_now_ms() - t0;
         n_gpus = json_array_size(json_object_get(s, "gpus"));
         n_procs = json_array_size(json_object_get(s, "processes"));
         if (is_error || n_gpus != 4 || json_array_size(json_object_get(s, "containers")) == 0) {
@@ -87,7 +75,7 @@ int main(void)
         }
         json_decref(s);
     }
-    qsort(t, BENCH_ROUNDS, sizeof(t[0]), cmp);
+    qsort(t, BENCH_ROUNDS, sizeof(t[0]), bench_cmp_double);
     double med = t[BENCH_ROUNDS / 2], p95 = t[BENCH_ROUNDS * 95 / 100], worst = t[BENCH_ROUNDS - 1];
     printf("gpu sample (CSV path, %zu GPUs, %zu processes, per container; 2 spawns of the replay "
            "nvidia-smi included): median %.1f ms, p95 %.1f ms, worst %.1f ms of %d; goal <= %.0f "

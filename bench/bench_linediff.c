@@ -9,24 +9,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "core/buf.h"
 #include "core/linediff.h"
 #include "core/xalloc.h"
 
 #define BENCH_ROUNDS 15
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* first, n lines of prefix (numbered: prefix and i), last; joined by '\n' (a new string). */
 static char *
@@ -55,16 +43,16 @@ static void bench(const char *name, const char *a, const char *b)
     double t[BENCH_ROUNDS];
     struct linediff d = {0};
     for (int r = 0; r < BENCH_ROUNDS; r++) {
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         if (linediff_compute(a, strlen(a), b, strlen(b), &d, NULL) != ERR_OK) {
             fprintf(stderr, "bench_linediff: %s: too large\n", name);
             exit(1);
         }
-        t[r] = now_ms() - t0;
+        t[r] = bench_now_ms() - t0;
         if (r < BENCH_ROUNDS - 1)
             linediff_fini(&d);
     }
-    qsort(t, BENCH_ROUNDS, sizeof(t[0]), cmp);
+    qsort(t, BENCH_ROUNDS, sizeof(t[0]), bench_cmp_double);
     printf("bench_linediff: %s (%zu + %zu bytes): +%zu -%zu%s median %.1f ms, worst %.1f ms\n",
            name, strlen(a), strlen(b), d.n_added, d.n_removed, d.is_approx ? " (approx)" : "",
            t[BENCH_ROUNDS / 2], t[BENCH_ROUNDS - 1]);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "core/buf.h"
 #include "docker/docker.h"
 #include "svcmap/svcmap.h"
@@ -21,13 +22,6 @@
 
 static const char *const svc[SERVICES] = {"db",  "cache", "api",    "worker",
                                           "web", "queue", "search", "metrics"};
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* The engine's inspect answer for service s of project p. */
 static json_t *inspect(int p, int s)
@@ -92,15 +86,9 @@ static json_t *items_of(const json_t *raw)
     return items;
 }
 
-static int by_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static void report(const char *what, double *t, const char *extra)
 {
-    qsort(t, PASSES, sizeof(*t), by_double);
+    qsort(t, PASSES, sizeof(*t), bench_cmp_double);
     printf("bench_svcmap: %-26s best %8.2f ms  median %8.2f ms%s\n", what, t[0], t[PASSES / 2],
            extra);
 }
@@ -111,20 +99,20 @@ int main(void)
     json_t *raw = raw_all();
     size_t n_nodes = 0, n_edges = 0, svg_len = 0;
     for (int k = 0; k < PASSES; k++) {
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         json_t *items = items_of(raw);
-        double t1 = now_ms();
+        double t1 = bench_now_ms();
         json_t *g = svcmap_build(items, NULL, NULL);
-        double t2 = now_ms();
+        double t2 = bench_now_ms();
         json_t *clean = NULL;
         if (svcmap_check(g, &clean, NULL) != ERR_OK)
             return 1;
         json_t *spof = svcmap_spof(clean), *diff = svcmap_diff(g, clean);
-        double t3 = now_ms();
+        double t3 = bench_now_ms();
         char *svg = NULL;
         if (tasks_svcmap_graph_svg(clean, &svg, NULL) != ERR_OK)
             return 1;
-        double t4 = now_ms();
+        double t4 = bench_now_ms();
         t_inspect[k] = t1 - t0;
         t_graph[k] = t2 - t1;
         t_analysis[k] = t3 - t2;

@@ -14,6 +14,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "bench_util.h"
+
 struct worker {
     const char *url;
     const char *token;
@@ -52,13 +54,6 @@ static size_t on_header(char *data, size_t size, size_t n, void *ctx)
         snprintf(w->sid, sizeof(w->sid), "%.*s", (int)v, data + 16);
     }
     return k;
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 /* POST one message; returns the HTTP status (0 on a transport error). */
@@ -114,9 +109,9 @@ static void *worker_main(void *arg)
                  "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":{\"name\":"
                  "\"get_run\",\"arguments\":{\"run_id\":%ld}}}",
                  i + 1, w->run_id);
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         st = post(c, w, msg, &b);
-        w->lat_ms[i] = now_ms() - t0;
+        w->lat_ms[i] = bench_now_ms() - t0;
         if (st == 200 && strstr(b.buf, "\"result\"") && strstr(b.buf, "\"isError\":false"))
             w->n_ok++;
         else
@@ -125,12 +120,6 @@ static void *worker_main(void *arg)
 out:
     curl_easy_cleanup(c);
     return NULL;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 int main(int argc, char **argv)
@@ -149,7 +138,7 @@ int main(int argc, char **argv)
     double *all = calloc((size_t)sessions * (size_t)calls, sizeof(*all));
     if (!w || !th || !all)
         return 1;
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     for (int i = 0; i < sessions; i++) {
         w[i] = (struct worker){.url = argv[1],
                                .token = argv[2],
@@ -164,9 +153,9 @@ int main(int argc, char **argv)
         ok += w[i].n_ok;
         bad += w[i].n_bad;
     }
-    double secs = (now_ms() - t0) / 1e3;
+    double secs = (bench_now_ms() - t0) / 1e3;
     size_t n = (size_t)sessions * (size_t)calls;
-    qsort(all, n, sizeof(*all), cmp_double);
+    qsort(all, n, sizeof(*all), bench_cmp_double);
     printf("mcp tools/call get_run: %d sessions x %d calls: p50 %.2f ms, p99 %.2f ms, "
            "%.0f calls/s, %d ok, %d failed\n",
            sessions, calls, all[n / 2], all[(n * 99) / 100], (double)n / secs, ok, bad);
