@@ -1,6 +1,7 @@
 #!/bin/sh
 # gen-embed.sh -- turn files into a C table: gen-embed.sh NAME FILE... > out.c
-# Emits `const struct embed_file gen_NAME[]` (path, data, len) ending with a NULL path.
+# Emits `const struct embed_file gen_NAME[]` (path, data, len, SHA-256 hex) ending with a NULL
+# path.
 set -eu
 name=$1
 shift
@@ -17,7 +18,8 @@ echo "const struct embed_file gen_${name}[] = {"
 i=0
 for f in "$@"; do
     size=$(wc -c < "$f" | tr -d ' ')
-    echo "    {\"$f\", d${i}, ${size}},"
+    sha=$(sha256sum "$f" | cut -c1-64)
+    echo "    {\"$f\", d${i}, ${size}, \"${sha}\"},"
     i=$((i + 1))
 done
-echo "    {NULL, NULL, 0}};"
+echo "    {NULL, NULL, 0, NULL}};"

@@ -11,6 +11,7 @@ struct embed_file {
     const char *path;          /* path as given at build time, e.g. "web/index.html" */
     const unsigned char *data; /* NUL-terminated */
     size_t len;                /* bytes, without the NUL */
+    const char *sha256;        /* hex SHA-256 of data, computed at build time */
 };
 
 extern const struct embed_file gen_migrations[];
