@@ -185,8 +185,9 @@ static enum err list(struct store *st,
     store_db_put(st, db);
     size_t i;
     json_t *r;
-    json_array_foreach(*results, i, r) if (is_containers) json_object_set_new(
-        r, "utilization_estimated", json_boolean(row_int(r, "utilization_estimated") != 0));
+    if (is_containers)
+        json_array_foreach(*results, i, r) json_object_set_new(
+            r, "utilization_estimated", json_boolean(row_int(r, "utilization_estimated") != 0));
     return e;
 }
 
