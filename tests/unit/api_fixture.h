@@ -180,6 +180,35 @@ __attribute__((unused)) static void get(const char *path, struct reply *r)
     request("GET", path, bearer(), NULL, NULL, 0, r);
 }
 
+/* GET path with the bearer token (and extra_header when not NULL), handing the body to fn
+ * as it arrives (a stream); returns curl's code, *status (may be NULL) the HTTP status. */
+__attribute__((unused)) static CURLcode stream_get(const char *path,
+                                                   const char *extra_header,
+                                                   long timeout_s,
+                                                   curl_write_callback fn,
+                                                   void *ctx,
+                                                   long *status)
+{
+    char url[256], hdr[300];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+    snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", token);
+    struct curl_slist *hl = curl_slist_append(NULL, hdr);
+    if (extra_header)
+        hl = curl_slist_append(hl, extra_header);
+    CURL *c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fn);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, ctx);
+    CURLcode rc = curl_easy_perform(c);
+    if (status)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    curl_slist_free_all(hl);
+    curl_easy_cleanup(c);
+    return rc;
+}
+
 __attribute__((unused)) static void
 send_json(const char *method, const char *path, const char *body, struct reply *r)
 {

@@ -445,29 +445,14 @@ static size_t on_sse(char *data, size_t size, size_t n, void *ctx)
 
 static void sse_get(struct sse_client *c, const char *last_id)
 {
-    CURL *h = curl_easy_init();
-    char url[256], hdr[300], last[64];
-    struct curl_slist *hl = NULL;
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/runs/%lld/events/", port,
-             (long long)c->run_id);
-    snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", token);
-    hl = curl_slist_append(hl, hdr);
-    if (last_id) {
+    char path[96], last[64];
+    snprintf(path, sizeof(path), "/api/runs/%lld/events/", (long long)c->run_id);
+    if (last_id)
         snprintf(last, sizeof(last), "Last-Event-ID: %s", last_id);
-        hl = curl_slist_append(hl, last);
-    }
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_sse);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
-    CURLcode rc = curl_easy_perform(h);
-    ck_assert_msg(rc == CURLE_OK, "sse: %s", curl_easy_strerror(rc));
     long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    CURLcode rc = stream_get(path, last_id ? last : NULL, 30L, on_sse, c, &status);
+    ck_assert_msg(rc == CURLE_OK, "sse: %s", curl_easy_strerror(rc));
     ck_assert_int_eq(status, 200);
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(h);
 }
 
 START_TEST(test_sse_stream)
@@ -514,20 +499,9 @@ static size_t on_idle(char *data, size_t size, size_t n, void *ctx)
 static void *idle_main(void *arg)
 {
     struct idle_client *c = arg;
-    CURL *h = curl_easy_init();
-    char url[256], hdr[300];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/runs/%lld/events/", port,
-             (long long)c->run_id);
-    snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", token);
-    struct curl_slist *hl = curl_slist_append(NULL, hdr);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_idle);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
-    c->rc = curl_easy_perform(h);
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(h);
+    char path[96];
+    snprintf(path, sizeof(path), "/api/runs/%lld/events/", (long long)c->run_id);
+    c->rc = stream_get(path, NULL, 30L, on_idle, c, NULL);
     return NULL;
 }
 

@@ -313,21 +313,10 @@ START_TEST(test_explain_client_gone_cancels)
 {
     stub_start(200, 100);
     int64_t run_id = ended_run();
-    char url[128], hdr[300];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/runs/%lld/explain/", port,
-             (long long)run_id);
-    snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", token);
+    char path[96];
+    snprintf(path, sizeof(path), "/api/runs/%lld/explain/", (long long)run_id);
     struct reply r = {0};
-    CURL *c = curl_easy_init();
-    struct curl_slist *hl = curl_slist_append(NULL, hdr);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_first_chunk);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
-    ck_assert_int_eq(curl_easy_perform(c), CURLE_WRITE_ERROR);
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(c);
+    ck_assert_int_eq(stream_get(path, NULL, 30L, on_first_chunk, &r, NULL), CURLE_WRITE_ERROR);
     xfree(r.body);
     json_t *call = last_call(); /* written when the call stopped, long before 200 chunks */
     ck_assert_str_eq(json_string_value(json_object_get(call, "status")), "cancelled");
@@ -355,20 +344,9 @@ static size_t on_bg(char *data, size_t size, size_t n, void *ctx)
 static void *bg_main(void *arg)
 {
     struct bg_get *g = arg;
-    char url[128], hdr[300];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/runs/%lld/explain/", port,
-             (long long)g->run_id);
-    snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", token);
-    CURL *c = curl_easy_init();
-    struct curl_slist *hl = curl_slist_append(NULL, hdr);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 50L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_bg);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, g);
-    g->rc = curl_easy_perform(c);
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(c);
+    char path[96];
+    snprintf(path, sizeof(path), "/api/runs/%lld/explain/", (long long)g->run_id);
+    g->rc = stream_get(path, NULL, 50L, on_bg, g, NULL);
     return NULL;
 }
 
