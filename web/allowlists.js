@@ -8,17 +8,8 @@
   const CONTAINERS = "/api/containers/";
   const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 
-  /* Every entry of a paged list, following `next` (at most 20 pages of 200). */
-  async function all(path) {
-    let url = path + "?page_size=200";
-    let out = [];
-    for (let i = 0; url && i < 20; i++) {
-      const r = await api("GET", url);
-      out = out.concat(r.results);
-      url = r.next;
-    }
-    return out;
-  }
+  /* Every entry of a list (at most 20 pages of 200). */
+  const all = (path) => CB.all(path + "?page_size=200", 20);
 
   /* A status line for one section: say(text) or say(text, true) for an error. */
   function statusLine(id) {

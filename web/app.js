@@ -74,6 +74,25 @@ window.CB = (function () {
     root.append(el("p", { class: "error", role: "alert", text: e.message }));
   }
 
+  /* A run or job is open while queued or running; any other status is an end (success,
+   * partial, failed, cancelled, timeout). */
+  const isOpen = (status) => status === "queued" || status === "running";
+
+  /* Every row of a paged list from url (a list path with its query), following `next` for
+   * at most maxPages pages; a row that moved to the next page meanwhile is kept once. The
+   * array's isCut is true when more pages were left unread. */
+  async function all(url, maxPages) {
+    const rows = new Map();
+    for (let i = 0; url && i < maxPages; i++) {
+      const page = await api("GET", url);
+      for (const r of page.results || []) rows.set(r.id, r);
+      url = page.next;
+    }
+    const list = [...rows.values()];
+    list.isCut = Boolean(url);
+    return list;
+  }
+
   function when(iso) {
     if (!iso) return "";
     const d = new Date(iso);
@@ -196,6 +215,6 @@ window.CB = (function () {
     }
   });
 
-  return { el, api, table, card, fail, when, page, onLeave, go,
+  return { el, api, all, table, card, fail, when, isOpen, page, onLeave, go,
            isCurrent: (name) => current !== null && current.name === name };
 })();

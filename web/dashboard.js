@@ -2,8 +2,6 @@
 "use strict";
 (function () {
   const { el, api, card } = CB;
-  /* A run has ended once it is neither queued nor running (success, partial, failed, ...). */
-  const ended = (status) => status !== "queued" && status !== "running";
 
   const GIB = 1024 * 1024 * 1024;
 
@@ -91,7 +89,7 @@
 
   /* Follow a run that has not ended over its SSE stream; closed when the page is left. */
   function watch(tbody, run, streams) {
-    if (ended(run.status) || streams.has(run.id)) return;
+    if (!CB.isOpen(run.status) || streams.has(run.id)) return;
     const es = new EventSource("/api/runs/" + run.id + "/events/");
     streams.set(run.id, es);
     es.addEventListener("run", (ev) => {
@@ -99,7 +97,7 @@
       try { d = JSON.parse(ev.data); } catch (e) { return; }
       if (!d || !d.status) return;
       setStatus(tbody, run.id, d.status);
-      if (ended(d.status)) { es.close(); streams.delete(run.id); }
+      if (!CB.isOpen(d.status)) { es.close(); streams.delete(run.id); }
     });
     es.addEventListener("job", () => setStatus(tbody, run.id, "running"));
     es.onerror = () => { es.close(); streams.delete(run.id); };

@@ -29,21 +29,6 @@
     return "GPU " + index + (name ? " · " + name : "");
   }
 
-  /* Every row of a paginated history list (following `next`, bounded; a row that moved to
-   * the next page while a new sample arrived is kept once). */
-  async function fetchAll(path) {
-    const rows = new Map();
-    let url = path;
-    for (let i = 0; url && i < PAGES_MAX; i++) {
-      const page = await api("GET", url);
-      for (const r of page.results || []) rows.set(r.id, r);
-      url = page.next;
-    }
-    const list = [...rows.values()];
-    list.isCut = Boolean(url); /* the window holds more than was read (newest first) */
-    return list;
-  }
-
   /* GPU names by uuid: the store keeps numbers only, the job's summary has the names. */
   async function gpuNames(latest) {
     const names = new Map();
@@ -173,8 +158,8 @@
   async function drawHistory(box, span, names) {
     const from = Date.now() - span;
     const q = "?from=" + encodeURIComponent(iso(from)) + "&page_size=200";
-    const [rows, crows] = await Promise.all([fetchAll("/api/gpus/" + q),
-                                             fetchAll("/api/gpus/containers/" + q)]);
+    const [rows, crows] = await Promise.all([CB.all("/api/gpus/" + q, PAGES_MAX),
+                                             CB.all("/api/gpus/containers/" + q, PAGES_MAX)]);
     if (!rows.length) {
       box.replaceChildren(el("p", { class: "empty", text: "No samples in this window." }));
       return;

@@ -7,8 +7,7 @@
 "use strict";
 (function () {
   const { el, api, card } = CB;
-  const ENDED = ["success", "partial", "failed", "cancelled"];
-  const OPEN = ["queued", "running"];
+  const isOpen = CB.isOpen;
 
   function statusCell(status) {
     return el("span", status || "", "status status-" + (status || "unknown"));
@@ -48,7 +47,7 @@
     }
     st.cancelBtn = el("button", { type: "button", id: "run-cancel", class: "danger",
                                   text: "Cancel run", onclick: () => cancel(st) });
-    st.cancelBtn.hidden = !OPEN.includes(run.status);
+    st.cancelBtn.hidden = !isOpen(run.status);
     st.msg = el("p", { id: "run-msg", role: "status" });
     parts.push(st.cancelBtn, st.msg);
     const c = card("Run #" + run.id, ...parts);
@@ -74,7 +73,7 @@
     if (!status) return;
     st.run.status = status;
     st.statusDd.replaceChildren(statusCell(status));
-    st.cancelBtn.hidden = !OPEN.includes(status);
+    st.cancelBtn.hidden = !isOpen(status);
   }
 
   /* ---- jobs ---- */
@@ -83,7 +82,7 @@
     tr.dataset.job = String(job.id);
     const bar = el("progress", { max: "100", "aria-label": "progress of job " + job.id });
     if (job.status === "success") bar.value = 100;
-    else if (!OPEN.includes(job.status)) bar.value = 0; /* ended without a figure: not "busy" */
+    else if (!isOpen(job.status)) bar.value = 0; /* ended without a figure: not "busy" */
     tr.append(el("td", "#" + job.id), el("td", job.task || ""),
       el("td", { class: "job-status", children: [statusCell(job.status)] }),
       el("td", { class: "job-progress",
@@ -115,7 +114,7 @@
     if (d.error) tr.querySelector(".job-error").textContent = d.error;
     if (d.status === "running" && st.run.status === "queued") setRunStatus(st, "running");
     if (d.status === "success") tr.querySelector("progress").value = 100;
-    if (!OPEN.includes(d.status)) refreshJob(st, d.job_id);
+    if (!isOpen(d.status)) refreshJob(st, d.job_id);
   }
 
   function onProgress(st, d) {
@@ -136,7 +135,7 @@
     tr.querySelector(".job-error").textContent = job.error || "";
     const bar = tr.querySelector("progress");
     if (job.status === "success") bar.value = 100;
-    else if (!OPEN.includes(job.status) && !bar.hasAttribute("value")) bar.value = 0;
+    else if (!isOpen(job.status) && !bar.hasAttribute("value")) bar.value = 0;
   }
 
   async function refreshJob(st, id) {
@@ -151,7 +150,7 @@
   }
 
   function follow(st) {
-    if (!OPEN.includes(st.run.status)) return;
+    if (!isOpen(st.run.status)) return;
     const es = new EventSource("/api/runs/" + st.id + "/events/");
     CB.onLeave(() => es.close());
     es.addEventListener("job", (ev) => { const d = parse(ev); if (d) onJob(st, d); });
@@ -160,12 +159,12 @@
       const d = parse(ev);
       if (!d || !d.status) return;
       setRunStatus(st, d.status);
-      if (ENDED.includes(d.status)) {
+      if (!isOpen(d.status)) {
         es.close();
         ended(st);
       }
     });
-    es.onerror = () => { if (!OPEN.includes(st.run.status)) es.close(); };
+    es.onerror = () => { if (!isOpen(st.run.status)) es.close(); };
   }
 
   /* The run ended: read it again (times, error) and load what only exists now. */

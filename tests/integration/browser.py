@@ -128,6 +128,19 @@ def ui_open(chrome, hash_):
     chrome.wait("return document.querySelector('#view .page-%s')" % name)
 
 
+def overflow(chrome):
+    """How far the page sticks out sideways now (wide tables and maps should scroll inside
+    their card, never the page)."""
+    return chrome.js("return document.documentElement.scrollWidth - window.innerWidth")
+
+
+def phone_overflow(chrome):
+    """Resize the window to a phone's (390 x 844) and return overflow()."""
+    chrome.resize(390, 844)
+    chrome.wait("return window.innerWidth < 500")
+    return overflow(chrome)
+
+
 def screenshot(chrome, name):
     """Save a PNG of the window as build/screenshots/NAME.png (a test artifact); returns it."""
     png = base64.b64decode(chrome.s("GET", "/screenshot"))

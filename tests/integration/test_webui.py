@@ -8,7 +8,8 @@ import re
 
 import requests
 
-from browser import XSS, chrome, screenshot, ui_login, ui_open  # noqa: F401 (fixture)
+from browser import (XSS, chrome, overflow, phone_overflow, screenshot,  # noqa: F401
+                     ui_login, ui_open)
 from test_llm import ended_run, explain, llm, llm_env  # noqa: F401 (fixture)
 
 CSP_PARTS = ("default-src 'self'", "script-src 'self'", "style-src 'self'",
@@ -198,11 +199,10 @@ def test_browser_keyboard_navigation(server, chrome):
 
 def test_browser_phone_width_and_dark_mode(server, chrome):
     ui_login(chrome, server)
-    chrome.resize(390, 844)
-    chrome.wait("return document.querySelector('#runs')")
     # Nothing sticks out sideways at phone width (tables scroll inside their card).
-    overflow = chrome.js("return document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, overflow
+    width = phone_overflow(chrome)
+    chrome.wait("return document.querySelector('#runs')")
+    assert width <= 0 and overflow(chrome) <= 0, width
     screenshot(chrome, "dashboard-phone")
     # Dark mode follows the system: the emulated dark scheme turns the background dark.
     chrome.s("POST", "/goog/cdp/execute", {"cmd": "Emulation.setEmulatedMedia", "params": {

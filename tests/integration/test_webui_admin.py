@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from browser import XSS, chrome, screenshot, ui_login  # noqa: F401 (fixture)
+from browser import XSS, chrome, phone_overflow, screenshot, ui_login  # noqa: F401 (fixture)
 from conftest import build_busybox_image
 from test_worker_image import IMAGE, engine_answers, image  # noqa: F401 (fixture)
 
@@ -166,10 +166,8 @@ def test_browser_allowlists(server, chrome, pickable):
 
 def phone_fits(chrome):
     """At phone width nothing sticks out sideways (wide tables scroll inside their card)."""
-    chrome.resize(390, 844)
-    chrome.wait("return window.innerWidth < 500")
-    overflow = chrome.js("return document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, overflow
+    width = phone_overflow(chrome)
+    assert width <= 0, width
 
 
 def test_browser_inventory_unavailable(make_instance, chrome):

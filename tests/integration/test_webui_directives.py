@@ -8,7 +8,8 @@
 # value stays text: no <img> element ever appears.
 import json
 
-from browser import XSS, chrome, screenshot, ui_login, ui_open  # noqa: F401 (fixture)
+from browser import (XSS, chrome, overflow, phone_overflow, screenshot,  # noqa: F401
+                     ui_login, ui_open)
 
 TAB, ENTER, ESCAPE = "\ue004", "\ue007", "\ue00c"
 TEXT1 = "watch nginx\n" + XSS + "\nold line"
@@ -120,14 +121,14 @@ def open_diff(server, chrome, id3):
     chrome.js("window.scrollTo(0, 0)")
     screenshot(chrome, "directive-diff")
     # At phone width nothing sticks out sideways (long lines wrap, tables scroll in cards).
-    chrome.resize(390, 844)
+    assert phone_overflow(chrome) <= 0
     for hash_, css in (("directives/%d" % id3, "#dir-view"),
                        ("directives/%d/diff/1/3" % id3, "#dir-diff"),
                        ("directives/new", "#dir-form")):
         ui_open(chrome, hash_)
         chrome.wait("return document.querySelector('%s')" % css)
-        overflow = chrome.js("return document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, (hash_, overflow)
+        width = overflow(chrome)
+        assert width <= 0, (hash_, width)
     screenshot(chrome, "directive-form-phone")
     chrome.resize(1200, 900)
 

@@ -10,7 +10,8 @@
 import json
 import os
 
-from browser import XSS, chrome, screenshot, ui_login, ui_open  # noqa: F401 (fixture)
+from browser import (XSS, chrome, phone_overflow, screenshot, ui_login,  # noqa: F401
+                     ui_open)
 from conftest import BIN
 from test_llm import llm, llm_env  # noqa: F401 (fixture)
 from test_report_html import HOSTILE_NAME, write_hostile_logs
@@ -145,9 +146,8 @@ def test_run_page_live_report_explain(make_instance, chrome, llm):  # noqa: F811
     chrome.js("document.querySelector('#explain').scrollIntoView()")
     screenshot(chrome, "run-explain")
     # At phone width the page does not scroll sideways (wide tables scroll in their card).
-    chrome.resize(390, 844)
-    overflow = chrome.js("return document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, overflow
+    width = phone_overflow(chrome)
+    assert width <= 0, width
     chrome.js("window.scrollTo(0, 0)")
     screenshot(chrome, "run-phone")
     chrome.resize(1200, 900)

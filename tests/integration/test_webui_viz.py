@@ -10,7 +10,7 @@ import secrets
 
 import pytest
 
-from browser import chrome, screenshot, ui_login, ui_open  # noqa: F401 (fixture)
+from browser import chrome, phone_overflow, screenshot, ui_login, ui_open  # noqa: F401
 from test_gpu import CAPS, RTX4080, fake_bin, gpu_job, gpu_server  # noqa: F401 (fixture)
 
 HOSTILE = "<img src=x onerror=window.__xss=1>"
@@ -57,13 +57,6 @@ def watch_csp(chrome):
 
 def csp_violations(chrome):
     return chrome.js("return window.__csp")
-
-
-def phone_overflow(chrome):
-    """How far the page sticks out sideways at a phone's width (tables and maps scroll inside
-    their card)."""
-    chrome.resize(390, 844)
-    return chrome.js("return document.documentElement.scrollWidth - window.innerWidth")
 
 
 def fmt(v, unit=""):
