@@ -101,7 +101,10 @@ static bool is_state_changing(enum http_method m)
     return m == HTTP_POST || m == HTTP_PUT || m == HTTP_PATCH || m == HTTP_DELETE;
 }
 
-bool api_session_check(struct api_server *a, struct http_req *req, struct http_resp *resp)
+/* Find req's session and check its CSRF token on a state-changing request; with do_end, also
+ * end the session (logout), all under one lock. False after replying 401 or 403. */
+static bool
+session_verify(struct api_server *a, struct http_req *req, struct http_resp *resp, bool do_end)
 {
     pthread_mutex_lock(&a->sessions->mu);
     int i = find_locked(a->sessions, req);
@@ -110,6 +113,8 @@ bool api_session_check(struct api_server *a, struct http_req *req, struct http_r
         const char *h = http_req_header(req, "X-CSRF-Token");
         csrf_ok = h && crypto_streq_ct(h, a->sessions->slot[i].csrf);
     }
+    if (i >= 0 && csrf_ok && do_end)
+        memset(&a->sessions->slot[i], 0, sizeof(a->sessions->slot[i]));
     pthread_mutex_unlock(&a->sessions->mu);
     if (i < 0) {
         http_reply_error(resp, ERR_UNAUTHORIZED, "Session expired or unknown; log in again.");
@@ -120,6 +125,11 @@ bool api_session_check(struct api_server *a, struct http_req *req, struct http_r
         return false;
     }
     return true;
+}
+
+bool api_session_check(struct api_server *a, struct http_req *req, struct http_resp *resp)
+{
+    return session_verify(a, req, resp, false);
 }
 
 /* Make a session; fill cookie_id and csrf (hex). */
@@ -222,13 +232,8 @@ void api_session_get(void *app, struct http_req *req, struct http_resp *resp)
 void api_session_logout(void *app, struct http_req *req, struct http_resp *resp)
 {
     struct api_server *a = app;
-    if (!api_session_check(a, req, resp))
+    if (!session_verify(a, req, resp, true))
         return;
-    pthread_mutex_lock(&a->sessions->mu);
-    int i = find_locked(a->sessions, req);
-    if (i >= 0)
-        memset(&a->sessions->slot[i], 0, sizeof(a->sessions->slot[i]));
-    pthread_mutex_unlock(&a->sessions->mu);
     http_reply_no_content(resp);
     http_resp_header_add(resp, "Set-Cookie",
                          SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
