@@ -35,13 +35,8 @@ static bool put_event(struct http_stream *st, const char *type, json_t *j)
 {
     char *data = jsonx_dumps(j);
     json_decref(j);
-    struct buf b;
-    buf_init(&b, strlen(data) + 64);
-    buf_printf(&b, "event: %s\ndata: %s\n\n", type, data);
-    bool ok = http_stream_write(st, buf_str(&b), buf_len(&b)) == ERR_OK;
+    bool ok = http_stream_write_event(st, type, data) == ERR_OK;
     xfree_zero(data, strlen(data));
-    buf_wipe(&b);
-    buf_fini(&b);
     return ok;
 }
 

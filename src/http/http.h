@@ -182,6 +182,9 @@ void http_reply_stream(struct http_resp *resp,
 /* Append len bytes; ERR_UNAVAILABLE once the client went away or the server stops,
  * ERR_TOO_LARGE when the backlog would pass its cap. Thread-safe. */
 enum err http_stream_write(struct http_stream *st, const char *data, size_t len);
+/* Append one Server-Sent Event "event: type\ndata: data\n\n" (data must hold no newline, as
+ * one-line JSON does) in a single write; the staging copy is wiped. Errors as above. */
+enum err http_stream_write_event(struct http_stream *st, const char *type, const char *data);
 /* End the body once what was written has been sent. Thread-safe; idempotent. */
 void http_stream_close(struct http_stream *st);
 /* Return true once the client went away or the server is stopping. */

@@ -78,6 +78,18 @@ enum err http_stream_write(struct http_stream *st, const char *data, size_t len)
     return e;
 }
 
+enum err http_stream_write_event(struct http_stream *st, const char *type, const char *data)
+{
+    struct buf b;
+    buf_init(&b, strlen(type) + strlen(data) + 16);
+    enum err e = buf_printf(&b, "event: %s\ndata: %s\n\n", type, data);
+    if (e == ERR_OK)
+        e = http_stream_write(st, buf_str(&b), buf_len(&b));
+    buf_wipe(&b);
+    buf_fini(&b);
+    return e;
+}
+
 void http_stream_close(struct http_stream *st)
 {
     pthread_mutex_lock(&st->mu);

@@ -72,11 +72,7 @@ static void job_write_message(struct mcp_job *j, json_t *msg)
     char *text = jsonx_dumps(msg);
     json_decref(msg);
     if (j->is_sse) {
-        struct buf b;
-        buf_init(&b, STREAM_MAX_BYTES);
-        buf_printf(&b, "event: message\ndata: %s\n\n", text);
-        (void)http_stream_write(j->st, buf_str(&b), buf_len(&b));
-        buf_fini(&b);
+        (void)http_stream_write_event(j->st, "message", text);
     } else {
         (void)http_stream_write(j->st, text, strlen(text));
     }
